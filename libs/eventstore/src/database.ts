@@ -1,0 +1,168 @@
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import type { AbstractSqlConnection, EntityManager } from '@mikro-orm/sql';
+import { CompiledQuery, type Kysely, type Transaction as KyselyTransaction } from 'kysely';
+import pg from 'pg';
+import type { MigrationObject } from '@mikro-orm/core';
+
+/** Runs parameterised SQL (`$1`, `$2`, …) and returns the rows. */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/**
+ * One open database transaction. Projections write through it so that their effects commit, or
+ * roll back, together with the subscription checkpoint.
+ */
+export interface Tx extends SqlExecutor {
+  /** MikroORM entity manager bound to this transaction, for code that prefers entities. */
+  readonly em: EntityManager;
+}
+
+export interface DatabaseOptions {
+  /**
+   * `postgres://…` to use a PostgreSQL server. Without it the database is PGlite, in `dataDir`
+   * (a folder) or in memory.
+   */
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir?: string | undefined;
+  /** Largest number of pooled server connections. */
+  readonly poolSize?: number;
+  /** Shown in `pg_stat_activity`, so an operator can tell which service holds a connection. */
+  readonly applicationName?: string;
+  /**
+   * A transaction left idle longer than this is ended by the server. Long-open transactions hold
+   * back every reader of the global order (decision 2), so they must not live forever.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+  readonly migrations?: readonly MigrationObject[];
+  readonly entities?: Options['entities'];
+}
+
+type KyselyExecutor = Kysely<unknown> | KyselyTransaction<unknown>;
+
+async function run<Row>(executor: KyselyExecutor, sql: string, params: readonly unknown[]): Promise<Row[]> {
+  const result = await executor.executeQuery<Row>(CompiledQuery.raw(sql, [...params]));
+  return result.rows as Row[];
+}
+
+/** PostgreSQL (a server, or PGlite in process) reached through MikroORM 7. */
+export class Database implements SqlExecutor {
+  private constructor(
+    readonly orm: MikroORM,
+    readonly kind: 'postgresql' | 'pglite',
+    private readonly listenConfig: pg.ClientConfig | undefined,
+  ) {}
+
+  static async connect(options: DatabaseOptions): Promise<Database> {
+    const common = {
+      entities: options.entities ?? [],
+      discovery: { warnWhenNoEntities: false },
+      extensions: [Migrator],
+      migrations: {
+        tableName: 'schema_migrations',
+        migrationsList: [...(options.migrations ?? [])],
+        snapshot: false,
+        snapshotOnMigrate: false,
+        silent: true,
+        allOrNothing: true,
+      },
+      debug: false,
+      allowGlobalContext: true,
+    } satisfies Partial<Options>;
+
+    if (options.databaseUrl) {
+      const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+      const driverOptions: pg.PoolConfig = {
+        application_name: options.applicationName ?? 'cancuoc',
+        idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+      };
+      const orm = await MikroORM.init({
+        ...common,
+        driver: PostgreSqlDriver,
+        clientUrl: options.databaseUrl,
+        pool: { min: 0, max: options.poolSize ?? 10 },
+        driverOptions,
+      });
+      const listenConfig: pg.ClientConfig = {
+        connectionString: options.databaseUrl,
+        application_name: `${driverOptions.application_name}-listen`,
+      };
+      return new Database(orm, 'postgresql', listenConfig);
+    }
+
+    const { PgliteDriver } = await import('@mikro-orm/pglite');
+    const orm = await MikroORM.init({
+      ...common,
+      driver: PgliteDriver,
+      dbName: options.dataDir ?? 'memory://',
+    });
+    return new Database(orm, 'pglite', undefined);
+  }
+
+  private get connection(): AbstractSqlConnection {
+    return this.orm.em.getConnection() as unknown as AbstractSqlConnection;
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return run<Row>(this.connection.getClient(), sql, params);
+  }
+
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork() as unknown as EntityManager;
+    return em.transactional(async (txEm) => {
+      const ctx = txEm.getTransactionContext<KyselyTransaction<unknown>>();
+      if (!ctx) throw new Error('MikroORM opened no transaction context');
+      const tx: Tx = { em: txEm, query: (sql, params = []) => run(ctx, sql, params) };
+      return work(tx);
+    });
+  }
+
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` until the returned function is called. On a
+   * server this holds one dedicated connection; a pooled one would be handed to other work.
+   */
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`unsafe channel name ${channel}`);
+    if (this.kind === 'pglite') {
+      const native = await (
+        this.connection as unknown as { getNativeClient(): Promise<import('@electric-sql/pglite').PGlite> }
+      ).getNativeClient();
+      return native.listen(channel, onNotify);
+    }
+    const client = new pg.Client(this.listenConfig);
+    client.on('notification', onNotify);
+    // A dropped listen connection only costs latency: subscribers poll as a fallback.
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.query(`LISTEN ${channel}`);
+    return async () => {
+      client.removeListener('notification', onNotify);
+      await client.end().catch(() => undefined);
+    };
+  }
+
+  /**
+   * Applies pending migrations. On a server an advisory lock keeps two starting instances from
+   * migrating at once.
+   */
+  async migrate(): Promise<void> {
+    if (this.kind === 'pglite') {
+      await this.orm.migrator.up();
+      return;
+    }
+    const lock = new pg.Client(this.listenConfig);
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', ['cancuoc:migrations']);
+      await this.orm.migrator.up();
+    } finally {
+      await lock.end().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}

@@ -1,0 +1,12 @@
+export * from './command-handler.js';
+export * from './database.js';
+export * from './decider.js';
+export * from './errors.js';
+export * from './event-store.js';
+export * from './metadata.js';
+export * from './snapshots.js';
+export * from './subscription.js';
+export * from './types.js';
+export * from './upcasting.js';
+export { EventStoreSchema } from './migrations/0001-event-store.js';
+export { eventStoreMigrations } from './migrations/index.js';

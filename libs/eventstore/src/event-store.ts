@@ -182,8 +182,8 @@ export class EventStore {
       schemaVersion,
       streamId: row.stream_id,
       streamVersion: row.stream_version,
-      globalPosition: BigInt(row.global_position),
-      transactionId: BigInt(row.transaction_id),
+      globalPosition: BigInt(row.position_text),
+      transactionId: BigInt(row.transaction_text),
       metadata: metadataOf(row),
       recordedAt: new Date(row.recorded_at),
     };

@@ -2,10 +2,12 @@ import type { EventMetadata } from '../types.js';
 
 /**
  * The columns every event read selects. Integers wider than 2^53 (positions, transaction ids) and
- * timestamps come back as text so that the server driver and PGlite decode them the same way.
+ * timestamps come back as text so that the server driver and PGlite decode them the same way. The
+ * text forms get names of their own: an output alias equal to a column name would win in ORDER BY
+ * and sort positions as strings ('100' before '99').
  */
 export const EVENT_COLUMNS = `event_id, event_type, schema_version, data, stream_id, stream_version,
-  global_position::text AS global_position, transaction_id::text AS transaction_id,
+  global_position::text AS position_text, transaction_id::text AS transaction_text,
   correlation_id, causation_id, actor, traceparent, to_json(recorded_at) #>> '{}' AS recorded_at`;
 
 export interface EventRow {
@@ -15,8 +17,8 @@ export interface EventRow {
   data: unknown;
   stream_id: string;
   stream_version: number;
-  global_position: string;
-  transaction_id: string;
+  position_text: string;
+  transaction_text: string;
   correlation_id: string;
   causation_id: string | null;
   actor: string;

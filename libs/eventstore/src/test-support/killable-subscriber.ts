@@ -1,0 +1,39 @@
+/**
+ * A subscriber process for the crash test: it projects events into `crash_effects` and, in the
+ * batch after `--commit-batches` committed ones, writes its effects, says so on stdout and hangs
+ * inside the open transaction until the test kills it.
+ */
+import { Database } from '../database.js';
+import { EventStore } from '../event-store.js';
+import { eventStoreMigrations } from '../migrations/index.js';
+import { Subscription } from '../subscription.js';
+
+const [location, commitBatchesArg] = process.argv.slice(2);
+if (!location || !commitBatchesArg) throw new Error('usage: killable-subscriber <url|dir> <commit-batches>');
+const commitBatches = Number(commitBatchesArg);
+
+const db = await Database.connect({
+  ...(location.startsWith('postgres') ? { databaseUrl: location } : { dataDir: location }),
+  migrations: eventStoreMigrations,
+});
+const store = new EventStore(db);
+let batches = 0;
+const subscription = new Subscription(store, {
+  name: 'crash-projection',
+  batchSize: 10,
+  handle: async (events, tx) => {
+    for (const e of events) {
+      await tx.query(
+        `INSERT INTO crash_effects (event_id, times) VALUES ($1, 1)
+         ON CONFLICT (event_id) DO UPDATE SET times = crash_effects.times + 1`,
+        [e.eventId],
+      );
+    }
+    batches += 1;
+    if (batches > commitBatches) {
+      process.stdout.write('IN_BATCH\n');
+      await new Promise(() => undefined);
+    }
+  },
+});
+await subscription.start();

@@ -86,10 +86,13 @@ for (const backend of backends) {
     it('reports a race it could not win within its attempts as a typed error', async () => {
       const handler = new CommandHandler(open.store, counter, { maxAttempts: 1 });
       const id = `counter-${randomUUID()}`;
-      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => handler.handle(id, inc(), { metadata })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, () => handler.handle(id, inc(), { metadata })),
+      );
       const lost = outcomes.filter((o) => o.status === 'rejected');
       assert.ok(lost.length > 0, 'concurrent first writes of one stream must conflict');
-      for (const o of lost) assert.ok((o as PromiseRejectedResult).reason instanceof ConcurrencyRetriesExhaustedError);
+      for (const o of lost)
+        assert.ok((o as PromiseRejectedResult).reason instanceof ConcurrencyRetriesExhaustedError);
       assert.equal((await handler.load(id)).state.total, outcomes.length - lost.length);
     });
 
@@ -127,7 +130,9 @@ for (const backend of backends) {
       assert.deepEqual(loaded, { state: { total: 12, closed: false }, streamVersion: 12 });
       assert.equal(evolved, 2, 'only the two events after the snapshot were replayed');
 
-      const reshaped = new CommandHandler(open.store, counting, { snapshots: { ...policy, schemaVersion: 2 } });
+      const reshaped = new CommandHandler(open.store, counting, {
+        snapshots: { ...policy, schemaVersion: 2 },
+      });
       evolved = 0;
       assert.equal((await reshaped.load(id)).state.total, 12);
       assert.equal(evolved, 12, 'a snapshot of an older state shape is ignored');

@@ -49,10 +49,15 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
 
   async load(streamId: string, tx?: SqlExecutor): Promise<LoadedState<State>> {
     const db = tx ?? this.store.db;
-    const snapshot = this.options.snapshots ? await loadSnapshot(db, streamId, this.options.snapshots) : undefined;
+    const snapshot = this.options.snapshots
+      ? await loadSnapshot(db, streamId, this.options.snapshots)
+      : undefined;
     let state = snapshot?.state ?? this.decider.initialState();
     const fromVersion = (snapshot?.streamVersion ?? 0) + 1;
-    const { events, streamVersion } = await this.store.readStream(streamId, { fromVersion, ...(tx && { tx }) });
+    const { events, streamVersion } = await this.store.readStream(streamId, {
+      fromVersion,
+      ...(tx && { tx }),
+    });
     for (const event of events) state = this.decider.evolve(state, event as unknown as Event);
     return { state, streamVersion: Math.max(streamVersion, snapshot?.streamVersion ?? 0) };
   }
@@ -61,12 +66,17 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     return tx ? work(tx) : this.store.transaction(work);
   }
 
-  async handle(streamId: string, command: Command, options: HandleOptions): Promise<HandleResult<State, Event>> {
+  async handle(
+    streamId: string,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<State, Event>> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(streamId, command, options);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError) || options.expectedVersion !== undefined) throw error;
+        if (!(error instanceof WrongExpectedVersionError) || options.expectedVersion !== undefined)
+          throw error;
         if (attempt >= this.maxAttempts) throw new ConcurrencyRetriesExhaustedError(streamId, attempt, error);
       }
     }
@@ -88,7 +98,8 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     const state = events.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
     const policy = this.options.snapshots;
     const nextVersion = loaded.streamVersion + events.length;
-    const snapshot = policy && snapshotDue(policy.every, loaded.streamVersion, nextVersion) ? policy : undefined;
+    const snapshot =
+      policy && snapshotDue(policy.every, loaded.streamVersion, nextVersion) ? policy : undefined;
     const append = (tx: Tx | undefined) =>
       this.store.appendToStream(streamId, events, {
         expectedVersion: loaded.streamVersion,

@@ -1,9 +1,9 @@
-import { MikroORM, type Options } from '@mikro-orm/core';
+import type { PGlite } from '@electric-sql/pglite';
+import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AbstractSqlConnection, EntityManager } from '@mikro-orm/sql';
 import { CompiledQuery, type Kysely, type Transaction as KyselyTransaction } from 'kysely';
 import pg from 'pg';
-import type { MigrationObject } from '@mikro-orm/core';
 
 /** Runs parameterised SQL (`$1`, `$2`, …) and returns the rows. */
 export interface SqlExecutor {
@@ -127,7 +127,7 @@ export class Database implements SqlExecutor {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`unsafe channel name ${channel}`);
     if (this.kind === 'pglite') {
       const native = await (
-        this.connection as unknown as { getNativeClient(): Promise<import('@electric-sql/pglite').PGlite> }
+        this.connection as unknown as { getNativeClient(): Promise<PGlite> }
       ).getNativeClient();
       return native.listen(channel, onNotify);
     }

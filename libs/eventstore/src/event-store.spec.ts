@@ -96,7 +96,10 @@ for (const backend of backends) {
       assert.equal(ok.nextExpectedVersion, 3);
       const any = await open.store.appendToStream(id, [ev('D')], { expectedVersion: 'any', metadata });
       assert.equal(any.nextExpectedVersion, 4);
-      const exists = await open.store.appendToStream(id, [ev('E')], { expectedVersion: 'stream_exists', metadata });
+      const exists = await open.store.appendToStream(id, [ev('E')], {
+        expectedVersion: 'stream_exists',
+        metadata,
+      });
       assert.equal(exists.nextExpectedVersion, 5);
       assert.deepEqual(
         (await open.store.readStream(id)).events.map((e) => e.type),
@@ -117,7 +120,8 @@ for (const backend of backends) {
       const lost = outcomes.filter((o) => o.status === 'rejected');
       assert.equal(won.length, 1);
       assert.equal(lost.length, writers - 1);
-      for (const o of lost) assert.ok((o as PromiseRejectedResult).reason instanceof WrongExpectedVersionError);
+      for (const o of lost)
+        assert.ok((o as PromiseRejectedResult).reason instanceof WrongExpectedVersionError);
       assert.equal((await open.store.readStream(id)).streamVersion, 2);
     });
 
@@ -128,10 +132,13 @@ for (const backend of backends) {
       let conflicts = 0;
       await Promise.all(
         Array.from({ length: writers }, async (_, w) => {
-          for (let n = 0; n < appendsEach; ) {
+          for (let n = 0; n < appendsEach;) {
             const { streamVersion } = await open.store.readStream(id);
             try {
-              await open.store.appendToStream(id, [ev('Write', { w, n })], { expectedVersion: streamVersion, metadata });
+              await open.store.appendToStream(id, [ev('Write', { w, n })], {
+                expectedVersion: streamVersion,
+                metadata,
+              });
               n++;
             } catch (e) {
               if (!(e instanceof WrongExpectedVersionError)) throw e;
@@ -220,12 +227,20 @@ for (const backend of backends) {
 
     it('upcasts events written with an older schema version when they are read', async () => {
       const id = stream();
-      await open.store.appendToStream(id, [{ type: 'NameChanged', data: { name: 'Lan' }, schemaVersion: 1 }], {
-        metadata,
-      });
-      await open.store.appendToStream(id, [{ type: 'NameChanged', data: { fullName: 'Mai' }, schemaVersion: 3 }], {
-        metadata,
-      });
+      await open.store.appendToStream(
+        id,
+        [{ type: 'NameChanged', data: { name: 'Lan' }, schemaVersion: 1 }],
+        {
+          metadata,
+        },
+      );
+      await open.store.appendToStream(
+        id,
+        [{ type: 'NameChanged', data: { fullName: 'Mai' }, schemaVersion: 3 }],
+        {
+          metadata,
+        },
+      );
       const { events } = await open.store.readStream(id);
       assert.deepEqual(
         events.map((e) => [e.schemaVersion, e.data]),

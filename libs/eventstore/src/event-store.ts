@@ -158,9 +158,7 @@ export class EventStore {
     const events = rows.map((r) => this.decode(r) as E);
     const last = events[events.length - 1];
     const streamVersion =
-      last && events.length < maxCount
-        ? last.streamVersion
-        : await currentStreamVersion(executor, streamId);
+      last && events.length < maxCount ? last.streamVersion : await currentStreamVersion(executor, streamId);
     return { events, streamVersion };
   }
 

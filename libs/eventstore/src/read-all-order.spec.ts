@@ -14,7 +14,10 @@ function heldTransaction(open: OpenStore) {
   const ready = new Promise<void>((resolve) => (appended = resolve));
   const done = open.store
     .transaction(async (tx: Tx) => {
-      await open.store.appendToStream(`held-${Math.random()}`, [{ type: 'Held', data: {} }], { metadata, tx });
+      await open.store.appendToStream(`held-${Math.random()}`, [{ type: 'Held', data: {} }], {
+        metadata,
+        tx,
+      });
       appended();
       if ((await decided) === 'rollback') throw new Error('rolled back on purpose');
     })
@@ -102,7 +105,10 @@ describe('reading all events while transactions commit out of order (PostgreSQL)
     const fresh = await postgresql.open();
     try {
       const { seen, committed } = await outOfOrderCommits(fresh, positionOnlyReader);
-      assert.ok(seen.length < committed.length, 'the position-only reader should have missed the late commit');
+      assert.ok(
+        seen.length < committed.length,
+        'the position-only reader should have missed the late commit',
+      );
     } finally {
       await fresh.close();
     }
@@ -137,10 +143,17 @@ describe('reading all events while transactions commit out of order (PostgreSQL)
             const fail = (w + t) % 5 === 0;
             await fresh.store
               .transaction(async (tx) => {
-                await fresh.store.appendToStream(`w${w}`, [{ type: 'E', data: { t } }, { type: 'E', data: { t } }], {
-                  metadata,
-                  tx,
-                });
+                await fresh.store.appendToStream(
+                  `w${w}`,
+                  [
+                    { type: 'E', data: { t } },
+                    { type: 'E', data: { t } },
+                  ],
+                  {
+                    metadata,
+                    tx,
+                  },
+                );
                 // Hold the transaction a little, so commits interleave with later positions.
                 await new Promise((r) => setTimeout(r, (w * 7 + t * 3) % 11));
                 if (fail) throw new Error('writer gave up');
@@ -156,7 +169,10 @@ describe('reading all events while transactions commit out of order (PostgreSQL)
       const committed = (await fresh.db.query<{ event_id: string }>('SELECT event_id FROM es_events')).map(
         (r) => r.event_id,
       );
-      assert.ok(committed.length > 0 && committed.length < writers * transactionsEach * 2, 'some rolled back');
+      assert.ok(
+        committed.length > 0 && committed.length < writers * transactionsEach * 2,
+        'some rolled back',
+      );
       assert.equal(outOfOrder, 0, 'events came back out of (transaction_id, global_position) order');
       assert.equal(new Set(seen).size, seen.length, 'an event was read twice');
       assert.deepEqual([...seen].sort(), [...committed].sort());

@@ -21,7 +21,10 @@ async function killMidBatch(location: string): Promise<void> {
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`subscriber never reached its 4th batch: ${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`subscriber never reached its 4th batch: ${stderr}`)),
+      60_000,
+    );
     proc.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('IN_BATCH')) {
         clearTimeout(timer);
@@ -69,7 +72,7 @@ async function scenario(connect: () => Promise<Database>, location: string): Pro
         }
       },
     });
-    for (let outcome = await resumed.runOnce(); outcome === 'busy' || outcome.read > 0; ) {
+    for (let outcome = await resumed.runOnce(); outcome === 'busy' || outcome.read > 0;) {
       outcome = await resumed.runOnce();
     }
     const rows = await db.query<{ times: number }>(
@@ -90,7 +93,10 @@ describe('a subscriber killed mid-batch', () => {
   it('resumes on PostgreSQL without loss or double effect', async () => {
     const testDb = await createTestDatabase('es_crash');
     try {
-      await scenario(() => Database.connect({ databaseUrl: testDb.url, migrations: eventStoreMigrations }), testDb.url);
+      await scenario(
+        () => Database.connect({ databaseUrl: testDb.url, migrations: eventStoreMigrations }),
+        testDb.url,
+      );
     } finally {
       await testDb.drop();
     }

@@ -37,7 +37,9 @@ function recordEffects(table: string, by = 'main', delayMs = 0) {
 }
 
 async function effects(open: OpenStore, table: string) {
-  return open.db.query<{ event_id: string; times: number; by: string }>(`SELECT event_id, times, by FROM ${table}`);
+  return open.db.query<{ event_id: string; times: number; by: string }>(
+    `SELECT event_id, times, by FROM ${table}`,
+  );
 }
 
 async function appendMany(open: OpenStore, prefix: string, count: number, type = 'E'): Promise<string[]> {
@@ -46,9 +48,10 @@ async function appendMany(open: OpenStore, prefix: string, count: number, type =
     const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) => ({ type, data: { n: i + j } }));
     await open.store.appendToStream(`${prefix}-${i % 30}`, batch, { metadata });
   }
-  const rows = await open.db.query<{ event_id: string }>('SELECT event_id FROM es_events WHERE stream_id LIKE $1', [
-    `${prefix}-%`,
-  ]);
+  const rows = await open.db.query<{ event_id: string }>(
+    'SELECT event_id FROM es_events WHERE stream_id LIKE $1',
+    [`${prefix}-%`],
+  );
   ids.push(...rows.map((r) => r.event_id));
   return ids;
 }
@@ -141,7 +144,10 @@ for (const backend of backends) {
       }
       const rows = await effects(open, 'pair_effects');
       assert.equal(overlaps, 0, 'two instances handled batches at the same time');
-      assert.ok(rows.every((r) => r.times === 1), 'an event had two effects');
+      assert.ok(
+        rows.every((r) => r.times === 1),
+        'an event had two effects',
+      );
     });
 
     it('delivers only the event types asked for, while its checkpoint passes the others', async () => {
@@ -154,10 +160,21 @@ for (const backend of backends) {
         },
       });
       await sub.ensureCreated();
-      await open.store.appendToStream('typed-1', [{ type: 'Wanted', data: {} }, { type: 'Other', data: {} }], {
-        metadata,
-      });
-      for (let outcome = await sub.runOnce(); outcome !== 'busy' && outcome.read > 0; outcome = await sub.runOnce());
+      await open.store.appendToStream(
+        'typed-1',
+        [
+          { type: 'Wanted', data: {} },
+          { type: 'Other', data: {} },
+        ],
+        {
+          metadata,
+        },
+      );
+      for (
+        let outcome = await sub.runOnce();
+        outcome !== 'busy' && outcome.read > 0;
+        outcome = await sub.runOnce()
+      );
       assert.ok(seen.length > 0 && seen.every((t) => t === 'Wanted'));
       const [last] = await open.db.query<{ pos: string }>(
         `SELECT global_position::text AS pos FROM es_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
@@ -180,7 +197,9 @@ for (const backend of backends) {
           if (failuresLeft-- > 0) throw new Error('projection store hiccup');
         },
       });
-      const total = Number((await open.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events'))[0]!.n);
+      const total = Number(
+        (await open.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events'))[0]!.n,
+      );
       await sub.start();
       try {
         await eventually(async () => (await effects(open, 'flaky_effects')).length === total);

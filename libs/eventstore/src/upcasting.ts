@@ -18,7 +18,11 @@ export class Upcasters {
   upcast(eventType: string, schemaVersion: number, data: unknown): { data: unknown; schemaVersion: number } {
     let version = schemaVersion;
     let current = data;
-    for (let step = this.steps.get(`${eventType}@${version}`); step; step = this.steps.get(`${eventType}@${version}`)) {
+    for (
+      let step = this.steps.get(`${eventType}@${version}`);
+      step;
+      step = this.steps.get(`${eventType}@${version}`)
+    ) {
       current = step(current);
       version += 1;
     }

@@ -33,7 +33,7 @@ export async function connectTestRedis(): Promise<TestRedis> {
       // SCAN patterns are not prefixed by ioredis, the keys it returns are: delete them unprefixed.
       const raw = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
       try {
-        for (let cursor = '0'; ; ) {
+        for (let cursor = '0'; ;) {
           const [next, keys] = await raw.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
           if (keys.length > 0) await raw.del(...keys);
           cursor = next;

@@ -21,7 +21,11 @@ export const postgresql: Backend = {
   name: 'postgresql',
   async open(options) {
     const testDb = await createTestDatabase('es_test');
-    const db = await Database.connect({ databaseUrl: testDb.url, poolSize: 20, migrations: eventStoreMigrations });
+    const db = await Database.connect({
+      databaseUrl: testDb.url,
+      poolSize: 20,
+      migrations: eventStoreMigrations,
+    });
     await db.migrate();
     return {
       store: new EventStore(db, options),

@@ -1,0 +1,102 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** Packages that are frameworks or adapters: domain code must not import them (hexagonal rule). */
+const ADAPTERS = [
+  '@nestjs/*',
+  '@mikro-orm/*',
+  '@grpc/*',
+  '@opentelemetry/*',
+  '@electric-sql/*',
+  'kafkajs',
+  'ioredis',
+  'pg',
+  'kysely',
+  'node:*',
+];
+
+/** Services own their code; they meet only through libs/ and proto/ contracts. */
+const SERVICES = ['registry', 'enrollment', 'card-production', 'data-sharing'];
+
+function boundaries({ productionCode }) {
+  const neverFromLibs = ['type:service', 'type:perf', ...(productionCode ? ['type:testing'] : [])];
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        ...SERVICES.map((s) => ({
+          sourceTag: `scope:${s}`,
+          onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'],
+        })),
+        // Shared-kernel domain libs stay pure.
+        { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: ADAPTERS },
+        // Test infrastructure is for tests: production library code never imports it.
+        { sourceTag: 'type:lib', notDependOnLibsWithTags: neverFromLibs },
+        { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:service', 'type:perf'] },
+      ],
+    },
+  ];
+}
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  prettier,
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.nx', 'test/workspace/fixtures/**'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries({ productionCode: false }),
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after'],
+            },
+          ],
+        },
+      ],
+      // With noUncheckedIndexedAccess, `xs[0]!` after a length check is the honest spelling.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/test-support/**'],
+    rules: { '@nx/enforce-module-boundaries': boundaries({ productionCode: true }) },
+  },
+  {
+    // Inside a service, the domain layer is pure: no framework, no adapter, no I/O.
+    files: ['services/*/src/domain/**/*.ts', 'libs/identity/src/**/*.ts', 'libs/icao9303/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ADAPTERS.filter((p) => p !== 'node:*'),
+              message: 'domain code imports no framework or adapter',
+            },
+            { group: ['**/infrastructure/**', '**/application/**'], message: 'dependencies point inward' },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -33,7 +33,11 @@ function boundaries({ productionCode }) {
           onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'],
         })),
         // Shared-kernel domain libs stay pure.
-        { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: ADAPTERS },
+        {
+          sourceTag: 'type:domain',
+          onlyDependOnLibsWithTags: ['type:domain'],
+          bannedExternalImports: ADAPTERS,
+        },
         // Test infrastructure is for tests: production library code never imports it.
         { sourceTag: 'type:lib', notDependOnLibsWithTags: neverFromLibs },
         { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:service', 'type:perf'] },

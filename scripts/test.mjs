@@ -42,7 +42,12 @@ if (checks) {
 
 const patterns = only
   ? [`${only}/dist/**/*.spec.js`, `${only}/**/*.spec.mjs`]
-  : ['libs/*/dist/**/*.spec.js', 'services/*/dist/**/*.spec.js', 'test/*/**/*.spec.mjs', 'test/*/dist/**/*.spec.js'];
+  : [
+      'libs/*/dist/**/*.spec.js',
+      'services/*/dist/**/*.spec.js',
+      'test/*/**/*.spec.mjs',
+      'test/*/dist/**/*.spec.js',
+    ];
 step('tests (node --test)', 'node', [
   '--test',
   '--test-concurrency=2',

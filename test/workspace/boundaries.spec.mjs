@@ -14,7 +14,10 @@ async function lint(filePath, code) {
     // The snippets are not part of any tsconfig; the import rules need no type information.
     overrideConfig: {
       languageOptions: { parserOptions: { projectService: false } },
-      rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
+      rules: {
+        '@typescript-eslint/no-floating-promises': 'off',
+        '@typescript-eslint/no-misused-promises': 'off',
+      },
     },
   });
   const [result] = await eslint.lintText(code, { filePath: join(root, filePath) });

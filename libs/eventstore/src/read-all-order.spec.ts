@@ -122,20 +122,20 @@ describe('reading all events while transactions commit out of order (PostgreSQL)
       let writing = true;
       const seen: string[] = [];
       let outOfOrder = 0;
-      const reader = (async () => {
-        let checkpoint = START;
-        for (;;) {
-          const stillWriting = writing;
-          const { events, checkpoint: next } = await fresh.store.readAll({ after: checkpoint, limit: 50 });
-          let previous = checkpoint;
-          for (const e of events) {
-            if (compareCheckpoints(checkpointOf(e), previous) <= 0) outOfOrder++;
-            previous = checkpointOf(e);
-          }
-          seen.push(...events.map((e) => e.eventId));
-          checkpoint = next;
-          if (!stillWriting && events.length === 0) return;
+      let checkpoint = START;
+      const readPage = async () => {
+        const { events, checkpoint: next } = await fresh.store.readAll({ after: checkpoint, limit: 50 });
+        let previous = checkpoint;
+        for (const e of events) {
+          if (compareCheckpoints(checkpointOf(e), previous) <= 0) outOfOrder++;
+          previous = checkpointOf(e);
         }
+        seen.push(...events.map((e) => e.eventId));
+        checkpoint = next;
+        return events.length;
+      };
+      const reader = (async () => {
+        while (writing) await readPage();
       })();
       await Promise.all(
         Array.from({ length: writers }, async (_, w) => {
@@ -166,6 +166,17 @@ describe('reading all events while transactions commit out of order (PostgreSQL)
       );
       writing = false;
       await reader;
+      // Any transaction on the server, in any database, holds the horizon back; so rather than
+      // stopping at the first empty page, read until the last committed event has been reached.
+      const [last] = await fresh.db.query<{ tx: string; pos: string }>(
+        `SELECT transaction_id::text AS tx, global_position::text AS pos FROM es_events
+         ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+      );
+      const end = { transactionId: BigInt(last!.tx), position: BigInt(last!.pos) };
+      const deadline = Date.now() + 30_000;
+      while (compareCheckpoints(checkpoint, end) < 0 && Date.now() < deadline) {
+        if ((await readPage()) === 0) await new Promise((r) => setTimeout(r, 10));
+      }
       const committed = (await fresh.db.query<{ event_id: string }>('SELECT event_id FROM es_events')).map(
         (r) => r.event_id,
       );
@@ -192,22 +203,28 @@ for (const backend of backends) {
       for (let i = 0; i < 25; i++) {
         await open.store.appendToStream(`s${i % 4}`, [{ type: 'E', data: { i } }], { metadata });
       }
+      // Transactions elsewhere on the server may hold the horizon back for a moment: wait for it
+      // rather than stopping at the first empty page.
       const pages: number[][] = [];
       let checkpoint = START;
-      for (;;) {
+      const deadline = Date.now() + 30_000;
+      while (pages.flat().length < 25 && Date.now() < deadline) {
         const page = await open.store.readAll({ after: checkpoint, limit: 10 });
-        if (page.events.length === 0) break;
+        if (page.events.length === 0) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
         pages.push(page.events.map((e) => (e.data as { i: number }).i));
         checkpoint = page.checkpoint;
       }
-      assert.deepEqual(
-        pages.map((p) => p.length),
-        [10, 10, 5],
-      );
+      assert.ok(pages.length >= 3 && pages.every((p) => p.length <= 10));
       assert.deepEqual(
         pages.flat(),
         Array.from({ length: 25 }, (_, i) => i),
       );
+      const rest = await open.store.readAll({ after: checkpoint, limit: 10 });
+      assert.deepEqual(rest.events, []);
+      assert.deepEqual(rest.checkpoint, checkpoint);
     });
   });
 }

@@ -10,6 +10,7 @@ import { Database } from './database.js';
 import { EventStore } from './event-store.js';
 import { eventStoreMigrations } from './migrations/index.js';
 import { Subscription } from './subscription.js';
+import { drain } from './test-support/drain.js';
 
 const child = fileURLToPath(new URL('./test-support/killable-subscriber.js', import.meta.url));
 const metadata = { actor: 'test:writer' };

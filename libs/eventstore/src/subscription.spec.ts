@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Tx } from './database.js';
 import { Subscription } from './subscription.js';
 import { backends, type OpenStore } from './test-support/backends.js';
+import { drain } from './test-support/drain.js';
 import type { RecordedEvent } from './types.js';
 
 const metadata = { actor: 'test:writer' };

@@ -1,2 +1,3 @@
+export * from './kafka-broker.js';
 export * from './postgres.js';
 export * from './redis.js';

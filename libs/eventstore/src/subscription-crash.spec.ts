@@ -73,9 +73,8 @@ async function scenario(connect: () => Promise<Database>, location: string): Pro
         }
       },
     });
-    for (let outcome = await resumed.runOnce(); outcome === 'busy' || outcome.read > 0;) {
-      outcome = await resumed.runOnce();
-    }
+    const [last] = await db.query<{ pos: string }>('SELECT max(global_position)::text AS pos FROM es_events');
+    await drain(resumed, async () => (await resumed.checkpoint()).position === BigInt(last!.pos));
     const rows = await db.query<{ times: number }>(
       'SELECT e.event_id, c.times FROM es_events e LEFT JOIN crash_effects c USING (event_id)',
     );

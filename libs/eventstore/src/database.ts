@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import { EventEmitter } from 'node:events';
 import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AbstractSqlConnection, EntityManager } from '@mikro-orm/sql';
@@ -17,6 +17,8 @@ export interface SqlExecutor {
 export interface Tx extends SqlExecutor {
   /** MikroORM entity manager bound to this transaction, for code that prefers entities. */
   readonly em: EntityManager;
+  /** Runs `callback` once the transaction has committed; never when it rolls back. */
+  afterCommit(callback: () => void): void;
 }
 
 export interface DatabaseOptions {
@@ -48,6 +50,11 @@ async function run<Row>(executor: KyselyExecutor, sql: string, params: readonly 
 
 /** PostgreSQL (a server, or PGlite in process) reached through MikroORM 7. */
 export class Database implements SqlExecutor {
+  private readonly localListeners = new EventEmitter();
+  private readonly notifyState = new Map<string, { inFlight: boolean; again: boolean }>();
+  private notifier: Promise<pg.Client> | undefined;
+  private closed = false;
+
   private constructor(
     readonly orm: MikroORM,
     readonly kind: 'postgresql' | 'pglite',
@@ -111,12 +118,63 @@ export class Database implements SqlExecutor {
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork() as unknown as EntityManager;
-    return em.transactional(async (txEm) => {
+    const committed: Array<() => void> = [];
+    const result = await em.transactional(async (txEm) => {
       const ctx = txEm.getTransactionContext<KyselyTransaction<unknown>>();
       if (!ctx) throw new Error('MikroORM opened no transaction context');
-      const tx: Tx = { em: txEm, query: (sql, params = []) => run(ctx, sql, params) };
+      const tx: Tx = {
+        em: txEm,
+        query: (sql, params = []) => run(ctx, sql, params),
+        afterCommit: (callback) => committed.push(callback),
+      };
       return work(tx);
     });
+    for (const callback of committed) callback();
+    return result;
+  }
+
+  /**
+   * Wakes the listeners of `channel`, in this process and others. Called after a commit, never inside
+   * one: a NOTIFY inside a writing transaction takes a server-wide lock held through that commit's
+   * flush to disk, which serialises every writer on the server (measured: 16 concurrent appenders
+   * fell to a third of their throughput). Notifications are coalesced: while one is on its way, any
+   * number of further calls add a single follow-up. A lost one costs only latency; listeners poll.
+   */
+  notify(channel: string): void {
+    if (this.kind === 'pglite') {
+      // PGlite belongs to this process alone: its listeners are all here.
+      queueMicrotask(() => this.localListeners.emit(channel));
+      return;
+    }
+    const state = this.notifyState.get(channel) ?? { inFlight: false, again: false };
+    this.notifyState.set(channel, state);
+    if (state.inFlight) {
+      state.again = true;
+      return;
+    }
+    state.inFlight = true;
+    void (async () => {
+      do {
+        state.again = false;
+        await this.sendNotify(channel);
+      } while (state.again && !this.closed);
+      state.inFlight = false;
+    })();
+  }
+
+  private async sendNotify(channel: string): Promise<void> {
+    try {
+      this.notifier ??= (async () => {
+        const client = new pg.Client({ ...this.listenConfig, options: '-c synchronous_commit=off' });
+        client.on('error', () => (this.notifier = undefined));
+        await client.connect();
+        return client;
+      })();
+      const client = await this.notifier;
+      await client.query('SELECT pg_notify($1, NULL)', [channel]);
+    } catch {
+      this.notifier = undefined;
+    }
   }
 
   /**
@@ -126,10 +184,8 @@ export class Database implements SqlExecutor {
   async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`unsafe channel name ${channel}`);
     if (this.kind === 'pglite') {
-      const native = await (
-        this.connection as unknown as { getNativeClient(): Promise<PGlite> }
-      ).getNativeClient();
-      return native.listen(channel, onNotify);
+      this.localListeners.on(channel, onNotify);
+      return async () => void this.localListeners.off(channel, onNotify);
     }
     const client = new pg.Client(this.listenConfig);
     client.on('notification', onNotify);
@@ -163,6 +219,10 @@ export class Database implements SqlExecutor {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    const notifier = this.notifier;
+    this.notifier = undefined;
+    await notifier?.then((c) => c.end()).catch(() => undefined);
     await this.orm.close(true);
   }
 }

@@ -60,6 +60,9 @@ export interface EventStoreOptions {
 
 const MAX_READ = 100_000;
 
+/** The channel on which appends wake subscriptions. */
+export const APPENDED_CHANNEL = 'es_appended';
+
 function isUniqueViolation(error: unknown): error is { code: string; constraint?: string; detail?: string } {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
@@ -77,6 +80,8 @@ export class EventStore {
   ) {
     this.upcasters = options.upcasters ?? new Upcasters();
   }
+
+  private readonly wakeSubscribers = () => this.db.notify(APPENDED_CHANNEL);
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.transaction(work);
@@ -116,6 +121,8 @@ export class EventStore {
     if (rows.length === 0) {
       throw new WrongExpectedVersionError(streamId, expected, await currentStreamVersion(executor, streamId));
     }
+    if (options.tx) options.tx.afterCommit(this.wakeSubscribers);
+    else this.wakeSubscribers();
     const refs = rows
       .map((r) => ({
         eventId: r.event_id,

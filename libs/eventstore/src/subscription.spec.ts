@@ -79,6 +79,11 @@ for (const backend of backends) {
         await open.store.appendToStream('live-new', [{ type: 'E', data: {} }], { metadata });
         await eventually(async () => (await effects(open, 'live_effects')).length > history.length, 5_000);
         assert.ok(Date.now() - started < 5_000, 'woken by NOTIFY, not by the minute-long poll');
+        // An append inside a caller's transaction wakes subscribers once that transaction commits.
+        await open.store.transaction(async (tx) => {
+          await open.store.appendToStream('live-tx', [{ type: 'E', data: {} }], { metadata, tx });
+        });
+        await eventually(async () => (await effects(open, 'live_effects')).length > history.length + 1, 5_000);
       } finally {
         await sub.stop();
       }

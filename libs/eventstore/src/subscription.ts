@@ -1,5 +1,5 @@
 import type { Tx } from './database.js';
-import type { EventStore } from './event-store.js';
+import { APPENDED_CHANNEL, type EventStore } from './event-store.js';
 import { START, type Checkpoint, type RecordedEvent } from './types.js';
 
 export interface SubscriptionOptions {
@@ -30,7 +30,6 @@ export type BatchOutcome = { readonly read: number } | 'busy';
  * `pg_try_advisory_xact_lock(SUBSCRIPTION_LOCK_SPACE, hashtext(name))`.
  */
 const SUBSCRIPTION_LOCK_SPACE = 0x4553;
-const NOTIFY_CHANNEL = 'es_appended';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
@@ -123,7 +122,7 @@ export class Subscription {
     if (this.running) return;
     this.stopping = false;
     await this.ensureCreated();
-    const unlisten = await this.store.db.listen(NOTIFY_CHANNEL, () => this.notify());
+    const unlisten = await this.store.db.listen(APPENDED_CHANNEL, () => this.notify());
     this.running = this.loop().finally(() => unlisten());
   }
 

@@ -83,7 +83,10 @@ for (const backend of backends) {
         await open.store.transaction(async (tx) => {
           await open.store.appendToStream('live-tx', [{ type: 'E', data: {} }], { metadata, tx });
         });
-        await eventually(async () => (await effects(open, 'live_effects')).length > history.length + 1, 5_000);
+        await eventually(
+          async () => (await effects(open, 'live_effects')).length > history.length + 1,
+          5_000,
+        );
       } finally {
         await sub.stop();
       }

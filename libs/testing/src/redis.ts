@@ -13,25 +13,25 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-export async function connectTestRedis(): Promise<TestRedis> {
+export async function connectTestRedis(url = TEST_REDIS_URL): Promise<TestRedis> {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}:`;
-  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, keyPrefix });
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, keyPrefix });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
     throw new Error(
-      `Redis is not reachable at ${TEST_REDIS_URL} (${(error as Error).message}); ` +
+      `Redis is not reachable at ${url} (${(error as Error).message}); ` +
         'start it with scripts/ensure-services.sh or set TEST_REDIS_URL',
     );
   }
   return {
-    url: TEST_REDIS_URL,
+    url,
     keyPrefix,
     client,
     async close() {
       // SCAN patterns are not prefixed by ioredis, the keys it returns are: delete them unprefixed.
-      const raw = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+      const raw = new Redis(url, { maxRetriesPerRequest: 1 });
       try {
         for (let cursor = '0'; ;) {
           const [next, keys] = await raw.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);

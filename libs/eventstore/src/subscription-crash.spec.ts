@@ -10,6 +10,7 @@ import { Database } from './database.js';
 import { EventStore } from './event-store.js';
 import { eventStoreMigrations } from './migrations/index.js';
 import { Subscription } from './subscription.js';
+import { CRASH_PROJECTION, recordCrashEffects } from './test-support/crash-projection.js';
 import { drain } from './test-support/drain.js';
 
 const child = fileURLToPath(new URL('./test-support/killable-subscriber.js', import.meta.url));
@@ -60,19 +61,7 @@ async function scenario(connect: () => Promise<Database>, location: string): Pro
     const committed = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM crash_effects');
     assert.equal(committed[0]!.n, 30, 'three batches of ten committed before the kill, the fourth did not');
 
-    const resumed = new Subscription(new EventStore(db), {
-      name: 'crash-projection',
-      batchSize: 10,
-      handle: async (events, tx) => {
-        for (const e of events) {
-          await tx.query(
-            `INSERT INTO crash_effects (event_id, times) VALUES ($1, 1)
-             ON CONFLICT (event_id) DO UPDATE SET times = crash_effects.times + 1`,
-            [e.eventId],
-          );
-        }
-      },
-    });
+    const resumed = new Subscription(new EventStore(db), { ...CRASH_PROJECTION, handle: recordCrashEffects });
     const [last] = await db.query<{ pos: string }>('SELECT max(global_position)::text AS pos FROM es_events');
     await drain(resumed, async () => (await resumed.checkpoint()).position === BigInt(last!.pos));
     const rows = await db.query<{ times: number }>(

@@ -7,6 +7,7 @@ import { Database } from '../database.js';
 import { EventStore } from '../event-store.js';
 import { eventStoreMigrations } from '../migrations/index.js';
 import { Subscription } from '../subscription.js';
+import { CRASH_PROJECTION, recordCrashEffects } from './crash-projection.js';
 
 const [location, commitBatchesArg] = process.argv.slice(2);
 if (!location || !commitBatchesArg) throw new Error('usage: killable-subscriber <url|dir> <commit-batches>');
@@ -19,16 +20,9 @@ const db = await Database.connect({
 const store = new EventStore(db);
 let batches = 0;
 const subscription = new Subscription(store, {
-  name: 'crash-projection',
-  batchSize: 10,
+  ...CRASH_PROJECTION,
   handle: async (events, tx) => {
-    for (const e of events) {
-      await tx.query(
-        `INSERT INTO crash_effects (event_id, times) VALUES ($1, 1)
-         ON CONFLICT (event_id) DO UPDATE SET times = crash_effects.times + 1`,
-        [e.eventId],
-      );
-    }
+    await recordCrashEffects(events, tx);
     batches += 1;
     if (batches > commitBatches) {
       process.stdout.write('IN_BATCH\n');

@@ -1,10 +1,10 @@
 // The architecture's import rules are enforced by lint; these tests make sure the rules fire, so a
 // broken lint set-up (a rule silently skipped for want of a project graph, say) cannot pass quietly.
 import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ESLint } from 'eslint';
-import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,52 +24,63 @@ async function lint(filePath, code) {
   return result.messages.map((m) => m.ruleId);
 }
 
+const imports = (what, from) =>
+  `import ${what} from '${from}';\nexport const x = ${what.replace(/[{} *]|as /g, '')};\n`;
+
+const cases = [
+  {
+    title: 'forbid a framework or adapter import in a service domain layer',
+    file: 'services/registry/src/domain/citizen.ts',
+    code: imports('{ Entity }', '@mikro-orm/core'),
+    rule: 'no-restricted-imports',
+    fires: true,
+  },
+  {
+    title: 'forbid a domain layer reaching outward into infrastructure',
+    file: 'services/registry/src/domain/citizen.ts',
+    code: imports('{ repo }', '../infrastructure/repo.js'),
+    rule: 'no-restricted-imports',
+    fires: true,
+  },
+  {
+    title: 'allow the same import outside the domain layer',
+    file: 'services/registry/src/infrastructure/orm.ts',
+    code: imports('{ Entity }', '@mikro-orm/core'),
+    rule: 'no-restricted-imports',
+    fires: false,
+  },
+  {
+    title: 'forbid production library code importing the test infrastructure (Nx tags)',
+    file: 'libs/eventstore/src/leak.ts',
+    code: imports('{ createTestDatabase }', '@cancuoc/testing'),
+    rule: '@nx/enforce-module-boundaries',
+    fires: true,
+  },
+  {
+    title: "let the same library's tests import the test infrastructure",
+    file: 'libs/eventstore/src/leak.spec.ts',
+    code: imports('{ createTestDatabase }', '@cancuoc/testing'),
+    rule: '@nx/enforce-module-boundaries',
+    fires: false,
+  },
+  {
+    title: 'forbid importing another project by relative path',
+    file: 'libs/eventstore/src/leak.ts',
+    code: imports('* as t', '../../testing/src/postgres.js'),
+    rule: '@nx/enforce-module-boundaries',
+    fires: true,
+  },
+];
+
 describe('module boundaries', () => {
-  it('forbid a framework or adapter import in a service domain layer', async () => {
-    const rules = await lint(
-      'services/registry/src/domain/citizen.ts',
-      "import { Entity } from '@mikro-orm/core';\nexport const x = Entity;\n",
-    );
-    assert.ok(rules.includes('no-restricted-imports'), `got ${rules.join(', ')}`);
-  });
-
-  it('forbid a domain layer reaching outward into infrastructure', async () => {
-    const rules = await lint(
-      'services/registry/src/domain/citizen.ts',
-      "import { repo } from '../infrastructure/repo.js';\nexport const x = repo;\n",
-    );
-    assert.ok(rules.includes('no-restricted-imports'), `got ${rules.join(', ')}`);
-  });
-
-  it('allow the same import outside the domain layer', async () => {
-    const rules = await lint(
-      'services/registry/src/infrastructure/orm.ts',
-      "import { Entity } from '@mikro-orm/core';\nexport const x = Entity;\n",
-    );
-    assert.ok(!rules.includes('no-restricted-imports'), `got ${rules.join(', ')}`);
-  });
-
-  it('forbid production library code importing the test infrastructure (Nx tags)', async () => {
-    const rules = await lint(
-      'libs/eventstore/src/leak.ts',
-      "import { createTestDatabase } from '@cancuoc/testing';\nexport const x = createTestDatabase;\n",
-    );
-    assert.ok(rules.includes('@nx/enforce-module-boundaries'), `got ${rules.join(', ')}`);
-  });
-
-  it("let the same library's tests import the test infrastructure", async () => {
-    const rules = await lint(
-      'libs/eventstore/src/leak.spec.ts',
-      "import { createTestDatabase } from '@cancuoc/testing';\nexport const x = createTestDatabase;\n",
-    );
-    assert.ok(!rules.includes('@nx/enforce-module-boundaries'), `got ${rules.join(', ')}`);
-  });
-
-  it('forbid importing another project by relative path', async () => {
-    const rules = await lint(
-      'libs/eventstore/src/leak.ts',
-      "import * as t from '../../testing/src/postgres.js';\nexport const x = t;\n",
-    );
-    assert.ok(rules.includes('@nx/enforce-module-boundaries'), `got ${rules.join(', ')}`);
-  });
+  for (const c of cases) {
+    it(c.title, async () => {
+      const rules = await lint(c.file, c.code);
+      assert.equal(
+        rules.includes(c.rule),
+        c.fires,
+        `${c.rule} ${c.fires ? 'did not fire' : 'fired'}: ${rules}`,
+      );
+    });
+  }
 });

@@ -58,7 +58,7 @@ export class Database implements SqlExecutor {
   private constructor(
     readonly orm: MikroORM,
     readonly kind: 'postgresql' | 'pglite',
-    private readonly listenConfig: pg.ClientConfig | undefined,
+    private readonly serverConfig: pg.ClientConfig | undefined,
   ) {}
 
   static async connect(options: DatabaseOptions): Promise<Database> {
@@ -91,11 +91,11 @@ export class Database implements SqlExecutor {
         pool: { min: 0, max: options.poolSize ?? 10 },
         driverOptions,
       });
-      const listenConfig: pg.ClientConfig = {
+      const serverConfig: pg.ClientConfig = {
         connectionString: options.databaseUrl,
         application_name: `${driverOptions.application_name}-listen`,
       };
-      return new Database(orm, 'postgresql', listenConfig);
+      return new Database(orm, 'postgresql', serverConfig);
     }
 
     const { PgliteDriver } = await import('@mikro-orm/pglite');
@@ -165,7 +165,7 @@ export class Database implements SqlExecutor {
   private async sendNotify(channel: string): Promise<void> {
     try {
       this.notifier ??= (async () => {
-        const client = new pg.Client({ ...this.listenConfig, options: '-c synchronous_commit=off' });
+        const client = new pg.Client({ ...this.serverConfig, options: '-c synchronous_commit=off' });
         client.on('error', () => (this.notifier = undefined));
         await client.connect();
         return client;
@@ -187,7 +187,7 @@ export class Database implements SqlExecutor {
       this.localListeners.on(channel, onNotify);
       return async () => void this.localListeners.off(channel, onNotify);
     }
-    const client = new pg.Client(this.listenConfig);
+    const client = new pg.Client(this.serverConfig);
     client.on('notification', onNotify);
     // A dropped listen connection only costs latency: subscribers poll as a fallback.
     client.on('error', () => undefined);
@@ -208,7 +208,7 @@ export class Database implements SqlExecutor {
       await this.orm.migrator.up();
       return;
     }
-    const lock = new pg.Client(this.listenConfig);
+    const lock = new pg.Client(this.serverConfig);
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock(hashtext($1))', ['cancuoc:migrations']);

@@ -158,7 +158,7 @@ for (const backend of backends) {
         perWriter.set(w, (perWriter.get(w) ?? 0) + 1);
       }
       assert.deepEqual([...perWriter.values()], Array(writers).fill(appendsEach));
-      assert.ok(conflicts >= 0);
+      assert.ok(conflicts > 0, 'the writers never raced, so the test proved nothing');
     });
 
     it('appends to several streams in one transaction: all or none', async () => {

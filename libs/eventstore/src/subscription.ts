@@ -171,11 +171,13 @@ export class Subscription {
         await sleep(Math.min(50 * 2 ** (failures - 1), this.maxBackoffMs));
         continue;
       }
-      if (outcome !== 'busy' && outcome.read >= this.batchSize) continue;
-      if (outcome !== 'busy' && outcome.read === 0 && wokenByNotify) {
+      const read = outcome === 'busy' ? undefined : outcome.read;
+      if (read !== undefined && read >= this.batchSize) continue;
+      if (read === 0 && wokenByNotify) {
+        // The events we were woken for are still behind the horizon: look again soon, then less often.
         settleDelay = Math.min(Math.max(settleDelay * 2, 10), this.pollIntervalMs);
         await this.waitForWake(settleDelay);
-        this.notified ||= wokenByNotify && !this.stopping;
+        this.notified = true;
         continue;
       }
       settleDelay = 0;

@@ -38,6 +38,10 @@ if (checks) {
   step('project graph (for module-boundary lint)', 'nx', ['show', 'projects']);
   step('lint (eslint, module boundaries)', 'eslint', ['.', '--max-warnings=0']);
   step('format (prettier --check)', 'prettier', ['--check', '.', '--log-level=warn']);
+  step('contracts (buf lint, breaking change against main, generated code)', 'node', [
+    'scripts/proto.mjs',
+    'check',
+  ]);
 }
 
 const patterns = only

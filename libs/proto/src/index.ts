@@ -1,1 +1,2 @@
-export {};
+export * from './gen/cancuoc/events/v1/citizen_pb.js';
+export * from './topics.js';

@@ -1,0 +1,93 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import { CitizenRecordChangedSchema } from './gen/cancuoc/events/v1/citizen_pb.js';
+
+/**
+ * The topic catalogue: every Kafka topic Cancuoc owns, described once. The test broker, the
+ * in-process transport and the Kubernetes KafkaTopic resources are all made from it.
+ */
+export interface TopicSpec {
+  /** `<exposure>.<domain>.<name>.v<N>` (architecture decision 5). */
+  readonly name: string;
+  /** `internal` topics are read by Cancuoc services only; `partner` topics by one agency each. */
+  readonly exposure: 'internal' | 'partner';
+  /** The owning domain (service) or, for partner topics, the agency. */
+  readonly domain: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly minInSyncReplicas: number;
+  /** `delete` for event streams, `compact` for latest-state-per-key topics. */
+  readonly cleanupPolicy: 'delete' | 'compact';
+  /** How long records are kept; `-1` keeps them forever (compacted topics). */
+  readonly retentionMs: number;
+  /** The Protobuf messages its records carry; `ce_type` names which one. Empty for dead letters. */
+  readonly payloadTypes: readonly DescMessage[];
+  readonly description: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const TOPIC_NAME = /^(internal|partner)\.[a-z0-9-]+\.[a-z0-9-]+\.v[1-9][0-9]*$/;
+
+/** Suffix of the dead-letter topic of each topic that has consumers. */
+export const DEAD_LETTER_SUFFIX = '.dlq';
+
+function topic(spec: Omit<TopicSpec, 'exposure' | 'domain'>): TopicSpec {
+  const match = TOPIC_NAME.exec(spec.name);
+  if (!match) throw new Error(`topic name ${spec.name} does not follow <exposure>.<domain>.<name>.v<N>`);
+  const [exposure, domain] = spec.name.split('.') as ['internal' | 'partner', string];
+  return { ...spec, exposure, domain };
+}
+
+/** The dead-letter topic of `of`: same partitions, kept long enough for an operator to redrive. */
+export function deadLetterTopicOf(of: TopicSpec): TopicSpec {
+  return {
+    ...of,
+    name: `${of.name}${DEAD_LETTER_SUFFIX}`,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    payloadTypes: [],
+    description: `Records of ${of.name} that a consumer could not process, with the error in headers.`,
+  };
+}
+
+export const REGISTRY_CITIZEN_TOPIC = topic({
+  name: 'internal.registry.citizen.v1',
+  partitions: 12,
+  replicationFactor: 3,
+  minInSyncReplicas: 2,
+  cleanupPolicy: 'delete',
+  retentionMs: 7 * DAY_MS,
+  payloadTypes: [CitizenRecordChangedSchema],
+  description: 'Every change to a citizen record in the register, keyed by citizen id.',
+});
+
+/** Topics published by Cancuoc services, without their dead-letter topics. */
+export const TOPICS: readonly TopicSpec[] = [REGISTRY_CITIZEN_TOPIC];
+
+/** Every topic to create: the published ones and a dead-letter topic for each. */
+export function topicCatalogue(): readonly TopicSpec[] {
+  return TOPICS.flatMap((t) => [t, deadLetterTopicOf(t)]);
+}
+
+/**
+ * The compacted topic an agency reads its allowed view of each citizen from. One per agency, so
+ * Kafka ACLs can grant it by prefix `partner.<agency>.`.
+ */
+export function partnerCitizenTopic(agency: string, payloadTypes: readonly DescMessage[]): TopicSpec {
+  return topic({
+    name: `partner.${agency}.citizen.v1`,
+    partitions: 6,
+    replicationFactor: 3,
+    minInSyncReplicas: 2,
+    cleanupPolicy: 'compact',
+    retentionMs: -1,
+    payloadTypes,
+    description: `The latest state of each citizen in the scope of agency ${agency}, allowed fields only.`,
+  });
+}
+
+/** Every payload message a topic in `topics` may carry, by full Protobuf name (the `ce_type`). */
+export function payloadRegistry(topics: readonly TopicSpec[]): ReadonlyMap<string, DescMessage> {
+  const registry = new Map<string, DescMessage>();
+  for (const t of topics) for (const type of t.payloadTypes) registry.set(type.typeName, type);
+  return registry;
+}

@@ -48,12 +48,23 @@ async function run<Row>(executor: KyselyExecutor, sql: string, params: readonly 
   return result.rows as Row[];
 }
 
+/** Held while a process is the one instance doing some work (a relay, say); see `tryLead`. */
+export interface Leadership {
+  /** Settles if the lock is lost without `release()`: its connection dropped. Stop the work then. */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+/** Key space of the session advisory locks taken by `tryLead`. */
+const LEADERSHIP_LOCK_SPACE = 0x4c44;
+
 /** PostgreSQL (a server, or PGlite in process) reached through MikroORM 7. */
 export class Database implements SqlExecutor {
   private readonly localListeners = new EventEmitter();
   private readonly notifyState = new Map<string, { inFlight: boolean; again: boolean }>();
   private notifier: Promise<pg.Client> | undefined;
   private closed = false;
+  private readonly localLeaders = new Set<string>();
 
   private constructor(
     readonly orm: MikroORM,
@@ -196,6 +207,44 @@ export class Database implements SqlExecutor {
     return async () => {
       client.removeListener('notification', onNotify);
       await client.end().catch(() => undefined);
+    };
+  }
+
+  /**
+   * Makes this process the single leader for `name` until `release()` or until it dies: a session
+   * advisory lock on a dedicated connection, so a crashed leader's lock goes with its connection and
+   * another instance takes over. Resolves `undefined` when another instance leads.
+   */
+  async tryLead(name: string): Promise<Leadership | undefined> {
+    if (this.kind === 'pglite') {
+      if (this.localLeaders.has(name)) return undefined;
+      this.localLeaders.add(name);
+      return {
+        lost: new Promise<void>(() => undefined),
+        release: async () => void this.localLeaders.delete(name),
+      };
+    }
+    const client = new pg.Client({ ...this.serverConfig, application_name: `${name}-leader` });
+    let signalLost: () => void = () => undefined;
+    const lost = new Promise<void>((resolve) => (signalLost = resolve));
+    client.on('error', () => signalLost());
+    client.on('end', () => signalLost());
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+      [LEADERSHIP_LOCK_SPACE, name],
+    );
+    if (!rows[0]?.locked) {
+      await client.end().catch(() => undefined);
+      return undefined;
+    }
+    let released = false;
+    return {
+      lost: lost.then(() => (released ? new Promise<void>(() => undefined) : undefined)),
+      release: async () => {
+        released = true;
+        await client.end().catch(() => undefined);
+      },
     };
   }
 

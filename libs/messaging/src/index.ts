@@ -1,1 +1,10 @@
-export {};
+export * from './cloudevents.js';
+export * from './consumer.js';
+export * from './dead-letters.js';
+export * from './in-process-transport.js';
+export * from './kafka-transport.js';
+export * from './migrations/index.js';
+export * from './partitioner.js';
+export * from './redrive.js';
+export * from './relay.js';
+export * from './transport.js';

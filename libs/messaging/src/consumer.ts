@@ -1,0 +1,117 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import type { Database, Tx } from '@cancuoc/eventstore';
+import { fromKafkaRecord, PoisonRecordError, type CloudEvent } from './cloudevents.js';
+import { toDeadLetter } from './dead-letters.js';
+import type { DeliveryContext, IncomingRecord, Transport, TransportSubscription } from './transport.js';
+
+export interface ConsumerOptions {
+  /** Names the consumer group and the inbox rows: one per logical subscriber, stable forever. */
+  readonly subscriber: string;
+  readonly transport: Transport;
+  /** The database the effects are written to; it holds the inbox (`inboxMigrations`). */
+  readonly db: Database;
+  readonly topics: readonly string[];
+  /** Payload types this subscriber understands, by full Protobuf name (see `payloadRegistry`). */
+  readonly types: ReadonlyMap<string, DescMessage>;
+  /**
+   * The effect of one event, written through `tx`: it commits together with the inbox row, or not
+   * at all. An event already in the inbox never reaches it again.
+   */
+  readonly handle: (event: CloudEvent, tx: Tx, record: IncomingRecord) => Promise<void>;
+  /** Attempts before a failing event goes to the dead-letter topic. */
+  readonly maxAttempts?: number;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Where a new group starts; existing groups resume from their committed offsets. */
+  readonly fromBeginning?: boolean;
+  /** Told about each failed attempt and each dead letter (error only: no payload, no personal data). */
+  readonly onError?: (error: unknown, record: IncomingRecord) => void;
+}
+
+export interface ConsumerStats {
+  processed: number;
+  duplicates: number;
+  deadLettered: number;
+  failedAttempts: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A consumer group member whose effects happen exactly once (decision 4): each event's effect and
+ * its inbox row (subscriber, event id) commit in one transaction, so a redelivered event, after a
+ * crash before the offset commit or a duplicate from the relay, finds its row and is skipped. An
+ * event that keeps failing is retried with backoff a bounded number of times, then sent with the
+ * error to `<topic>.dlq`, and the partition moves on.
+ */
+export class IdempotentConsumer {
+  readonly stats: ConsumerStats = { processed: 0, duplicates: 0, deadLettered: 0, failedAttempts: 0 };
+  private subscription: TransportSubscription | undefined;
+
+  constructor(private readonly options: ConsumerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.subscription) return;
+    this.subscription = await this.options.transport.subscribe({
+      group: this.options.subscriber,
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+      handle: (record, context) => this.deliver(record, context),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  private async deliver(record: IncomingRecord, context: DeliveryContext): Promise<void> {
+    let event: CloudEvent;
+    try {
+      event = fromKafkaRecord(record, this.options.types);
+    } catch (error) {
+      // Retrying cannot make a malformed record readable.
+      await this.deadLetter(record, error, 1);
+      return;
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await this.applyOnce(event, record);
+        if (outcome === 'duplicate') this.stats.duplicates += 1;
+        else this.stats.processed += 1;
+        return;
+      } catch (error) {
+        this.stats.failedAttempts += 1;
+        this.options.onError?.(error, record);
+        if (attempt >= maxAttempts || error instanceof PoisonRecordError) {
+          await this.deadLetter(record, error, attempt);
+          return;
+        }
+        const initial = this.options.initialBackoffMs ?? 100;
+        await sleep(Math.min(initial * 2 ** (attempt - 1), this.options.maxBackoffMs ?? 5_000));
+        await context.heartbeat();
+      }
+    }
+  }
+
+  private applyOnce(event: CloudEvent, record: IncomingRecord): Promise<'processed' | 'duplicate'> {
+    return this.options.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO msg_inbox (subscriber, event_id, topic) VALUES ($1, $2, $3)
+         ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING 1 AS inserted`,
+        [this.options.subscriber, event.id, record.topic],
+      );
+      if (inserted.length === 0) return 'duplicate';
+      await this.options.handle(event, tx, record);
+      return 'processed';
+    });
+  }
+
+  /** Resolves once the dead letter is acknowledged; throws (so the record comes again) if not. */
+  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<void> {
+    await this.options.transport.publish([toDeadLetter(record, this.options.subscriber, error, attempts)]);
+    this.stats.deadLettered += 1;
+    this.options.onError?.(error, record);
+  }
+}

@@ -1,0 +1,203 @@
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type KafkaConfig,
+  type Producer,
+} from 'kafkajs';
+import type {
+  IncomingRecord,
+  OutgoingRecord,
+  SubscribeOptions,
+  Transport,
+  TransportSubscription,
+} from './transport.js';
+
+export interface KafkaTransportOptions {
+  readonly brokers: readonly string[];
+  /** Names this service to the brokers (quotas, logs, ACL principals). */
+  readonly clientId: string;
+  /**
+   * Idempotent producer: no duplicates from the producer's own retries. On by default for a real
+   * cluster; librdkafka's mock broker (the test broker) cannot do it.
+   */
+  readonly idempotent?: boolean;
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
+  /** How long a send waits for the brokers' acknowledgement before it fails and is retried. */
+  readonly requestTimeoutMs?: number;
+  /** A member silent for this long is dropped from its group and its partitions reassigned. */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * Longest wait of a fetch for new records when there are none; bounds both the idle latency and
+   * how long leaving the group waits for the fetch in flight.
+   */
+  readonly maxWaitTimeMs?: number;
+}
+
+function headersOf(raw: IHeaders | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first.toString();
+  }
+  return headers;
+}
+
+/** The production transport: kafkajs against a Kafka cluster. */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka';
+  private readonly kafka: Kafka;
+  private producer: Promise<Producer> | undefined;
+  private admin: Promise<Admin> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      ssl: options.ssl,
+      sasl: options.sasl,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      // kafkajs logs connection trouble at ERROR for every retry; the callers report what matters.
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
+    });
+  }
+
+  private getProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const idempotent = this.options.idempotent ?? true;
+      const producer = this.kafka.producer({
+        allowAutoTopicCreation: false,
+        idempotent,
+        ...(idempotent ? { maxInFlightRequests: 1 } : {}),
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.producer = undefined;
+      throw error;
+    });
+    return this.producer;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    return this.admin;
+  }
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push(record);
+      byTopic.set(record.topic, list);
+    }
+    const producer = await this.getProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({
+          key: r.key,
+          value:
+            r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+          headers: { ...r.headers },
+        })),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<TransportSubscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
+      retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 10, restartOnFailure: async () => true },
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        let next: bigint | undefined;
+        try {
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale()) break;
+            const record: IncomingRecord = {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: BigInt(message.offset),
+              key: message.key?.toString() ?? '',
+              value: message.value ? new Uint8Array(message.value) : null,
+              headers: headersOf(message.headers),
+            };
+            await options.handle(record, { heartbeat });
+            resolveOffset(message.offset);
+            next = record.offset + 1n;
+          }
+        } catch (error) {
+          options.onError?.(error);
+          throw error;
+        } finally {
+          // Commit what was consumed even when a later record failed, so only that one comes again.
+          if (next !== undefined && !isStale()) {
+            await consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: next.toString() },
+            ]);
+          }
+        }
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async endOffsets(topic: string): Promise<ReadonlyMap<number, bigint>> {
+    const admin = await this.getAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  }
+
+  async committedOffsets(group: string, topic: string): Promise<ReadonlyMap<number, bigint>> {
+    const admin = await this.getAdmin();
+    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const committed = new Map<number, bigint>();
+    for (const p of entry?.partitions ?? []) {
+      if (BigInt(p.offset) >= 0n) committed.set(p.partition, BigInt(p.offset));
+    }
+    return committed;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
+    this.consumers.clear();
+    const producer = this.producer;
+    const admin = this.admin;
+    this.producer = undefined;
+    this.admin = undefined;
+    await producer?.then((p) => p.disconnect()).catch(() => undefined);
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,61 @@
+import { DLQ_HEADERS, deadLetterTopic, fromDeadLetter } from './dead-letters.js';
+import type { Transport } from './transport.js';
+
+export interface RedriveOptions {
+  readonly transport: Transport;
+  /** The original topic; its dead letters are read from `<topic>.dlq`. */
+  readonly topic: string;
+  /** Only the dead letters of this subscriber; all of them when absent. */
+  readonly subscriber?: string;
+  /** Gives up waiting for the redrive to catch up after this long. */
+  readonly timeoutMs?: number;
+}
+
+export interface RedriveResult {
+  readonly redriven: number;
+  readonly skipped: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends the dead letters of a topic back to it, after the cause was fixed, and returns once every
+ * dead letter there at the start has been handled. The redrive has its own consumer group, so each
+ * dead letter is sent back once per redrive of its subscriber; other subscribers of the topic see the
+ * event again and their inboxes skip it.
+ */
+export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveResult> {
+  const { transport, topic, subscriber } = options;
+  const dlq = deadLetterTopic(topic);
+  const group = `cancuoc.redrive.${subscriber ?? 'all'}.${dlq}`;
+  const end = await transport.endOffsets(dlq);
+  let redriven = 0;
+  let skipped = 0;
+  const subscription = await transport.subscribe({
+    group,
+    topics: [dlq],
+    fromBeginning: true,
+    handle: async (record) => {
+      if (subscriber !== undefined && record.headers[DLQ_HEADERS.subscriber] !== subscriber) {
+        skipped += 1;
+        return;
+      }
+      await transport.publish([fromDeadLetter(record)]);
+      redriven += 1;
+    },
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      const committed = await transport.committedOffsets(group, dlq);
+      const behind = [...end].filter(([p, offset]) => offset > 0n && (committed.get(p) ?? 0n) < offset);
+      if (behind.length === 0) return { redriven, skipped };
+      if (Date.now() > deadline) {
+        throw new Error(`redrive of ${dlq} did not catch up within ${options.timeoutMs ?? 60_000} ms`);
+      }
+      await sleep(100);
+    }
+  } finally {
+    await subscription.stop();
+  }
+}

@@ -1,0 +1,220 @@
+import type { DescMessage, Message } from '@bufbuild/protobuf';
+import {
+  APPENDED_CHANNEL,
+  START,
+  compareCheckpoints,
+  type Checkpoint,
+  type EventStore,
+  type Leadership,
+  type RecordedEvent,
+} from '@cancuoc/eventstore';
+import { toKafkaRecord } from './cloudevents.js';
+import type { OutgoingRecord, Transport } from './transport.js';
+
+/** What a domain event becomes on the wire: an integration event on a topic. */
+export interface IntegrationEvent {
+  readonly topic: string;
+  readonly schema: DescMessage;
+  readonly data: Message;
+  /** Record key and `ce_subject`; defaults to the event's stream id. */
+  readonly subject?: string;
+}
+
+export interface RelayOptions {
+  /** Durable name; the relay's checkpoint is kept under it in `es_subscriptions`. */
+  readonly name: string;
+  /** `ce_source` of every event, e.g. `/cancuoc/registry`. */
+  readonly source: string;
+  readonly store: EventStore;
+  readonly transport: Transport;
+  /**
+   * Maps a recorded domain event to the integration events it publishes: none for internal-only
+   * events, one or more otherwise. Must be a pure function of the event, so a re-sent event is the
+   * same record.
+   */
+  readonly map: (event: RecordedEvent) => readonly IntegrationEvent[];
+  /** Events read and published together; the relay reads no further until they are acknowledged. */
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RelayStatus {
+  readonly leading: boolean;
+  readonly checkpoint: Checkpoint;
+  readonly published: number;
+  readonly failure: unknown;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The outbox relay (decision 4): reads the event store's committed events in the gap-free global
+ * order, publishes them, and moves its checkpoint only after the transport acknowledged them. A
+ * crash between the acknowledgement and the checkpoint re-sends that batch: at-least-once, with the
+ * duplicates absorbed by idempotent consumers. One batch is in flight at a time, so a slow or absent
+ * broker holds the relay back instead of filling memory. Several instances may run; a session lock
+ * lets one of them lead and the others wait to take over.
+ */
+export class Relay {
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private notified = false;
+  private leadership: Leadership | undefined;
+  private position: Checkpoint = START;
+  private published = 0;
+  private lastError: unknown;
+
+  constructor(private readonly options: RelayOptions) {}
+
+  get status(): RelayStatus {
+    return {
+      leading: this.leadership !== undefined,
+      checkpoint: this.position,
+      published: this.published,
+      failure: this.lastError,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.stopping = false;
+    await this.options.store.db.query(
+      'INSERT INTO es_subscriptions (subscription_id) VALUES ($1) ON CONFLICT (subscription_id) DO NOTHING',
+      [this.options.name],
+    );
+    const unlisten = await this.options.store.db.listen(APPENDED_CHANNEL, () => this.notify());
+    this.running = this.loop().finally(async () => {
+      await unlisten();
+      await this.leadership?.release();
+      this.leadership = undefined;
+    });
+  }
+
+  /** Finishes the batch in flight (published and checkpointed, or not at all) and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.notify();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private notify(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  private async waitForWake(timeoutMs: number): Promise<void> {
+    if (this.notified || this.stopping) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    const pollIntervalMs = this.options.pollIntervalMs ?? 1_000;
+    let failures = 0;
+    let settleDelay = 0;
+    while (!this.stopping) {
+      const wokenByNotify = this.notified;
+      this.notified = false;
+      let read: number;
+      try {
+        if (!(await this.lead())) {
+          await this.waitForWake(pollIntervalMs);
+          continue;
+        }
+        read = await this.relayBatch();
+        failures = 0;
+        this.lastError = undefined;
+      } catch (error) {
+        failures += 1;
+        this.lastError = error;
+        this.options.onError?.(error);
+        await sleep(Math.min(100 * 2 ** (failures - 1), this.options.maxBackoffMs ?? 10_000));
+        continue;
+      }
+      if (read >= (this.options.batchSize ?? 500)) continue;
+      if (read === 0 && wokenByNotify) {
+        // Woken for events still behind the read horizon (an older transaction is open): look again soon.
+        settleDelay = Math.min(Math.max(settleDelay * 2, 10), pollIntervalMs);
+        await this.waitForWake(settleDelay);
+        this.notified = true;
+        continue;
+      }
+      settleDelay = 0;
+      await this.waitForWake(pollIntervalMs);
+    }
+  }
+
+  /** Takes or keeps the lead; on taking it, resumes from the committed checkpoint. */
+  private async lead(): Promise<boolean> {
+    if (this.leadership) return true;
+    const leadership = await this.options.store.db.tryLead(`relay:${this.options.name}`);
+    if (!leadership) return false;
+    void leadership.lost.then(() => {
+      if (this.leadership === leadership) this.leadership = undefined;
+    });
+    this.position = await this.loadCheckpoint();
+    this.leadership = leadership;
+    return true;
+  }
+
+  private async loadCheckpoint(): Promise<Checkpoint> {
+    const [row] = await this.options.store.db.query<{ tx: string; pos: string }>(
+      `SELECT transaction_id::text AS tx, global_position::text AS pos
+       FROM es_subscriptions WHERE subscription_id = $1`,
+      [this.options.name],
+    );
+    return row ? { transactionId: BigInt(row.tx), position: BigInt(row.pos) } : START;
+  }
+
+  /** Reads, publishes and checkpoints one batch; returns the number of events read. */
+  private async relayBatch(): Promise<number> {
+    const { events, checkpoint } = await this.options.store.readAll({
+      after: this.position,
+      limit: this.options.batchSize ?? 500,
+    });
+    if (events.length === 0) return 0;
+    const records: OutgoingRecord[] = [];
+    for (const event of events) {
+      const outputs = this.options.map(event);
+      for (const [index, out] of outputs.entries()) {
+        records.push(
+          toKafkaRecord({
+            topic: out.topic,
+            schema: out.schema,
+            data: out.data,
+            // Stable across re-sends, so consumers recognise a duplicate; distinct per output.
+            id: index === 0 ? event.eventId : `${event.eventId}.${index}`,
+            source: this.options.source,
+            time: event.recordedAt,
+            subject: out.subject ?? event.streamId,
+            traceparent: event.metadata.traceparent ?? undefined,
+            correlationId: event.metadata.correlationId,
+            causationId: event.metadata.causationId ?? undefined,
+            sequence: event.streamVersion,
+          }),
+        );
+      }
+    }
+    await this.options.transport.publish(records);
+    if (!this.leadership) throw new Error(`relay ${this.options.name} lost its lead during a batch`);
+    await this.options.store.db.query(
+      `UPDATE es_subscriptions
+       SET transaction_id = $2::text::xid8, global_position = $3::bigint, updated_at = now()
+       WHERE subscription_id = $1 AND (transaction_id, global_position) < ($2::text::xid8, $3::bigint)`,
+      [this.options.name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
+    );
+    if (compareCheckpoints(checkpoint, this.position) > 0) this.position = checkpoint;
+    this.published += records.length;
+    return events.length;
+  }
+}

@@ -1,14 +1,17 @@
 /**
  * Starts a mock Kafka cluster for a whole test run, e.g. from a shell script:
  *
- *   node libs/testing/dist/kafka-broker-cli.js [--brokers N] events:3 audit:1
+ *   node libs/testing/dist/kafka-broker-cli.js [--brokers N] [--catalogue] events:3 audit:1
+ *
+ * `--catalogue` creates every topic of the topic catalogue (libs/proto) besides the ones named.
  *
  * Prints `KAFKA_BROKERS=host:port,...` once ready and runs until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
+import { catalogueTopics } from './catalogue.js';
 import { startKafkaBroker, type KafkaTopicSpec } from './kafka-broker.js';
 
-const USAGE = 'usage: kafka-broker-cli [--brokers N] name:partitions ...';
+const USAGE = 'usage: kafka-broker-cli [--brokers N] [--catalogue] name:partitions ...';
 
 function parseTopic(spec: string): KafkaTopicSpec {
   const match = /^(.+):(\d+)$/.exec(spec);
@@ -20,11 +23,11 @@ function parseTopic(spec: string): KafkaTopicSpec {
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { brokers: { type: 'string' } },
+    options: { brokers: { type: 'string' }, catalogue: { type: 'boolean' } },
     allowPositionals: true,
   });
   const broker = await startKafkaBroker({
-    topics: positionals.map(parseTopic),
+    topics: [...(values.catalogue ? catalogueTopics() : []), ...positionals.map(parseTopic)],
     brokers: values.brokers === undefined ? undefined : Number(values.brokers),
   });
   process.stdout.write(`KAFKA_BROKERS=${broker.bootstrapServers.join(',')}\n`);

@@ -1,2 +1,3 @@
 export * from './gen/cancuoc/events/v1/citizen_pb.js';
 export * from './topics.js';
+export * from './gen/cancuoc/registry/v1/registry_service_pb.js';

@@ -77,7 +77,7 @@ function register(
   const sex = v.oneOf('sex', command.sex, ['male', 'female'] as const);
   const on = birthDate ?? now;
   const birthPlace = v.address('birthPlace', command.birthPlace, on);
-  const homeTown = v.address('homeTown', command.homeTown, now);
+  const homeTown = v.address('homeTown', command.homeTown, 'ever');
   const permanentResidence =
     command.permanentResidence === undefined
       ? undefined

@@ -72,15 +72,27 @@ export class Violations {
     return { familyName, middleName, givenName };
   }
 
-  /** The commune must be in force on `on` and belong to the province given. */
+  /**
+   * The commune must be in force on `on` and belong to the province given. `ever` accepts a unit of
+   * any time, for places named as they were (a home town, quê quán, keeps its old unit).
+   */
   address(
     field: string,
     address: Partial<AddressData> | undefined,
-    on: CalendarDate,
+    on: CalendarDate | 'ever',
   ): AddressData | undefined {
     if (!address) {
       this.add(field, 'REQUIRED', 'an address is required');
       return undefined;
+    }
+    if (on === 'ever') {
+      const versions = ADMINISTRATIVE_UNITS.history(address.communeCode ?? '');
+      const version = versions.find((u) => u.provinceCode === address.provinceCode) ?? versions[0];
+      return this.address(
+        field,
+        address,
+        version?.validFrom ?? version?.validTo ?? CalendarDate.of(2000, 1, 1),
+      );
     }
     const province = ADMINISTRATIVE_UNITS.resolveUnit(address.provinceCode ?? '', on);
     if (!province || province.level !== 'province') {

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parsePersonalId } from '@cancuoc/identity';
+import { InvalidCitizenCommandError } from '../domain/citizen/errors.js';
+import { CAI_KHE, facts, openRegistry, type RegistryFixture } from '../test-support/registry-fixture.js';
+import { citizenProjection } from './citizen-projection.js';
+import {
+  IdempotencyKeyReusedError,
+  PersonalIdExhaustedError,
+  PersonalIdInUseError,
+  StaleVersionError,
+} from './errors.js';
+import { TODAY } from '../test-support/registry-fixture.js';
+
+const clerk = { actor: 'clerk:hn-001' };
+
+describe('registry use cases (PostgreSQL, Redis)', () => {
+  let f: RegistryFixture;
+  before(async () => (f = await openRegistry()));
+  after(() => f?.close());
+
+  it('allocates a valid number for a birth, agreeing with birth date, sex and province', async () => {
+    const reg = await f.registry.registerBirth(
+      facts({
+        birthDate: '2026-11-20',
+        sex: 'male',
+        name: { familyName: 'Lê', givenName: 'Minh' },
+        birthPlace: CAI_KHE,
+      }),
+      clerk,
+    );
+    const id = parsePersonalId(reg.personalId);
+    assert.equal(id.birthPlaceCode, '092');
+    assert.equal(id.sex, 'male');
+    assert.equal(id.birthYear, 2026);
+    const view = await f.registry.getCitizen(reg.personalId);
+    assert.equal(view.record.name.givenName, 'Minh');
+  });
+
+  it('keeps numbers unique under concurrency, even when the random part collides', async () => {
+    let n = 0;
+    const tight = await openRegistry({ random: () => n++ % 40 });
+    try {
+      const births = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          tight.registry.registerBirth(
+            facts({
+              birthDate: '2026-01-02',
+              birthPlace: CAI_KHE,
+              name: { familyName: 'Trần', givenName: `Bé ${'a'.repeat(i + 1)}` },
+            }),
+            clerk,
+          ),
+        ),
+      );
+      const numbers = births.flatMap((b) => (b.status === 'fulfilled' ? [b.value.personalId] : []));
+      assert.equal(numbers.length, 30, births.find((b) => b.status === 'rejected')?.reason);
+      assert.equal(new Set(numbers).size, 30);
+      const stuck = await openRegistry({ random: () => 7 });
+      try {
+        await stuck.registry.registerBirth(facts({ birthDate: '2026-01-02', birthPlace: CAI_KHE }), clerk);
+        await assert.rejects(
+          stuck.registry.registerBirth(facts({ birthDate: '2026-01-02', birthPlace: CAI_KHE }), clerk),
+          PersonalIdExhaustedError,
+        );
+      } finally {
+        await stuck.close();
+      }
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it('refuses an imported number already held, and one that contradicts the record', async () => {
+    await f.registry.registerExisting(facts(), '001190000001', clerk);
+    await assert.rejects(f.registry.registerExisting(facts(), '001190000001', clerk), PersonalIdInUseError);
+    await assert.rejects(
+      f.registry.registerExisting(facts(), '001090000002', clerk),
+      InvalidCitizenCommandError,
+    );
+  });
+
+  it('reads its own writes through the cache, and works with Redis down', async () => {
+    const { personalId } = await f.registry.registerExisting(facts(), '001190000010', clerk);
+    const first = await f.registry.getCitizen(personalId);
+    assert.equal(first.version, 2);
+    const cached = await f.registry.getCitizen(personalId);
+    assert.deepEqual(cached.record, first.record);
+    await f.registry.execute(
+      { personalId },
+      {
+        type: 'ChangeName',
+        name: { familyName: 'Nguyễn', middleName: 'Thị', givenName: 'Hoa' },
+        reason: 'court order',
+      },
+      clerk,
+    );
+    const changed = await f.registry.getCitizen(personalId);
+    assert.equal(changed.record.name.givenName, 'Hoa');
+    assert.equal(changed.version, 3);
+
+    const failuresBefore = f.cache.failures;
+    f.redis.client.disconnect();
+    try {
+      await f.registry.execute(
+        { personalId },
+        { type: 'RecordDeath', dateOfDeath: '2026-11-01', certificateRef: 'KT-9' },
+        clerk,
+      );
+      const dead = await f.registry.getCitizen(personalId);
+      assert.equal(dead.deceased, true);
+      assert.ok(f.cache.failures > failuresBefore);
+    } finally {
+      await f.redis.client.connect();
+    }
+  });
+
+  it('gives a retried command its first result and one effect, also when the retries race', async () => {
+    const { personalId } = await f.registry.registerExisting(facts(), '001190000020', clerk);
+    const command = {
+      type: 'RegisterTemporaryResidence',
+      address: { provinceCode: '001', communeCode: '00004', detail: '1 Điện Biên Phủ' },
+      from: '2026-10-01',
+      until: null,
+    } as const;
+    const ctx = { ...clerk, idempotencyKey: 'req-tmp-1' };
+    const results = await Promise.all([1, 2, 3].map(() => f.registry.execute({ personalId }, command, ctx)));
+    assert.ok(results.every((r) => r.recordVersion === results[0]!.recordVersion));
+    const history = await f.registry.history(personalId);
+    assert.equal(history.filter((h) => h.change === 'TemporaryResidenceRegistered').length, 1);
+    await assert.rejects(
+      f.registry.execute({ personalId }, { ...command, from: '2026-10-02' }, ctx),
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it('reports a lost race as a stale version when the caller named one', async () => {
+    const { personalId, recordVersion } = await f.registry.registerExisting(facts(), '001190000030', clerk);
+    await f.registry.execute(
+      { personalId },
+      { type: 'RecordVerification', verifiedBy: 'officer-1', outcome: 'confirmed', note: '' },
+      clerk,
+    );
+    await assert.rejects(
+      f.registry.execute(
+        { personalId, expectedVersion: recordVersion },
+        { type: 'RecordVerification', verifiedBy: 'officer-2', outcome: 'confirmed', note: '' },
+        clerk,
+      ),
+      StaleVersionError,
+    );
+  });
+
+  it('projects for search, resolves merged units, flags duplicates, and reports quality', async () => {
+    const twin = facts({
+      name: { familyName: 'Phạm', middleName: 'Văn', givenName: 'Bình' },
+      birthDate: '1985-03-03',
+      sex: 'male',
+    });
+    const a = await f.registry.registerExisting(twin, '001085000101', clerk);
+    const b = await f.registry.registerExisting(
+      { ...twin, permanentResidence: undefined },
+      '001085000102',
+      clerk,
+    );
+    // Recorded in 2020 in a Bình Dương ward that became part of Hồ Chí Minh City's Thủ Dầu Một in 2025.
+    await f.registry.execute(
+      { personalId: b.personalId },
+      {
+        type: 'RegisterPermanentResidence',
+        address: { provinceCode: '074', communeCode: '25753', detail: '9 Yersin' },
+        since: '2020-06-01',
+      },
+      clerk,
+    );
+    const projection = citizenProjection(f.store, () => TODAY);
+    await projection.ensureCreated();
+    while (true) {
+      const outcome = await projection.runOnce();
+      if (outcome !== 'busy' && outcome.read === 0) break;
+    }
+    const byName = await f.registry.search(
+      { kind: 'name', fullName: 'pham van binh', birthDate: '1985-03-03' },
+      10,
+      '',
+    );
+    assert.deepEqual(byName.citizens.map((c) => c.personalId).sort(), [a.personalId, b.personalId]);
+    const inThuDauMot = await f.registry.search({ kind: 'commune', communeCode: '25747' }, 10, '');
+    assert.deepEqual(
+      inThuDauMot.citizens.map((c) => c.personalId),
+      [b.personalId],
+    );
+    const history = await f.registry.history(b.personalId);
+    assert.equal(
+      (history.at(-1)!.details as { address: { communeCode: string } }).address.communeCode,
+      '25753',
+      'history is not rewritten',
+    );
+
+    const viewA = await f.registry.getCitizen(a.personalId);
+    assert.ok(viewA.openQualityFlags.some((q) => q.kind === 'PROBABLE_DUPLICATE'));
+    const viewB = await f.registry.getCitizen(b.personalId);
+    assert.ok(viewB.openQualityFlags.some((q) => q.kind === 'PROBABLE_DUPLICATE'));
+
+    const report = await f.registry.qualityReport(CAI_KHE.provinceCode, '');
+    assert.ok(report.total.citizens >= 1);
+    assert.ok(report.total.probableDuplicates >= 1);
+    const hcm = await f.registry.qualityReport('079', '');
+    assert.equal(hcm.total.citizens, 1);
+    assert.equal(hcm.communes[0]!.unitCode, '25747');
+    assert.equal(hcm.total.stale, 0);
+  });
+});

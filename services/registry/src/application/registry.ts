@@ -1,0 +1,419 @@
+import { createHash } from 'node:crypto';
+import {
+  CommandHandler,
+  WrongExpectedVersionError,
+  newEventId,
+  type EventStore,
+  type Tx,
+} from '@cancuoc/eventstore';
+import { CalendarDate, generatePersonalId, nameComparisonKey, type RandomSource } from '@cancuoc/identity';
+import type { CitizenCommand } from '../domain/citizen/commands.js';
+import { citizenDecider } from '../domain/citizen/decider.js';
+import { CitizenNotFoundError, InvalidCitizenCommandError } from '../domain/citizen/errors.js';
+import type { CitizenEvent } from '../domain/citizen/events.js';
+import type { CitizenState } from '../domain/citizen/state.js';
+import { isStale } from '../domain/quality/rules.js';
+import {
+  IdempotencyKeyReusedError,
+  PersonalIdExhaustedError,
+  PersonalIdInUseError,
+  StaleVersionError,
+} from './errors.js';
+import type { CitizenCache, CitizenSnapshot } from './ports.js';
+
+export interface RegistryOptions {
+  readonly store: EventStore;
+  readonly cache: CitizenCache;
+  /** The register's today (Vietnam's calendar day); injected so tests can fix it. */
+  readonly today: () => CalendarDate;
+  readonly random: RandomSource;
+  /** A record neither verified nor registered for this many days is reported stale. */
+  readonly staleAfterDays: number;
+}
+
+/** Who asks, and how to recognise a retry; never personal data. */
+export interface CommandContext {
+  readonly actor: string;
+  readonly idempotencyKey?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly traceparent?: string | undefined;
+}
+
+export interface CitizenRef {
+  readonly personalId: string;
+  readonly expectedVersion?: number | undefined;
+}
+
+export interface CommandResult {
+  readonly citizenId: string;
+  readonly recordVersion: number;
+}
+
+export interface Registration extends CommandResult {
+  readonly personalId: string;
+}
+
+export type RegistrationFacts = Omit<
+  Extract<CitizenCommand, { type: 'RegisterCitizen' }>,
+  'type' | 'today' | 'personalId' | 'registration'
+>;
+
+/** A command for an existing record, without the date the register adds. */
+export type RecordCommand =
+  Exclude<CitizenCommand, { type: 'RegisterCitizen' }> extends infer C
+    ? C extends { today: string }
+      ? Omit<C, 'today'>
+      : never
+    : never;
+
+export interface CitizenView extends CitizenSnapshot {
+  readonly openQualityFlags: readonly { kind: string; detail: string; raisedOn: string }[];
+}
+
+export interface HistoryEntry {
+  readonly recordVersion: number;
+  readonly change: string;
+  readonly recordedAt: Date;
+  readonly actor: string;
+  readonly details: unknown;
+}
+
+export interface CitizenSummary {
+  readonly citizenId: string;
+  readonly personalId: string;
+  readonly name: { familyName: string; middleName: string; givenName: string };
+  readonly birthDate: string;
+  readonly communeCode: string | null;
+  readonly deceased: boolean;
+}
+
+export type SearchCriteria =
+  | { readonly kind: 'name'; readonly fullName: string; readonly birthDate: string }
+  | { readonly kind: 'commune'; readonly communeCode: string };
+
+export interface QualityFigures {
+  readonly unitCode: string;
+  readonly citizens: number;
+  readonly incomplete: number;
+  readonly probableDuplicates: number;
+  readonly stale: number;
+  readonly discrepancies: number;
+}
+
+const ALLOCATION_ATTEMPTS = 20;
+const MAX_PAGE_SIZE = 500;
+
+export const citizenStream = (citizenId: string) => `citizen-${citizenId}`;
+
+function requestHash(method: string, request: unknown): string {
+  return createHash('sha256').update(method).update(JSON.stringify(request)).digest('hex');
+}
+
+/**
+ * The register's use cases. Every command runs in one transaction that also claims its idempotency
+ * key and, for a registration, the personal id number, so a crash leaves either all of it or none.
+ */
+export class Registry {
+  private readonly handler: CommandHandler<CitizenState, CitizenCommand, CitizenEvent>;
+
+  constructor(private readonly options: RegistryOptions) {
+    this.handler = new CommandHandler(options.store, citizenDecider, {
+      maxAttempts: 5,
+      snapshots: { every: 50, type: 'citizen', schemaVersion: 1 },
+    });
+  }
+
+  private get store(): EventStore {
+    return this.options.store;
+  }
+
+  /** Registers a birth and allocates a fresh personal id number for the child. */
+  registerBirth(facts: RegistrationFacts, context: CommandContext): Promise<Registration> {
+    return this.idempotent('RegisterBirth', facts, context, async (tx) => {
+      this.checkFacts(facts);
+      const birthDate = CalendarDate.parse(facts.birthDate, 'birthDate');
+      const provinceCode = facts.birthPlace!.provinceCode!;
+      const citizenId = newEventId();
+      for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
+        const personalId = generatePersonalId(provinceCode, facts.sex!, birthDate, this.options.random).value;
+        if (await this.claimPersonalId(tx, personalId, citizenId)) {
+          return this.register(tx, citizenId, personalId, 'birth', facts, context);
+        }
+      }
+      throw new PersonalIdExhaustedError();
+    });
+  }
+
+  /** Registers a living person under the number they already hold (initial collection). */
+  registerExisting(
+    facts: RegistrationFacts,
+    personalId: string,
+    context: CommandContext,
+  ): Promise<Registration> {
+    return this.idempotent('RegisterExistingCitizen', { facts, personalId }, context, async (tx) => {
+      const citizenId = newEventId();
+      if (!(await this.claimPersonalId(tx, personalId, citizenId))) throw new PersonalIdInUseError();
+      return this.register(tx, citizenId, personalId, 'initial-collection', facts, context);
+    });
+  }
+
+  /** Runs a command on an existing record. */
+  execute(ref: CitizenRef, command: RecordCommand, context: CommandContext): Promise<CommandResult> {
+    return this.idempotent(command.type, { ref, command }, context, async (tx) => {
+      const citizenId = await this.citizenIdOf(ref.personalId, tx);
+      try {
+        const result = await this.handler.handle(
+          citizenStream(citizenId),
+          { ...command, today: this.options.today().toString() } as CitizenCommand,
+          { metadata: this.metadata(context), tx, expectedVersion: ref.expectedVersion },
+        );
+        return { citizenId, recordVersion: result.streamVersion };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && ref.expectedVersion !== undefined) {
+          throw new StaleVersionError(ref.expectedVersion, error.actual);
+        }
+        throw error;
+      }
+    });
+  }
+
+  async getCitizen(personalId: string): Promise<CitizenView> {
+    const [row] = await this.store.db.query<{
+      citizen_id: string;
+      version: number;
+      flags: Array<{ kind: string; detail: string; raised_on: string }> | null;
+    }>(
+      `SELECT p.citizen_id, s.version,
+              (SELECT json_agg(json_build_object('kind', f.kind, 'detail', f.detail, 'raised_on', f.raised_on))
+               FROM reg_quality_flags f WHERE f.citizen_id = p.citizen_id) AS flags
+       FROM reg_personal_ids p JOIN es_streams s ON s.stream_id = 'citizen-' || p.citizen_id
+       WHERE p.personal_id = $1`,
+      [personalId],
+    );
+    if (!row) throw new CitizenNotFoundError();
+    const snapshot =
+      (await this.options.cache.get(row.citizen_id, row.version)) ?? (await this.load(row.citizen_id));
+    const flags = (row.flags ?? []).map((f) => ({ kind: f.kind, detail: f.detail, raisedOn: f.raised_on }));
+    const today = this.options.today();
+    if (!snapshot.deceased && isStale(snapshot.record, today, this.options.staleAfterDays)) {
+      flags.push({
+        kind: 'STALE',
+        detail: `not verified for over ${this.options.staleAfterDays} days`,
+        raisedOn: today.toString(),
+      });
+    }
+    return { ...snapshot, openQualityFlags: flags };
+  }
+
+  async history(personalId: string): Promise<HistoryEntry[]> {
+    const citizenId = await this.citizenIdOf(personalId);
+    const { events } = await this.store.readStream(citizenStream(citizenId));
+    return events.map((e) => ({
+      recordVersion: e.streamVersion,
+      change: e.type,
+      recordedAt: e.recordedAt,
+      actor: e.metadata.actor,
+      details: e.data,
+    }));
+  }
+
+  async search(
+    criteria: SearchCriteria,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ citizens: CitizenSummary[]; nextPageToken: string }> {
+    const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE_SIZE);
+    const after = pageToken
+      ? Buffer.from(pageToken, 'base64url').toString()
+      : '00000000-0000-0000-0000-000000000000';
+    const where =
+      criteria.kind === 'name'
+        ? {
+            sql: 'name_key = $1 AND birth_date = $2::date',
+            params: [nameComparisonKey(criteria.fullName), criteria.birthDate],
+          }
+        : { sql: 'commune_code = $1 AND $2::text IS NULL', params: [criteria.communeCode, null] };
+    const rows = await this.store.db.query<{
+      citizen_id: string;
+      personal_id: string;
+      record: CitizenSnapshot['record'];
+      commune_code: string | null;
+      deceased: boolean;
+    }>(
+      `SELECT citizen_id, personal_id, record, commune_code, deceased FROM reg_citizens
+       WHERE ${where.sql} AND citizen_id > $3::uuid ORDER BY citizen_id LIMIT $4`,
+      [...where.params, after, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      citizens: page.map((r) => ({
+        citizenId: r.citizen_id,
+        personalId: r.personal_id,
+        name: r.record.name,
+        birthDate: r.record.birthDate,
+        communeCode: r.commune_code,
+        deceased: r.deceased,
+      })),
+      nextPageToken: rows.length > limit ? Buffer.from(page.at(-1)!.citizen_id).toString('base64url') : '',
+    };
+  }
+
+  async qualityReport(
+    provinceCode: string,
+    communeCode: string,
+  ): Promise<{ total: QualityFigures; communes: QualityFigures[] }> {
+    const staleBefore = this.options.today().plusDays(-this.options.staleAfterDays).toString();
+    const rows = await this.store.db.query<{
+      commune_code: string | null;
+      citizens: string;
+      incomplete: string;
+      duplicates: string;
+      stale: string;
+      discrepancies: string;
+    }>(
+      `SELECT c.commune_code,
+              count(*)::text AS citizens,
+              count(*) FILTER (WHERE 'INCOMPLETE' = ANY (f.kinds))::text AS incomplete,
+              count(*) FILTER (WHERE 'PROBABLE_DUPLICATE' = ANY (f.kinds))::text AS duplicates,
+              count(*) FILTER (WHERE NOT c.deceased AND coalesce(c.verified_on, c.registered_on) < $3::date)::text AS stale,
+              count(*) FILTER (WHERE 'VERIFICATION_DISCREPANCY' = ANY (f.kinds))::text AS discrepancies
+       FROM reg_citizens c
+       LEFT JOIN (SELECT citizen_id, array_agg(kind) AS kinds FROM reg_quality_flags GROUP BY citizen_id) f
+         USING (citizen_id)
+       WHERE c.province_code = $1 AND ($2 = '' OR c.commune_code = $2)
+       GROUP BY c.commune_code ORDER BY c.commune_code`,
+      [provinceCode, communeCode, staleBefore],
+    );
+    const communes = rows.map((r) => ({
+      unitCode: r.commune_code ?? '',
+      citizens: Number(r.citizens),
+      incomplete: Number(r.incomplete),
+      probableDuplicates: Number(r.duplicates),
+      stale: Number(r.stale),
+      discrepancies: Number(r.discrepancies),
+    }));
+    const sum = (k: keyof Omit<QualityFigures, 'unitCode'>) => communes.reduce((a, c) => a + c[k], 0);
+    return {
+      total: {
+        unitCode: communeCode || provinceCode,
+        citizens: sum('citizens'),
+        incomplete: sum('incomplete'),
+        probableDuplicates: sum('probableDuplicates'),
+        stale: sum('stale'),
+        discrepancies: sum('discrepancies'),
+      },
+      communes,
+    };
+  }
+
+  /**
+   * Refuses a birth registration's facts before a number is drawn for them, with the same violations
+   * the aggregate would report (the number itself is the register's to allocate, so it is not judged).
+   */
+  private checkFacts(facts: RegistrationFacts): void {
+    const probe = { type: 'RegisterCitizen', personalId: '', registration: 'birth', ...facts } as const;
+    try {
+      citizenDecider.decide(
+        { ...probe, today: this.options.today().toString() },
+        citizenDecider.initialState(),
+      );
+    } catch (error) {
+      if (!(error instanceof InvalidCitizenCommandError)) throw error;
+      const violations = error.violations.filter((v) => v.field !== 'personalId');
+      if (violations.length > 0) throw new InvalidCitizenCommandError(violations);
+    }
+  }
+
+  private async load(citizenId: string): Promise<CitizenSnapshot> {
+    const { state, streamVersion } = await this.handler.load(citizenStream(citizenId));
+    if (state.status === 'unregistered') throw new CitizenNotFoundError();
+    const snapshot: CitizenSnapshot = {
+      citizenId,
+      version: streamVersion,
+      deceased: state.status === 'deceased',
+      record: state.record,
+    };
+    await this.options.cache.set(snapshot);
+    return snapshot;
+  }
+
+  private async citizenIdOf(personalId: string, tx?: Tx): Promise<string> {
+    const [row] = await (tx ?? this.store.db).query<{ citizen_id: string }>(
+      'SELECT citizen_id FROM reg_personal_ids WHERE personal_id = $1',
+      [personalId],
+    );
+    if (!row) throw new CitizenNotFoundError();
+    return row.citizen_id;
+  }
+
+  /** Claims a number for a record; false when another record holds it (now or ever did). */
+  private async claimPersonalId(tx: Tx, personalId: string, citizenId: string): Promise<boolean> {
+    const rows = await tx.query(
+      `INSERT INTO reg_personal_ids (personal_id, citizen_id) VALUES ($1, $2)
+       ON CONFLICT (personal_id) DO NOTHING RETURNING 1`,
+      [personalId, citizenId],
+    );
+    return rows.length === 1;
+  }
+
+  private async register(
+    tx: Tx,
+    citizenId: string,
+    personalId: string,
+    registration: 'birth' | 'initial-collection',
+    facts: RegistrationFacts,
+    context: CommandContext,
+  ): Promise<Registration> {
+    const result = await this.handler.handle(
+      citizenStream(citizenId),
+      { ...facts, type: 'RegisterCitizen', personalId, registration, today: this.options.today().toString() },
+      { metadata: this.metadata(context), tx },
+    );
+    return { citizenId, personalId, recordVersion: result.streamVersion };
+  }
+
+  private metadata(context: CommandContext) {
+    return {
+      actor: context.actor,
+      ...(context.correlationId && { correlationId: context.correlationId }),
+      ...(context.traceparent && { traceparent: context.traceparent }),
+    };
+  }
+
+  /**
+   * Runs `work` in a transaction that first claims the idempotency key: a concurrent duplicate waits
+   * on the key's row and then reads the first call's result, a later retry reads it at once.
+   */
+  private idempotent<T>(
+    method: string,
+    request: unknown,
+    context: CommandContext,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<T> {
+    const key = context.idempotencyKey;
+    return this.store.transaction(async (tx) => {
+      if (!key) return work(tx);
+      const hash = requestHash(method, request);
+      const claimed = await tx.query(
+        `INSERT INTO reg_idempotency (idempotency_key, method, request_hash, response) VALUES ($1, $2, $3, 'null')
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,
+        [key, method, hash],
+      );
+      if (claimed.length === 0) {
+        const [previous] = await tx.query<{ method: string; request_hash: string; response: T }>(
+          'SELECT method, request_hash, response FROM reg_idempotency WHERE idempotency_key = $1',
+          [key],
+        );
+        if (!previous || previous.method !== method || previous.request_hash !== hash)
+          throw new IdempotencyKeyReusedError();
+        return previous.response;
+      }
+      const response = await work(tx);
+      await tx.query('UPDATE reg_idempotency SET response = $2::jsonb WHERE idempotency_key = $1', [
+        key,
+        JSON.stringify(response),
+      ]);
+      return response;
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { eventStoreMigrations } from '@cancuoc/eventstore';
+import { inboxMigrations } from '@cancuoc/messaging';
+import { RegistrySchema } from './0100-registry.js';
+
+/** Everything the registry's database needs, in order. */
+export const registryMigrations: readonly MigrationObject[] = [
+  ...eventStoreMigrations,
+  ...inboxMigrations,
+  { name: '0100-registry', class: RegistrySchema },
+];

@@ -1,0 +1,73 @@
+import { randomInt } from 'node:crypto';
+import { Database, EventStore } from '@cancuoc/eventstore';
+import { CalendarDate, type RandomSource } from '@cancuoc/identity';
+import { connectTestRedis, createTestDatabase, type TestRedis } from '@cancuoc/testing';
+import { Registry, type RegistrationFacts } from '../application/registry.js';
+import { RedisCitizenCache } from '../infrastructure/citizen-caches.js';
+import { registryMigrations } from '../infrastructure/migrations/index.js';
+
+export const TODAY = CalendarDate.parse('2026-11-26');
+
+export interface RegistryFixture {
+  readonly registry: Registry;
+  readonly store: EventStore;
+  readonly db: Database;
+  readonly redis: TestRedis;
+  readonly cache: RedisCitizenCache;
+  readonly databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A registry on a fresh PostgreSQL database and a Redis key space of its own. */
+export async function openRegistry(options: { random?: RandomSource } = {}): Promise<RegistryFixture> {
+  const testDb = await createTestDatabase('registry_test');
+  const db = await Database.connect({
+    databaseUrl: testDb.url,
+    poolSize: 20,
+    migrations: registryMigrations,
+  });
+  await db.migrate();
+  const redis = await connectTestRedis();
+  const cache = new RedisCitizenCache(redis.client);
+  const store = new EventStore(db);
+  const registry = new Registry({
+    store,
+    cache,
+    today: () => TODAY,
+    random: options.random ?? ((max) => randomInt(max)),
+    staleAfterDays: 365,
+  });
+  return {
+    registry,
+    store,
+    db,
+    redis,
+    cache,
+    databaseUrl: testDb.url,
+    async close() {
+      await redis.close();
+      await db.close();
+      await testDb.drop();
+    },
+  };
+}
+
+export const HANG_DAO = { provinceCode: '001', communeCode: '00049', detail: '12 Hàng Đào' };
+export const CAI_KHE = { provinceCode: '092', communeCode: '31120', detail: '5 Hai Bà Trưng' };
+
+export function facts(overrides: Partial<RegistrationFacts> = {}): RegistrationFacts {
+  return {
+    name: { familyName: 'Nguyễn', middleName: 'Thị Ánh', givenName: 'Đào' },
+    birthDate: '1990-05-17',
+    sex: 'female',
+    nationality: 'VNM',
+    ethnicity: 'Kinh',
+    religion: 'Không',
+    birthPlace: HANG_DAO,
+    homeTown: HANG_DAO,
+    permanentResidence: CAI_KHE,
+    fatherCitizenId: null,
+    motherCitizenId: null,
+    ...overrides,
+  };
+}

@@ -53,7 +53,15 @@ export default [
   ...nx.configs['flat/typescript'],
   prettier,
   {
-    ignores: ['**/dist', '**/node_modules', '**/.nx', 'test/workspace/fixtures/**', 'libs/proto/src/gen/**'],
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/.nx',
+      'test/workspace/fixtures/**',
+      'libs/proto/src/gen/**',
+      'libs/grpc/src/gen/**',
+      'libs/grpc/src/test-support/gen/**',
+    ],
   },
   {
     files: ['**/*.ts'],

@@ -1,0 +1,13 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './health.js';
+export * from './idempotency.js';
+export * from './logger.js';
+export * from './redis-idempotency-store.js';
+export * from './reflection.js';
+export * from './server.js';
+export * from './service.js';
+export * from './gen/google/rpc/error_details_pb.js';
+export * from './gen/google/rpc/status_pb.js';
+export * from './gen/grpc/health/v1/health_pb.js';
+export { Metadata, ServerCredentials, credentials, status } from '@grpc/grpc-js';

@@ -13,6 +13,7 @@ import { CitizenNotFoundError, InvalidCitizenCommandError } from '../domain/citi
 import type { CitizenEvent } from '../domain/citizen/events.js';
 import type { CitizenState } from '../domain/citizen/state.js';
 import { isStale } from '../domain/quality/rules.js';
+import { CITIZEN_PROJECTION } from './citizen-projection.js';
 import {
   IdempotencyKeyReusedError,
   PersonalIdExhaustedError,
@@ -261,7 +262,7 @@ export class Registry {
   async qualityReport(
     provinceCode: string,
     communeCode: string,
-  ): Promise<{ total: QualityFigures; communes: QualityFigures[] }> {
+  ): Promise<{ total: QualityFigures; communes: QualityFigures[]; asOf: string }> {
     const staleBefore = this.options.today().plusDays(-this.options.staleAfterDays).toString();
     const rows = await this.store.db.query<{
       commune_code: string | null;
@@ -293,7 +294,12 @@ export class Registry {
       discrepancies: Number(r.discrepancies),
     }));
     const sum = (k: keyof Omit<QualityFigures, 'unitCode'>) => communes.reduce((a, c) => a + c[k], 0);
+    const [position] = await this.store.db.query<{ at: string }>(
+      `SELECT transaction_id::text || ':' || global_position::text AS at FROM es_subscriptions WHERE subscription_id = $1`,
+      [CITIZEN_PROJECTION],
+    );
     return {
+      asOf: position?.at ?? '0:0',
       total: {
         unitCode: communeCode || provinceCode,
         citizens: sum('citizens'),

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+
+/** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
+export interface RegistryConfig {
+  /** PostgreSQL server; without it the registry runs on PGlite in `dataDir` (or in memory). */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string | undefined;
+  /** Redis for the GetCitizen cache; without it an in-process cache. */
+  readonly redisUrl: string | undefined;
+  /** Kafka bootstrap servers; without them the in-process transport on the registry's database. */
+  readonly kafkaBrokers: readonly string[] | undefined;
+  readonly grpcHost: string;
+  readonly grpcPort: number;
+  /** Verifies callers' bearer tokens (audience `registry`); at least 32 bytes. */
+  readonly authSecret: string;
+  /** Days without verification after which a record is reported stale. */
+  readonly staleAfterDays: number;
+  /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
+  readonly kafkaIdempotent: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be a non-negative integer, not "${raw}"`);
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  const authSecret = env.CANCUOC_AUTH_SECRET || (databaseUrl ? undefined : randomBytes(32).toString('hex'));
+  if (!authSecret)
+    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
+  if (Buffer.byteLength(authSecret) < 32)
+    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return {
+    databaseUrl,
+    dataDir: env.DATA_DIR || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    grpcHost: env.REGISTRY_GRPC_HOST || '0.0.0.0',
+    grpcPort: integer(env, 'REGISTRY_GRPC_PORT', 50051),
+    authSecret,
+    staleAfterDays: integer(env, 'REGISTRY_STALE_AFTER_DAYS', 5 * 365),
+    kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
+  };
+}

@@ -1,0 +1,299 @@
+import {
+  defineService,
+  invalidArgument,
+  type Authenticator,
+  type CallContext,
+  type Caller,
+  type ServiceRegistration,
+} from '@cancuoc/grpc';
+import {
+  RegistryService,
+  type Sex,
+  VerificationOutcome,
+  type Address,
+  type CitizenRef as CitizenRefMessage,
+  type RegistrationFacts as FactsMessage,
+} from '@cancuoc/proto';
+import type {
+  CitizenRef,
+  CommandContext,
+  RecordCommand,
+  Registry,
+  RegistrationFacts,
+} from '../../application/registry.js';
+import type { AddressData } from '../../domain/citizen/events.js';
+import { citizenMessage, MARITAL_FROM_PROTO, SEX_FROM_PROTO } from '../citizen-proto.js';
+import { toRpcError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const address = (a: Address | undefined): Partial<AddressData> | undefined =>
+  a ? { provinceCode: a.provinceCode, communeCode: a.communeCode, detail: a.detail } : undefined;
+const orNull = (id: string) => (id === '' ? null : id);
+
+function facts(f: FactsMessage | undefined): RegistrationFacts {
+  return {
+    name: {
+      familyName: f?.name?.familyName ?? '',
+      middleName: f?.name?.middleName ?? '',
+      givenName: f?.name?.givenName ?? '',
+    },
+    birthDate: f?.birthDate ?? '',
+    sex: f ? SEX_FROM_PROTO[f.sex] : undefined,
+    nationality: f?.nationality ?? '',
+    ethnicity: f?.ethnicity ?? '',
+    religion: f?.religion ?? '',
+    birthPlace: address(f?.birthPlace),
+    homeTown: address(f?.homeTown),
+    permanentResidence: address(f?.permanentResidence),
+    fatherCitizenId: orNull(f?.fatherCitizenId ?? ''),
+    motherCitizenId: orNull(f?.motherCitizenId ?? ''),
+  };
+}
+
+function ref(r: CitizenRefMessage | undefined): CitizenRef {
+  if (!r?.personalId) {
+    throw invalidArgument([
+      {
+        field: 'citizen.personal_id',
+        reason: 'REQUIRED',
+        description: 'name the citizen by personal id number',
+      },
+    ]);
+  }
+  return {
+    personalId: r.personalId,
+    expectedVersion: r.expectedVersion === undefined ? undefined : Number(r.expectedVersion),
+  };
+}
+
+function context(call: CallContext<Caller>): CommandContext {
+  const first = (name: string) => {
+    const value = call.metadata.get(name)[0];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const correlationId = first('x-correlation-id');
+  return {
+    actor: call.principal.actor,
+    idempotencyKey: first('idempotency-key'),
+    correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
+    traceparent: first('traceparent'),
+  };
+}
+
+async function guarded<T>(prefix: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toRpcError(error, prefix);
+  }
+}
+
+/** `cancuoc.registry.v1.RegistryService` over the register's use cases. */
+export function registryService(
+  registry: Registry,
+  authenticate: Authenticator<Caller>,
+): ServiceRegistration {
+  const command = async (r: CitizenRefMessage | undefined, cmd: RecordCommand, call: CallContext<Caller>) => {
+    const result = await guarded('', () => registry.execute(ref(r), cmd, context(call)));
+    return { result: { citizenId: result.citizenId, recordVersion: BigInt(result.recordVersion) } };
+  };
+  const registration = (r: { citizenId: string; personalId: string; recordVersion: number }) => ({
+    registration: {
+      citizenId: r.citizenId,
+      personalId: r.personalId,
+      recordVersion: BigInt(r.recordVersion),
+    },
+  });
+  return defineService(
+    RegistryService,
+    { authenticate },
+    {
+      registerBirth: async (req, call) =>
+        registration(await guarded('facts.', () => registry.registerBirth(facts(req.facts), context(call)))),
+      registerExistingCitizen: async (req, call) =>
+        registration(
+          await guarded('facts.', () =>
+            registry.registerExisting(facts(req.facts), req.personalId, context(call)),
+          ),
+        ),
+      changeName: (req, call) =>
+        command(
+          req.citizen,
+          {
+            type: 'ChangeName',
+            name: {
+              familyName: req.name?.familyName ?? '',
+              middleName: req.name?.middleName ?? '',
+              givenName: req.name?.givenName ?? '',
+            },
+            reason: req.reason,
+          },
+          call,
+        ),
+      registerPermanentResidence: (req, call) =>
+        command(
+          req.citizen,
+          { type: 'RegisterPermanentResidence', address: address(req.address), since: req.since },
+          call,
+        ),
+      registerTemporaryResidence: (req, call) =>
+        command(
+          req.citizen,
+          {
+            type: 'RegisterTemporaryResidence',
+            address: address(req.address),
+            from: req.from,
+            until: req.until === '' ? null : req.until,
+          },
+          call,
+        ),
+      endTemporaryResidence: (req, call) =>
+        command(req.citizen, { type: 'EndTemporaryResidence', endedOn: req.endedOn }, call),
+      recordParents: (req, call) =>
+        command(
+          req.citizen,
+          {
+            type: 'RecordParents',
+            fatherCitizenId: orNull(req.fatherCitizenId),
+            motherCitizenId: orNull(req.motherCitizenId),
+          },
+          call,
+        ),
+      changeMaritalStatus: (req, call) =>
+        command(
+          req.citizen,
+          {
+            type: 'ChangeMaritalStatus',
+            status: MARITAL_FROM_PROTO[req.status],
+            spouseCitizenId: orNull(req.spouseCitizenId),
+            since: req.since,
+          },
+          call,
+        ),
+      recordDeath: (req, call) =>
+        command(
+          req.citizen,
+          { type: 'RecordDeath', dateOfDeath: req.dateOfDeath, certificateRef: req.certificateRef },
+          call,
+        ),
+      correctField: (req, call) => {
+        const v = req.value;
+        const value =
+          v.case === 'name'
+            ? { familyName: v.value.familyName, middleName: v.value.middleName, givenName: v.value.givenName }
+            : v.case === 'address'
+              ? address(v.value)
+              : v.case === 'sex'
+                ? SEX_FROM_PROTO[v.value as Sex]
+                : v.value;
+        return command(
+          req.citizen,
+          {
+            type: 'CorrectField',
+            field: req.field as Extract<RecordCommand, { type: 'CorrectField' }>['field'],
+            value,
+            reason: req.reason,
+            evidenceRef: req.evidenceRef,
+          },
+          call,
+        );
+      },
+      recordVerification: (req, call) =>
+        command(
+          req.citizen,
+          {
+            type: 'RecordVerification',
+            verifiedBy: req.verifiedBy,
+            outcome:
+              req.outcome === VerificationOutcome.CONFIRMED
+                ? 'confirmed'
+                : req.outcome === VerificationOutcome.DISCREPANCY
+                  ? 'discrepancy'
+                  : undefined,
+            note: req.note,
+          },
+          call,
+        ),
+      getCitizen: async (req) => {
+        const view = await guarded('', () => registry.getCitizen(req.personalId));
+        return {
+          citizenId: view.citizenId,
+          recordVersion: BigInt(view.version),
+          citizen: citizenMessage(view.record),
+          deceased: view.deceased,
+          openQualityFlags: view.openQualityFlags.map((f) => ({
+            kind: f.kind,
+            detail: f.detail,
+            raisedOn: f.raisedOn,
+          })),
+        };
+      },
+      getCitizenHistory: async (req) => {
+        const entries = await guarded('', () => registry.history(req.personalId));
+        return {
+          entries: entries.map((e) => ({
+            recordVersion: BigInt(e.recordVersion),
+            change: e.change,
+            recordedAt: e.recordedAt.toISOString(),
+            actor: e.actor,
+            detailsJson: JSON.stringify(e.details),
+          })),
+        };
+      },
+      searchCitizens: async (req) => {
+        const c = req.criteria;
+        if (c.case === undefined) {
+          throw invalidArgument([
+            {
+              field: 'criteria',
+              reason: 'REQUIRED',
+              description: 'search by name and birth date, or by commune',
+            },
+          ]);
+        }
+        const criteria =
+          c.case === 'byName'
+            ? ({ kind: 'name', fullName: c.value.fullName, birthDate: c.value.birthDate } as const)
+            : ({ kind: 'commune', communeCode: c.value.communeCode } as const);
+        if (
+          criteria.kind === 'name' &&
+          (!criteria.fullName.trim() || !/^\d{4}-\d{2}-\d{2}$/.test(criteria.birthDate))
+        ) {
+          throw invalidArgument([
+            { field: 'by_name', reason: 'REQUIRED', description: 'a full name and a YYYY-MM-DD birth date' },
+          ]);
+        }
+        const page = await guarded('', () => registry.search(criteria, req.pageSize, req.pageToken));
+        return {
+          citizens: page.citizens.map((s) => ({
+            citizenId: s.citizenId,
+            personalId: s.personalId,
+            name: s.name,
+            birthDate: s.birthDate,
+            communeCode: s.communeCode ?? '',
+            deceased: s.deceased,
+          })),
+          nextPageToken: page.nextPageToken,
+        };
+      },
+      getQualityReport: async (req) => {
+        if (!/^\d{3}$/.test(req.provinceCode)) {
+          throw invalidArgument([
+            { field: 'province_code', reason: 'INVALID_FORMAT', description: 'a three-digit province code' },
+          ]);
+        }
+        const report = await guarded('', () => registry.qualityReport(req.provinceCode, req.communeCode));
+        const figures = (q: typeof report.total) => ({
+          ...q,
+          citizens: BigInt(q.citizens),
+          incomplete: BigInt(q.incomplete),
+          probableDuplicates: BigInt(q.probableDuplicates),
+          stale: BigInt(q.stale),
+          discrepancies: BigInt(q.discrepancies),
+        });
+        return { total: figures(report.total), communes: report.communes.map(figures), asOf: report.asOf };
+      },
+    },
+  );
+}

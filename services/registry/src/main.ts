@@ -1,0 +1,28 @@
+/** Runs the registry on its own (server mode): configuration from the environment. */
+import { startRegistry } from './app.js';
+import { ConfigError, configFromEnv } from './config.js';
+
+try {
+  const config = configFromEnv();
+  const running = await startRegistry(config, { migrate: process.argv.includes('--migrate') });
+  process.stdout.write(
+    `${JSON.stringify({ level: 'info', msg: 'registry started', port: running.grpc.port })}\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'registry stopping', signal })}\n`);
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  const message =
+    error instanceof ConfigError ? error.message : `start-up failed: ${(error as Error).message}`;
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: message })}\n`);
+  process.exit(1);
+}

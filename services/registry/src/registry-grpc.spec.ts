@@ -1,0 +1,264 @@
+/**
+ * The registry end to end: a real gRPC client against the service on PostgreSQL, Redis and the
+ * Kafka-protocol test broker (topics from the catalogue), as SREs run it in server mode.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fromBinary } from '@bufbuild/protobuf';
+import {
+  closeClient,
+  createClient,
+  readErrorDetails,
+  signToken,
+  status,
+  type GrpcClient,
+} from '@cancuoc/grpc';
+import { KafkaTransport } from '@cancuoc/messaging';
+import {
+  CitizenRecordChangedSchema,
+  RegistryService,
+  REGISTRY_CITIZEN_TOPIC,
+  Sex,
+  VerificationOutcome,
+} from '@cancuoc/proto';
+import {
+  TEST_REDIS_URL,
+  catalogueTopics,
+  createTestDatabase,
+  startKafkaBroker,
+  type KafkaBroker,
+} from '@cancuoc/testing';
+import { startRegistry, type RunningRegistry } from './app.js';
+import { TODAY } from './test-support/registry-fixture.js';
+
+const SECRET = 'registry-test-secret-0123456789-0123456789';
+const CAI_KHE = { provinceCode: '092', communeCode: '31120', detail: '5 Hai Bà Trưng' };
+const BA_DINH = { provinceCode: '001', communeCode: '00004', detail: '1 Điện Biên Phủ' };
+
+function facts(overrides: Record<string, unknown> = {}) {
+  return {
+    name: { familyName: 'Võ', middleName: 'Thị', givenName: 'Sáu' },
+    birthDate: '1988-02-29',
+    sex: Sex.FEMALE,
+    nationality: 'VNM',
+    ethnicity: 'Kinh',
+    religion: 'Không',
+    birthPlace: { provinceCode: '001', communeCode: '00049', detail: '' },
+    homeTown: CAI_KHE,
+    permanentResidence: CAI_KHE,
+    ...overrides,
+  };
+}
+
+function code(error: unknown): number | undefined {
+  return readErrorDetails(error)?.code;
+}
+
+describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => {
+  let broker: KafkaBroker;
+  let dropDb: () => Promise<void>;
+  let running: RunningRegistry;
+  let client: GrpcClient<typeof RegistryService>;
+
+  before(async () => {
+    broker = await startKafkaBroker({ topics: catalogueTopics(), brokers: 1 });
+    const db = await createTestDatabase('registry_grpc');
+    dropDb = db.drop;
+    running = await startRegistry(
+      {
+        databaseUrl: db.url,
+        dataDir: undefined,
+        redisUrl: TEST_REDIS_URL,
+        kafkaBrokers: broker.bootstrapServers,
+        kafkaIdempotent: false,
+        grpcHost: '127.0.0.1',
+        grpcPort: 0,
+        authSecret: SECRET,
+        staleAfterDays: 365,
+      },
+      { migrate: true, today: () => TODAY },
+    );
+    const token = signToken(SECRET, { sub: 'clerk:hn-001', aud: 'registry' });
+    client = createClient(RegistryService, running.grpc.address, {
+      metadata: () => ({ authorization: `Bearer ${token}` }),
+      defaultTimeoutMs: 20_000,
+    });
+  });
+  after(async () => {
+    if (client) closeClient(client);
+    await running?.stop();
+    await dropDb?.();
+    await broker?.stop();
+  });
+
+  it('refuses a caller without a valid token', async () => {
+    const anonymous = createClient(RegistryService, running.grpc.address);
+    try {
+      await assert.rejects(
+        anonymous.getCitizen({ personalId: '001188000001' }),
+        (e) => code(e) === status.UNAUTHENTICATED,
+      );
+    } finally {
+      closeClient(anonymous);
+    }
+  });
+
+  it('registers, changes and reads a record: a read after a write sees the write', async () => {
+    const { registration } = await client.registerExistingCitizen({
+      facts: facts(),
+      personalId: '001188000001',
+    });
+    assert.equal(registration?.personalId, '001188000001');
+    const first = await client.getCitizen({ personalId: '001188000001' });
+    assert.equal(first.citizen?.givenName, 'Sáu');
+    await client.changeName({
+      citizen: { personalId: '001188000001' },
+      name: { familyName: 'Võ', middleName: 'Thị', givenName: 'Bảy' },
+      reason: 'court decision',
+    });
+    const second = await client.getCitizen({ personalId: '001188000001' });
+    assert.equal(second.citizen?.givenName, 'Bảy');
+    assert.equal(second.recordVersion, first.recordVersion + 1n);
+  });
+
+  it('answers bad input with INVALID_ARGUMENT and every field violation', async () => {
+    await assert.rejects(
+      client.registerBirth({
+        facts: facts({
+          birthDate: '2030-01-01',
+          nationality: 'Vietnam',
+          birthPlace: { provinceCode: '092', communeCode: '99999' },
+        }),
+      }),
+      (e) => {
+        const details = readErrorDetails(e);
+        assert.equal(details?.code, status.INVALID_ARGUMENT);
+        const fields = details?.badRequest?.fieldViolations.map((v) => v.field) ?? [];
+        for (const f of ['facts.birth_date', 'facts.nationality', 'facts.birth_place.commune_code']) {
+          assert.ok(fields.includes(f), `${f} in ${fields.join()}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('maps the register’s refusals to NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and ABORTED', async () => {
+    await assert.rejects(
+      client.getCitizen({ personalId: '001188999999' }),
+      (e) => code(e) === status.NOT_FOUND,
+    );
+    await client.registerExistingCitizen({ facts: facts(), personalId: '001188000002' });
+    await assert.rejects(
+      client.registerExistingCitizen({ facts: facts(), personalId: '001188000002' }),
+      (e) => code(e) === status.ALREADY_EXISTS,
+    );
+    const ref = { personalId: '001188000002' };
+    const { result } = await client.recordDeath({
+      citizen: ref,
+      dateOfDeath: '2026-11-01',
+      certificateRef: 'KT-77',
+    });
+    await assert.rejects(
+      client.registerPermanentResidence({ citizen: ref, address: BA_DINH, since: '2026-11-02' }),
+      (e) => {
+        const details = readErrorDetails(e);
+        assert.equal(details?.code, status.FAILED_PRECONDITION);
+        assert.equal(details?.preconditionFailure?.violations[0]?.type, 'CITIZEN_DECEASED');
+        return true;
+      },
+    );
+    await client.recordVerification({
+      citizen: ref,
+      verifiedBy: 'officer-9',
+      outcome: VerificationOutcome.CONFIRMED,
+    });
+    await assert.rejects(
+      client.recordVerification({
+        citizen: { ...ref, expectedVersion: result!.recordVersion },
+        verifiedBy: 'officer-9',
+        outcome: VerificationOutcome.CONFIRMED,
+      }),
+      (e) => code(e) === status.ABORTED,
+    );
+  });
+
+  it('gives a retried command with the same idempotency key one effect', async () => {
+    const { registration } = await client.registerBirth({
+      facts: facts({ birthDate: '2026-11-20', birthPlace: CAI_KHE, permanentResidence: undefined }),
+    });
+    const personalId = registration!.personalId;
+    const request = { citizen: { personalId }, address: CAI_KHE, since: '2026-11-21' };
+    const once = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
+    const again = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
+    assert.deepEqual(again, once);
+    const { entries } = await client.getCitizenHistory({ personalId });
+    assert.deepEqual(
+      entries.map((e) => e.change),
+      ['CitizenRegistered', 'PermanentResidenceRegistered'],
+    );
+    assert.equal(entries[0]!.actor, 'clerk:hn-001');
+  });
+
+  it('searches by name and birth date and by commune, and reports quality per commune', async () => {
+    await client.registerExistingCitizen({
+      facts: facts({
+        name: { familyName: 'Đặng', middleName: '', givenName: 'Thu' },
+        birthDate: '1970-01-01',
+      }),
+      personalId: '001170000001',
+    });
+    const deadline = Date.now() + 20_000;
+    let found: string[] = [];
+    while (found.length === 0 && Date.now() < deadline) {
+      const { citizens } = await client.searchCitizens({
+        criteria: { case: 'byName', value: { fullName: 'DANG THU', birthDate: '1970-01-01' } },
+      });
+      found = citizens.map((c) => c.personalId);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(found, ['001170000001']);
+    const byCommune = await client.searchCitizens({
+      criteria: { case: 'byCommune', value: { communeCode: '31120' } },
+      pageSize: 2,
+    });
+    assert.equal(byCommune.citizens.length, 2);
+    assert.notEqual(byCommune.nextPageToken, '');
+    const report = await client.getQualityReport({ provinceCode: '092' });
+    assert.ok(report.total!.citizens >= 3n);
+    assert.equal(report.communes[0]?.unitCode, '31120');
+    await assert.rejects(
+      client.getQualityReport({ provinceCode: 'x' }),
+      (e) => code(e) === status.INVALID_ARGUMENT,
+    );
+  });
+
+  it('publishes every change on internal.registry.citizen.v1 with the whole record', async () => {
+    const consumer = new KafkaTransport({
+      brokers: broker.bootstrapServers,
+      clientId: 'registry-test',
+      idempotent: false,
+    });
+    const seen = new Map<string, string>();
+    const subscription = await consumer.subscribe({
+      group: 'registry-test-reader',
+      topics: [REGISTRY_CITIZEN_TOPIC.name],
+      handle: async (record) => {
+        const event = fromBinary(CitizenRecordChangedSchema, record.value!);
+        assert.equal(record.headers.ce_type, 'cancuoc.events.v1.CitizenRecordChanged');
+        assert.equal(record.key, event.citizenId);
+        seen.set(`${event.citizen?.personalId}@${event.recordVersion}`, event.citizen?.givenName ?? '');
+      },
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!seen.has('001188000001@3') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await subscription.stop();
+      await consumer.close();
+    }
+    assert.equal(seen.get('001188000001@1'), 'Sáu');
+    assert.equal(seen.get('001188000001@2'), 'Sáu', 'the residence registered with the record');
+    assert.equal(seen.get('001188000001@3'), 'Bảy');
+  });
+});

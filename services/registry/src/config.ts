@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
 export interface RegistryConfig {
@@ -32,11 +34,29 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+/**
+ * The embedded default's token key: made once and kept beside the data (readable by this user only),
+ * so tools on this machine can sign tokens and a restart keeps accepting them.
+ */
+function embeddedSecret(dataDir: string): string {
+  const file = join(dirname(dataDir), 'auth-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
-  const authSecret = env.CANCUOC_AUTH_SECRET || (databaseUrl ? undefined : randomBytes(32).toString('hex'));
+  }
+  const dataDir = databaseUrl ? undefined : env.DATA_DIR || join('.data', 'registry');
+  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
   if (!authSecret)
     throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
   if (Buffer.byteLength(authSecret) < 32)
@@ -46,7 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     .filter(Boolean);
   return {
     databaseUrl,
-    dataDir: env.DATA_DIR || undefined,
+    dataDir,
     redisUrl: env.REDIS_URL || undefined,
     kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
     grpcHost: env.REGISTRY_GRPC_HOST || '0.0.0.0',

@@ -4,7 +4,10 @@ import { ConfigError, configFromEnv } from './config.js';
 
 try {
   const config = configFromEnv();
-  const running = await startRegistry(config, { migrate: process.argv.includes('--migrate') });
+  // Embedded, the registry migrates its own PGlite; against a server, only when asked (a deploy step).
+  const running = await startRegistry(config, {
+    migrate: process.argv.includes('--migrate') || !config.databaseUrl,
+  });
   process.stdout.write(
     `${JSON.stringify({ level: 'info', msg: 'registry started', port: running.grpc.port })}\n`,
   );

@@ -16,6 +16,7 @@ import {
 import { KafkaTransport } from '@cancuoc/messaging';
 import {
   CitizenRecordChangedSchema,
+  MaritalStatus,
   RegistryService,
   REGISTRY_CITIZEN_TOPIC,
   Sex,
@@ -230,6 +231,83 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
       client.getQualityReport({ provinceCode: 'x' }),
       (e) => code(e) === status.INVALID_ARGUMENT,
     );
+  });
+
+  it('records residence, family and corrections through every remaining command', async () => {
+    const ref = { personalId: '001188000003' };
+    await client.registerExistingCitizen({ facts: facts(), personalId: ref.personalId });
+    const spouse = await client.registerExistingCitizen({
+      facts: facts({
+        name: { familyName: 'Lý', middleName: 'Văn', givenName: 'Tám' },
+        sex: Sex.MALE,
+        birthDate: '1985-06-01',
+      }),
+      personalId: '001085000003',
+    });
+    const father = spouse.registration!.citizenId;
+    await client.registerTemporaryResidence({
+      citizen: ref,
+      address: BA_DINH,
+      from: '2026-09-01',
+      until: '2027-09-01',
+    });
+    await client.endTemporaryResidence({ citizen: ref, endedOn: '2026-10-01' });
+    await assert.rejects(
+      client.endTemporaryResidence({ citizen: ref, endedOn: '2026-10-02' }),
+      (e) => readErrorDetails(e)?.preconditionFailure?.violations[0]?.type === 'NO_TEMPORARY_RESIDENCE',
+    );
+    await client.recordParents({ citizen: ref, fatherCitizenId: father });
+    await client.changeMaritalStatus({
+      citizen: ref,
+      status: MaritalStatus.MARRIED,
+      spouseCitizenId: father,
+      since: '2010-05-05',
+    });
+    await client.correctField({
+      citizen: ref,
+      field: 'ethnicity',
+      value: { case: 'text', value: 'Tày' },
+      reason: 'clerical error at collection',
+      evidenceRef: 'HS-2026-0042',
+    });
+    await client.correctField({
+      citizen: ref,
+      field: 'name',
+      value: { case: 'name', value: { familyName: 'Võ', middleName: 'Thị', givenName: 'Sáo' } },
+      reason: 'spelling',
+      evidenceRef: 'HS-2026-0043',
+    });
+    await assert.rejects(
+      client.correctField({
+        citizen: ref,
+        field: 'ethnicity',
+        value: { case: 'text', value: 'Tày' },
+        reason: '',
+        evidenceRef: '',
+      }),
+      (e) => {
+        const fields = readErrorDetails(e)?.badRequest?.fieldViolations.map((v) => v.field) ?? [];
+        return fields.includes('reason') && fields.includes('evidence_ref');
+      },
+    );
+    const view = await client.getCitizen(ref);
+    assert.equal(view.citizen?.ethnicity, 'Tày');
+    assert.equal(view.citizen?.givenName, 'Sáo');
+    assert.equal(view.citizen?.fatherCitizenId, father);
+    assert.equal(view.citizen?.spouseCitizenId, father);
+    assert.equal(view.citizen?.maritalStatus, MaritalStatus.MARRIED);
+    assert.equal(view.citizen?.temporaryResidence, undefined);
+    const { entries } = await client.getCitizenHistory(ref);
+    const corrected = entries
+      .filter((e) => e.change === 'FieldCorrected')
+      .map((e) => JSON.parse(e.detailsJson));
+    assert.deepEqual(corrected[0], {
+      field: 'ethnicity',
+      previous: 'Kinh',
+      corrected: 'Tày',
+      reason: 'clerical error at collection',
+      evidenceRef: 'HS-2026-0042',
+    });
   });
 
   it('publishes every change on internal.registry.citizen.v1 with the whole record', async () => {

@@ -1,0 +1,187 @@
+import 'reflect-metadata';
+import { randomInt } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
+import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import { CalendarDate } from '@cancuoc/identity';
+import {
+  InProcessTransport,
+  KafkaTransport,
+  Relay,
+  inProcessLogMigrations,
+  type Transport,
+} from '@cancuoc/messaging';
+import { topicCatalogue } from '@cancuoc/proto';
+import { Redis } from 'ioredis';
+import { citizenProjection } from './application/citizen-projection.js';
+import type { CitizenCache } from './application/ports.js';
+import { Registry } from './application/registry.js';
+import type { RegistryConfig } from './config.js';
+import { MemoryCitizenCache, RedisCitizenCache } from './infrastructure/citizen-caches.js';
+import { registryService } from './infrastructure/grpc/registry-service.js';
+import { CitizenIntegrationEvents } from './infrastructure/integration-events.js';
+import { registryMigrations } from './infrastructure/migrations/index.js';
+
+export interface StartOptions {
+  /** Applies pending migrations first; server deployments run them as a separate step instead. */
+  readonly migrate?: boolean;
+  /** A transport shared with other services in this process (embedded mode); the caller closes it. */
+  readonly transport?: Transport;
+  /** Fixes the register's calendar day, for tests. */
+  readonly today?: () => CalendarDate;
+}
+
+export const CONFIG = Symbol('RegistryConfig');
+export const OPTIONS = Symbol('StartOptions');
+export const TODAY = Symbol('Today');
+export const CACHE = Symbol('CitizenCache');
+export const REDIS = Symbol('Redis');
+export const TRANSPORT = Symbol('Transport');
+
+async function connect(config: RegistryConfig, options: StartOptions): Promise<Database> {
+  const db = await Database.connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: 'cancuoc-registry',
+    migrations: [...registryMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
+  });
+  try {
+    if (options.migrate ?? !config.databaseUrl) await db.migrate();
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function redisClient(config: RegistryConfig): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  // An unreachable Redis is a cache miss, not an outage; ioredis keeps reconnecting meanwhile.
+  redis.on('error', () => undefined);
+  await redis.connect().catch(() => undefined);
+  return redis;
+}
+
+async function transportFor(config: RegistryConfig, options: StartOptions, db: Database): Promise<Transport> {
+  if (options.transport) return options.transport;
+  if (config.kafkaBrokers) {
+    return new KafkaTransport({
+      brokers: config.kafkaBrokers,
+      clientId: 'cancuoc-registry',
+      idempotent: config.kafkaIdempotent,
+    });
+  }
+  const transport = new InProcessTransport({ db });
+  await transport.createTopics(
+    topicCatalogue().map((t) => ({ name: t.name, partitions: t.partitions, retentionMs: t.retentionMs })),
+  );
+  return transport;
+}
+
+/**
+ * What runs in the background of the registry and in which order it starts and stops: the projection
+ * and the relay, then the gRPC server; on shutdown the server first (no new calls, in-flight calls
+ * finish), then the relay and projection finish their batch, then the connections close.
+ */
+@Injectable()
+export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  grpc: RunningGrpcServer | undefined;
+  readonly relay: Relay;
+  private readonly projection: Subscription;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: RegistryConfig,
+    @Inject(OPTIONS) private readonly options: StartOptions,
+    @Inject(Database) readonly db: Database,
+    @Inject(EventStore) store: EventStore,
+    @Inject(Registry) readonly registry: Registry,
+    @Inject(TRANSPORT) private readonly transport: Transport,
+    @Inject(REDIS) private readonly redis: Redis | undefined,
+    @Inject(TODAY) today: () => CalendarDate,
+  ) {
+    this.projection = citizenProjection(store, today);
+    const integrationEvents = new CitizenIntegrationEvents(store);
+    this.relay = new Relay({
+      name: 'registry-relay',
+      source: '/cancuoc/registry',
+      store,
+      transport,
+      map: () => [],
+      mapBatch: (events) => integrationEvents.map(events),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.projection.start();
+    await this.relay.start();
+    this.grpc = await startGrpcServer({
+      host: this.config.grpcHost,
+      port: this.config.grpcPort,
+      services: [registryService(this.registry, bearerAuthenticator(this.config.authSecret, 'registry'))],
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.grpc?.shutdown();
+    await this.relay.stop();
+    await this.projection.stop();
+    if (!this.options.transport) await this.transport.close();
+    this.redis?.disconnect();
+    await this.db.close();
+  }
+}
+
+/** The registry's composition root as a Nest module: configuration in, use cases and runtime out. */
+@Module({})
+export class RegistryModule {
+  static forRoot(config: RegistryConfig, options: StartOptions = {}): DynamicModule {
+    return {
+      module: RegistryModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: OPTIONS, useValue: options },
+        { provide: TODAY, useValue: options.today ?? (() => CalendarDate.fromInstant(new Date())) },
+        { provide: Database, useFactory: () => connect(config, options) },
+        { provide: EventStore, useFactory: (db: Database) => new EventStore(db), inject: [Database] },
+        { provide: REDIS, useFactory: () => redisClient(config) },
+        {
+          provide: CACHE,
+          useFactory: (redis: Redis | undefined): CitizenCache =>
+            redis ? new RedisCitizenCache(redis) : new MemoryCitizenCache(),
+          inject: [REDIS],
+        },
+        {
+          provide: TRANSPORT,
+          useFactory: (db: Database) => transportFor(config, options, db),
+          inject: [Database],
+        },
+        {
+          provide: Registry,
+          useFactory: (store: EventStore, cache: CitizenCache, today: () => CalendarDate) =>
+            new Registry({
+              store,
+              cache,
+              today,
+              random: (max) => randomInt(max),
+              staleAfterDays: config.staleAfterDays,
+            }),
+          inject: [EventStore, CACHE, TODAY],
+        },
+        RegistryRuntime,
+      ],
+      exports: [RegistryRuntime],
+    };
+  }
+}

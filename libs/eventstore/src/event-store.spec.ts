@@ -189,6 +189,47 @@ for (const backend of backends) {
       );
     });
 
+    it('creates many streams in one call, in the order given, each at its own versions', async () => {
+      const ids = Array.from({ length: 300 }, stream);
+      const results = await open.store.appendToStreams(
+        ids.map((streamId, i) => ({
+          streamId,
+          events: i % 2 ? [ev('Born', { i })] : [ev('Born', { i }), ev('Moved', { i })],
+          expectedVersion: 'no_stream' as const,
+        })),
+        { metadata },
+      );
+      assert.deepEqual(
+        results.map((r) => [r.streamId, r.nextExpectedVersion]),
+        ids.map((id, i) => [id, i % 2 ? 1 : 2]),
+      );
+      const positions = results.flatMap((r) => r.events.map((e) => e.globalPosition));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => (a < b ? -1 : 1)),
+      );
+      const second = await open.store.readStream(ids[4]!);
+      assert.deepEqual(
+        second.events.map((e) => [e.type, e.data, e.streamVersion, e.metadata.actor]),
+        [
+          ['Born', { i: 4 }, 1, metadata.actor],
+          ['Moved', { i: 4 }, 2, metadata.actor],
+        ],
+      );
+      const duplicated = stream();
+      await assert.rejects(
+        open.store.appendToStreams(
+          [
+            { streamId: duplicated, events: [ev('One')], expectedVersion: 'no_stream' },
+            { streamId: duplicated, events: [ev('Two')], expectedVersion: 'no_stream' },
+          ],
+          { metadata },
+        ),
+        WrongExpectedVersionError,
+      );
+      assert.equal((await open.store.readStream(duplicated)).streamVersion, 0);
+    });
+
     it('appends inside a caller transaction that rolls back leave nothing behind', async () => {
       const id = stream();
       await assert.rejects(

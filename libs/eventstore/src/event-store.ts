@@ -2,6 +2,7 @@ import type { Database, SqlExecutor, Tx } from './database.js';
 import { InvalidEventStoreRequestError, WrongExpectedVersionError } from './errors.js';
 import { assertEventId, completeMetadata, newEventId, type AppendMetadata } from './metadata.js';
 import { appendEvents, currentStreamVersion } from './sql/append.js';
+import { appendNewStreams } from './sql/append-new-streams.js';
 import { metadataOf, type EventRow } from './sql/columns.js';
 import { readAllRows } from './sql/read-all.js';
 import { readStreamRows } from './sql/read-stream.js';
@@ -13,6 +14,7 @@ import {
   type ExpectedVersion,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventRef,
 } from './types.js';
 import { Upcasters } from './upcasting.js';
 
@@ -62,6 +64,16 @@ const MAX_READ = 100_000;
 
 /** The channel on which appends wake subscriptions. */
 export const APPENDED_CHANNEL = 'es_appended';
+
+/** Whether every append creates its stream, each stream once: then one statement writes them all. */
+function createsStreamsOnly(appends: readonly StreamAppend[]): boolean {
+  const ids = new Set<string>();
+  for (const a of appends) {
+    if (a.expectedVersion !== 'no_stream' && a.expectedVersion !== 0) return false;
+    ids.add(a.streamId);
+  }
+  return ids.size === appends.length;
+}
 
 function isUniqueViolation(error: unknown): error is { code: string; constraint?: string; detail?: string } {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
@@ -133,11 +145,20 @@ export class EventStore {
     return { streamId, nextExpectedVersion: refs[refs.length - 1]!.streamVersion, events: refs };
   }
 
-  /** Appends to several streams atomically: all of them, or none when one expectation fails. */
+  /**
+   * Appends to several streams atomically: all of them, or none when one expectation fails. When
+   * every append creates a stream (`no_stream`), as a bulk import does, they are written in one
+   * statement however many there are; otherwise one statement per stream, in the order given.
+   */
   async appendToStreams(
     appends: readonly StreamAppend[],
     options: Omit<AppendOptions, 'expectedVersion'>,
   ): Promise<AppendResult[]> {
+    if (appends.length > 1 && createsStreamsOnly(appends)) {
+      return options.tx
+        ? this.appendNewStreams(appends, options.metadata, options.tx)
+        : this.db.transaction((tx) => this.appendNewStreams(appends, options.metadata, tx));
+    }
     const appendAll = async (tx: Tx) => {
       const results: AppendResult[] = [];
       for (const a of appends) {
@@ -152,6 +173,72 @@ export class EventStore {
       return results;
     };
     return options.tx ? appendAll(options.tx) : this.db.transaction(appendAll);
+  }
+
+  private async appendNewStreams(
+    appends: readonly StreamAppend[],
+    appendMetadata: AppendMetadata,
+    tx: Tx,
+  ): Promise<AppendResult[]> {
+    const metadata = completeMetadata(appendMetadata);
+    const p = {
+      streamIds: [] as string[],
+      versions: [] as number[],
+      eventIds: [] as string[],
+      eventStreamIds: [] as string[],
+      streamVersions: [] as number[],
+      types: [] as string[],
+      schemaVersions: [] as number[],
+      data: [] as unknown[],
+    };
+    for (const a of appends) {
+      if (!a.streamId) throw new InvalidEventStoreRequestError('streamId is required');
+      if (a.events.length === 0)
+        throw new InvalidEventStoreRequestError(`no events to append to ${a.streamId}`);
+      p.streamIds.push(a.streamId);
+      p.versions.push(a.events.length);
+      a.events.forEach((e, i) => {
+        p.eventIds.push(e.eventId ? assertEventId(e.eventId) : newEventId());
+        p.eventStreamIds.push(a.streamId);
+        p.streamVersions.push(i + 1);
+        p.types.push(e.type);
+        p.schemaVersions.push(e.schemaVersion ?? 1);
+        p.data.push(e.data ?? null);
+      });
+    }
+    let rows;
+    try {
+      rows = await appendNewStreams(tx, { ...p, data: JSON.stringify(p.data), ...metadata });
+    } catch (error) {
+      if (isUniqueViolation(error) && error.constraint === 'es_events_event_id_key') {
+        throw new InvalidEventStoreRequestError(`an event id in this append is already recorded`);
+      }
+      throw error;
+    }
+    const byStream = new Map<string, RecordedEventRef[]>();
+    for (const r of rows) {
+      const refs = byStream.get(r.stream_id) ?? [];
+      refs.push({
+        eventId: r.event_id,
+        streamVersion: r.stream_version,
+        globalPosition: BigInt(r.global_position),
+      });
+      byStream.set(r.stream_id, refs);
+    }
+    const taken = appends.find((a) => !byStream.has(a.streamId));
+    if (taken) {
+      // The caller's transaction, or ours, rolls back the streams this statement did create.
+      throw new WrongExpectedVersionError(
+        taken.streamId,
+        taken.expectedVersion ?? 'no_stream',
+        await currentStreamVersion(tx, taken.streamId),
+      );
+    }
+    tx.afterCommit(this.wakeSubscribers);
+    return appends.map((a) => {
+      const refs = byStream.get(a.streamId)!.sort((x, y) => x.streamVersion - y.streamVersion);
+      return { streamId: a.streamId, nextExpectedVersion: refs.length, events: refs };
+    });
   }
 
   async readStream<E extends RecordedEvent = RecordedEvent>(

@@ -33,7 +33,15 @@ export interface RelayOptions {
    * same record.
    */
   readonly map: (event: RecordedEvent) => readonly IntegrationEvent[];
-  /** Events read and published together; the relay reads no further until they are acknowledged. */
+  /**
+   * Instead of `map`, for mappings that need more than the event (the aggregate's state as of it,
+   * say): maps a whole batch at once, one list of integration events per event, in order.
+   */
+  readonly mapBatch?: (events: readonly RecordedEvent[]) => Promise<readonly (readonly IntegrationEvent[])[]>;
+  /**
+   * Events read and published together; until they are acknowledged the relay reads at most one
+   * more batch.
+   */
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
   readonly maxBackoffMs?: number;
@@ -49,13 +57,24 @@ export interface RelayStatus {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A batch read from the log and mapped, ready to publish. */
+interface Batch {
+  /** Events read: the relay is behind when this is a full batch. */
+  readonly events: number;
+  readonly records: OutgoingRecord[];
+  /** The last event read: the checkpoint once the records are acknowledged. */
+  readonly checkpoint: Checkpoint;
+}
+
 /**
  * The outbox relay (decision 4): reads the event store's committed events in the gap-free global
  * order, publishes them, and moves its checkpoint only after the transport acknowledged them. A
  * crash between the acknowledgement and the checkpoint re-sends that batch: at-least-once, with the
  * duplicates absorbed by idempotent consumers. One batch is in flight at a time, so a slow or absent
- * broker holds the relay back instead of filling memory. Several instances may run; a session lock
- * lets one of them lead and the others wait to take over.
+ * broker holds the relay back instead of filling memory. While it is, and only when the relay is
+ * behind, the next batch is read and mapped, and the previous batch's checkpoint written, so that the
+ * broker, the database and this process work side by side instead of in turn. Several instances may
+ * run; a session lock lets one of them lead and the others wait to take over.
  */
 export class Relay {
   private stopping = false;
@@ -125,13 +144,13 @@ export class Relay {
     while (!this.stopping) {
       const wokenByNotify = this.notified;
       this.notified = false;
-      let read: number;
+      let read: { readonly total: number; readonly last: number };
       try {
         if (!(await this.lead())) {
           await this.waitForWake(pollIntervalMs);
           continue;
         }
-        read = await this.relayBatch();
+        read = await this.relayBatches();
         failures = 0;
         this.lastError = undefined;
       } catch (error) {
@@ -141,8 +160,8 @@ export class Relay {
         await sleep(Math.min(100 * 2 ** (failures - 1), this.options.maxBackoffMs ?? 10_000));
         continue;
       }
-      if (read >= (this.options.batchSize ?? 500)) continue;
-      if (read === 0 && wokenByNotify) {
+      if (read.last >= (this.options.batchSize ?? 500)) continue;
+      if (read.total === 0 && wokenByNotify) {
         // Woken for events still behind the read horizon (an older transaction is open): look again soon.
         settleDelay = Math.min(Math.max(settleDelay * 2, 10), pollIntervalMs);
         await this.waitForWake(settleDelay);
@@ -176,16 +195,53 @@ export class Relay {
     return row ? { transactionId: BigInt(row.tx), position: BigInt(row.pos) } : START;
   }
 
-  /** Reads, publishes and checkpoints one batch; returns the number of events read. */
-  private async relayBatch(): Promise<number> {
-    const { events, checkpoint } = await this.options.store.readAll({
-      after: this.position,
-      limit: this.options.batchSize ?? 500,
-    });
-    if (events.length === 0) return 0;
+  /**
+   * Reads, publishes and checkpoints batches until one is not full (the relay has caught up) or the
+   * relay stops; returns the number of events relayed and the number read by the last read. Batches
+   * are published one at a time and in order; each batch's checkpoint is written once it is
+   * acknowledged, while the next batch is published, and every checkpoint is written (or has failed)
+   * before this returns.
+   */
+  private async relayBatches(): Promise<{ total: number; last: number }> {
+    const batchSize = this.options.batchSize ?? 500;
+    let total = 0;
+    let checkpointing: Promise<void> = Promise.resolve();
+    let next = this.readBatch(this.position, batchSize);
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.events === 0) return { total, last: 0 };
+        // Lost between two batches: the loop takes the lead again, from the committed checkpoint.
+        if (!this.leadership) return { total, last: batch.events };
+        const behind = batch.events >= batchSize;
+        if (behind) {
+          next = this.readBatch(batch.checkpoint, batchSize);
+          // Awaited on the next turn; a failure while this batch is published must not go unhandled.
+          next.catch(() => undefined);
+        }
+        await this.options.transport.publish(batch.records);
+        if (!this.leadership) throw new Error(`relay ${this.options.name} lost its lead during a batch`);
+        // The previous batch's checkpoint, written while this batch was published, must have held.
+        await checkpointing;
+        checkpointing = this.saveCheckpoint(batch);
+        checkpointing.catch(() => undefined);
+        total += batch.events;
+        if (!behind || this.stopping) return { total, last: batch.events };
+      }
+    } finally {
+      // Nothing outlives this call: a stopped relay's caller may close the database next.
+      await next.catch(() => undefined);
+      await checkpointing;
+    }
+  }
+
+  /** Reads the events after `after` and maps them to the records to publish. */
+  private async readBatch(after: Checkpoint, limit: number): Promise<Batch> {
+    const { events, checkpoint } = await this.options.store.readAll({ after, limit });
     const records: OutgoingRecord[] = [];
-    for (const event of events) {
-      const outputs = this.options.map(event);
+    const mapped = this.options.mapBatch ? await this.options.mapBatch(events) : events.map(this.options.map);
+    for (const [i, event] of events.entries()) {
+      const outputs = mapped[i] ?? [];
       for (const [index, out] of outputs.entries()) {
         records.push(
           toKafkaRecord({
@@ -205,8 +261,12 @@ export class Relay {
         );
       }
     }
-    await this.options.transport.publish(records);
-    if (!this.leadership) throw new Error(`relay ${this.options.name} lost its lead during a batch`);
+    return { events: events.length, records, checkpoint };
+  }
+
+  /** Moves the committed checkpoint to the end of `batch`, whose records are acknowledged. */
+  private async saveCheckpoint(batch: Batch): Promise<void> {
+    const { checkpoint } = batch;
     await this.options.store.db.query(
       `UPDATE es_subscriptions
        SET transaction_id = $2::text::xid8, global_position = $3::bigint, updated_at = now()
@@ -214,7 +274,6 @@ export class Relay {
       [this.options.name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
     );
     if (compareCheckpoints(checkpoint, this.position) > 0) this.position = checkpoint;
-    this.published += records.length;
-    return events.length;
+    this.published += batch.records.length;
   }
 }

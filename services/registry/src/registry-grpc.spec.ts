@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import {
+  Health,
+  HealthCheckResponse_ServingStatus,
   closeClient,
   createClient,
   readErrorDetails,
@@ -101,6 +103,16 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
       );
     } finally {
       closeClient(anonymous);
+    }
+  });
+
+  it('reports itself SERVING on grpc.health.v1 without credentials', async () => {
+    const health = createClient(Health, running.grpc.address);
+    try {
+      const reply = await health.check({ service: RegistryService.typeName });
+      assert.equal(reply.status, HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      closeClient(health);
     }
   });
 

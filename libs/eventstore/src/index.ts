@@ -3,6 +3,7 @@ export * from './database.js';
 export * from './decider.js';
 export * from './errors.js';
 export * from './event-store.js';
+export * from './follower.js';
 export * from './metadata.js';
 export * from './snapshots.js';
 export * from './subscription.js';

@@ -1,5 +1,6 @@
 import type { Tx } from './database.js';
 import { APPENDED_CHANNEL, type EventStore } from './event-store.js';
+import { Follower } from './follower.js';
 import { START, type Checkpoint, type RecordedEvent } from './types.js';
 
 export interface SubscriptionOptions {
@@ -31,8 +32,6 @@ export type BatchOutcome = { readonly read: number } | 'busy';
  */
 const SUBSCRIPTION_LOCK_SPACE = 0x4553;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
-
 /**
  * A durable, named reader of the global log: it catches up in batches, then waits for NOTIFY (or the
  * poll interval) to read again. Each batch runs in one transaction that first takes a transaction
@@ -42,23 +41,27 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class Subscription {
   private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
-  private readonly maxBackoffMs: number;
   private readonly eventTypes: ReadonlySet<string> | undefined;
-  private running: Promise<void> | undefined;
-  private stopping = false;
-  private notified = false;
-  private wake: (() => void) | undefined;
-  private lastError: unknown;
+  private readonly follower: Follower;
 
   constructor(
     private readonly store: EventStore,
     private readonly options: SubscriptionOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.eventTypes = options.eventTypes ? new Set(options.eventTypes) : undefined;
+    this.follower = new Follower({
+      db: store.db,
+      channel: APPENDED_CHANNEL,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      initialBackoffMs: 50,
+      maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      onError: options.onError,
+      step: async () => {
+        const outcome = await this.runOnce();
+        return outcome === 'busy' ? 'idle' : { read: outcome.read, full: outcome.read >= this.batchSize };
+      },
+    });
   }
 
   get name(): string {
@@ -67,7 +70,7 @@ export class Subscription {
 
   /** The error of the last failed batch, until a batch succeeds. */
   get failure(): unknown {
-    return this.lastError;
+    return this.follower.failure;
   }
 
   /** Makes sure the checkpoint row exists, so batches only ever update it. */
@@ -119,69 +122,12 @@ export class Subscription {
 
   /** Catches up and keeps following the log until `stop()`. */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.stopping = false;
     await this.ensureCreated();
-    const unlisten = await this.store.db.listen(APPENDED_CHANNEL, () => this.notify());
-    this.running = this.loop().finally(() => unlisten());
+    await this.follower.start();
   }
 
   /** Finishes the batch in progress, if any, and stops. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.notify();
-    await this.running;
-    this.running = undefined;
-  }
-
-  private notify(): void {
-    this.notified = true;
-    this.wake?.();
-  }
-
-  private async waitForWake(timeoutMs: number): Promise<void> {
-    if (this.notified || this.stopping) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = undefined;
-  }
-
-  private async loop(): Promise<void> {
-    let failures = 0;
-    // A NOTIFY can arrive while an older transaction is still open; its events stay invisible to
-    // the ordered read until that one ends, so an empty read after a wake-up is retried soon.
-    let settleDelay = 0;
-    while (!this.stopping) {
-      const wokenByNotify = this.notified;
-      this.notified = false;
-      let outcome: BatchOutcome;
-      try {
-        outcome = await this.runOnce();
-        failures = 0;
-        this.lastError = undefined;
-      } catch (error) {
-        failures += 1;
-        this.lastError = error;
-        this.options.onError?.(error);
-        await sleep(Math.min(50 * 2 ** (failures - 1), this.maxBackoffMs));
-        continue;
-      }
-      const read = outcome === 'busy' ? undefined : outcome.read;
-      if (read !== undefined && read >= this.batchSize) continue;
-      if (read === 0 && wokenByNotify) {
-        // The events we were woken for are still behind the horizon: look again soon, then less often.
-        settleDelay = Math.min(Math.max(settleDelay * 2, 10), this.pollIntervalMs);
-        await this.waitForWake(settleDelay);
-        this.notified = true;
-        continue;
-      }
-      settleDelay = 0;
-      await this.waitForWake(this.pollIntervalMs);
-    }
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 }

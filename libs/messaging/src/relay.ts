@@ -2,8 +2,10 @@ import type { DescMessage, Message } from '@bufbuild/protobuf';
 import {
   APPENDED_CHANNEL,
   START,
+  Follower,
   compareCheckpoints,
   type Checkpoint,
+  type FollowStep,
   type EventStore,
   type Leadership,
   type RecordedEvent,
@@ -55,8 +57,6 @@ export interface RelayStatus {
   readonly failure: unknown;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** A batch read from the log and mapped, ready to publish. */
 interface Batch {
   /** Events read: the relay is behind when this is a full batch. */
@@ -77,100 +77,52 @@ interface Batch {
  * run; a session lock lets one of them lead and the others wait to take over.
  */
 export class Relay {
-  private stopping = false;
-  private running: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private notified = false;
+  private readonly follower: Follower;
   private leadership: Leadership | undefined;
   private position: Checkpoint = START;
   private published = 0;
-  private lastError: unknown;
 
-  constructor(private readonly options: RelayOptions) {}
+  constructor(private readonly options: RelayOptions) {
+    this.follower = new Follower({
+      db: options.store.db,
+      channel: APPENDED_CHANNEL,
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      initialBackoffMs: 100,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      onError: options.onError,
+      step: () => this.step(),
+    });
+  }
 
   get status(): RelayStatus {
     return {
       leading: this.leadership !== undefined,
       checkpoint: this.position,
       published: this.published,
-      failure: this.lastError,
+      failure: this.follower.failure,
     };
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.stopping = false;
     await this.options.store.db.query(
       'INSERT INTO es_subscriptions (subscription_id) VALUES ($1) ON CONFLICT (subscription_id) DO NOTHING',
       [this.options.name],
     );
-    const unlisten = await this.options.store.db.listen(APPENDED_CHANNEL, () => this.notify());
-    this.running = this.loop().finally(async () => {
-      await unlisten();
-      await this.leadership?.release();
-      this.leadership = undefined;
-    });
+    await this.follower.start();
   }
 
   /** Finishes the batch in flight (published and checkpointed, or not at all) and stops. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.notify();
-    await this.running;
-    this.running = undefined;
+    await this.follower.stop();
+    await this.leadership?.release();
+    this.leadership = undefined;
   }
 
-  private notify(): void {
-    this.notified = true;
-    this.wake?.();
-  }
-
-  private async waitForWake(timeoutMs: number): Promise<void> {
-    if (this.notified || this.stopping) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = undefined;
-  }
-
-  private async loop(): Promise<void> {
-    const pollIntervalMs = this.options.pollIntervalMs ?? 1_000;
-    let failures = 0;
-    let settleDelay = 0;
-    while (!this.stopping) {
-      const wokenByNotify = this.notified;
-      this.notified = false;
-      let read: { readonly total: number; readonly last: number };
-      try {
-        if (!(await this.lead())) {
-          await this.waitForWake(pollIntervalMs);
-          continue;
-        }
-        read = await this.relayBatches();
-        failures = 0;
-        this.lastError = undefined;
-      } catch (error) {
-        failures += 1;
-        this.lastError = error;
-        this.options.onError?.(error);
-        await sleep(Math.min(100 * 2 ** (failures - 1), this.options.maxBackoffMs ?? 10_000));
-        continue;
-      }
-      if (read.last >= (this.options.batchSize ?? 500)) continue;
-      if (read.total === 0 && wokenByNotify) {
-        // Woken for events still behind the read horizon (an older transaction is open): look again soon.
-        settleDelay = Math.min(Math.max(settleDelay * 2, 10), pollIntervalMs);
-        await this.waitForWake(settleDelay);
-        this.notified = true;
-        continue;
-      }
-      settleDelay = 0;
-      await this.waitForWake(pollIntervalMs);
-    }
+  /** One turn of the loop: lead, then relay until caught up. */
+  private async step(): Promise<FollowStep> {
+    if (!(await this.lead())) return 'idle';
+    const read = await this.relayBatches();
+    return { read: read.total, full: read.last >= (this.options.batchSize ?? 500) };
   }
 
   /** Takes or keeps the lead; on taking it, resumes from the committed checkpoint. */
@@ -226,7 +178,7 @@ export class Relay {
         checkpointing = this.saveCheckpoint(batch);
         checkpointing.catch(() => undefined);
         total += batch.events;
-        if (!behind || this.stopping) return { total, last: batch.events };
+        if (!behind || this.follower.stopping) return { total, last: batch.events };
       }
     } finally {
       // Nothing outlives this call: a stopped relay's caller may close the database next.

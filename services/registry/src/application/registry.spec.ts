@@ -175,9 +175,21 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
     );
     const projection = citizenProjection(f.store, () => TODAY);
     await projection.ensureCreated();
-    while (true) {
+    // An empty batch is not the end: any transaction open on the server holds the ordered read back.
+    const caughtUp = async () => {
+      const [row] = await f.db.query<{ behind: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM es_events e, es_subscriptions s
+                        WHERE s.subscription_id = $1
+                          AND (e.transaction_id, e.global_position) > (s.transaction_id, s.global_position)) AS behind`,
+        [projection.name],
+      );
+      return !row!.behind;
+    };
+    const deadline = Date.now() + 30_000;
+    while (!(await caughtUp())) {
+      assert.ok(Date.now() < deadline, 'the projection did not catch up');
       const outcome = await projection.runOnce();
-      if (outcome !== 'busy' && outcome.read === 0) break;
+      if (outcome === 'busy' || outcome.read === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const byName = await f.registry.search(
       { kind: 'name', fullName: 'pham van binh', birthDate: '1985-03-03' },

@@ -273,12 +273,19 @@ async function authenticate(
   }
 }
 
-function unaryHandler(
+/**
+ * Serves a call with one response (unary or client streaming): authenticate, run the handler on the
+ * call's input, answer with its result and the trailers, or with the failure as a status.
+ */
+function singleResponse<
+  Call extends grpc.ServerUnaryCall<Message, Message> | grpc.ServerReadableStream<Message, Message>,
+>(
   registration: ServiceRegistration,
   method: DescMethod,
   handler: AnyHandler,
   runtime: HandlerRuntime,
-): grpc.handleUnaryCall<Message, Message> {
+  input: (call: Call, context: CallContext) => unknown,
+): (call: Call, callback: grpc.sendUnaryData<Message>) => void {
   const run = handler as unknown as (
     request: unknown,
     call: CallContext,
@@ -288,7 +295,7 @@ function unaryHandler(
     void (async () => {
       try {
         await authenticate(registration, context);
-        const response = create(method.output, await run(call.request, context));
+        const response = create(method.output, await run(input(call, context), context));
         callback(null, response, context.trailers);
       } catch (error) {
         callback(failure(error, context, runtime));
@@ -297,28 +304,34 @@ function unaryHandler(
   };
 }
 
+function unaryHandler(
+  registration: ServiceRegistration,
+  method: DescMethod,
+  handler: AnyHandler,
+  runtime: HandlerRuntime,
+): grpc.handleUnaryCall<Message, Message> {
+  return singleResponse(
+    registration,
+    method,
+    handler,
+    runtime,
+    (call: grpc.ServerUnaryCall<Message, Message>) => call.request,
+  );
+}
+
 function clientStreamingHandler(
   registration: ServiceRegistration,
   method: DescMethod,
   handler: AnyHandler,
   runtime: HandlerRuntime,
 ): grpc.handleClientStreamingCall<Message, Message> {
-  const run = handler as unknown as (
-    requests: unknown,
-    call: CallContext,
-  ) => MaybePromise<MessageInitShape<DescMessage>>;
-  return (call, callback) => {
-    const context = callContext(method, call, runtime);
-    void (async () => {
-      try {
-        await authenticate(registration, context);
-        const response = create(method.output, await run(readRequests(call, context.signal), context));
-        callback(null, response, context.trailers);
-      } catch (error) {
-        callback(failure(error, context, runtime));
-      }
-    })();
-  };
+  return singleResponse(
+    registration,
+    method,
+    handler,
+    runtime,
+    (call: grpc.ServerReadableStream<Message, Message>, context) => readRequests(call, context.signal),
+  );
 }
 
 function responseStreamHandler(

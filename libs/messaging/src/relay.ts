@@ -22,24 +22,13 @@ export interface IntegrationEvent {
   readonly subject?: string;
 }
 
-export interface RelayOptions {
+interface RelaySettings {
   /** Durable name; the relay's checkpoint is kept under it in `es_subscriptions`. */
   readonly name: string;
   /** `ce_source` of every event, e.g. `/cancuoc/registry`. */
   readonly source: string;
   readonly store: EventStore;
   readonly transport: Transport;
-  /**
-   * Maps a recorded domain event to the integration events it publishes: none for internal-only
-   * events, one or more otherwise. Must be a pure function of the event, so a re-sent event is the
-   * same record.
-   */
-  readonly map: (event: RecordedEvent) => readonly IntegrationEvent[];
-  /**
-   * Instead of `map`, for mappings that need more than the event (the aggregate's state as of it,
-   * say): maps a whole batch at once, one list of integration events per event, in order.
-   */
-  readonly mapBatch?: (events: readonly RecordedEvent[]) => Promise<readonly (readonly IntegrationEvent[])[]>;
   /**
    * Events read and published together; until they are acknowledged the relay reads at most one
    * more batch.
@@ -50,11 +39,60 @@ export interface RelayOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** A relay's settings and its mapping from domain events to integration events, one of two kinds. */
+export type RelayOptions = RelaySettings &
+  (
+    | {
+        /**
+         * Maps a recorded domain event to the integration events it publishes: none for
+         * internal-only events, one or more otherwise. Must be a pure function of the event, so a
+         * re-sent event is the same record.
+         */
+        readonly map: (event: RecordedEvent) => readonly IntegrationEvent[];
+      }
+    | {
+        /**
+         * For mappings that need more than the event (the aggregate's state as of it, say): maps a
+         * whole batch at once, one list of integration events per event, in order.
+         */
+        readonly mapBatch: (
+          events: readonly RecordedEvent[],
+        ) => Promise<readonly (readonly IntegrationEvent[])[]>;
+      }
+  );
+
 export interface RelayStatus {
   readonly leading: boolean;
   readonly checkpoint: Checkpoint;
   readonly published: number;
   readonly failure: unknown;
+}
+
+/**
+ * The records the relay sends for one recorded event and the integration events it maps to: the
+ * CloudEvents attributes come from the event and its metadata.
+ */
+export function relayedRecords(
+  event: RecordedEvent,
+  outputs: readonly IntegrationEvent[],
+  source: string,
+): OutgoingRecord[] {
+  return outputs.map((out, index) =>
+    toKafkaRecord({
+      topic: out.topic,
+      schema: out.schema,
+      data: out.data,
+      // Stable across re-sends, so consumers recognise a duplicate; distinct per output.
+      id: index === 0 ? event.eventId : `${event.eventId}.${index}`,
+      source,
+      time: event.recordedAt,
+      subject: out.subject ?? event.streamId,
+      traceparent: event.metadata.traceparent ?? undefined,
+      correlationId: event.metadata.correlationId,
+      causationId: event.metadata.causationId ?? undefined,
+      sequence: event.streamVersion,
+    }),
+  );
 }
 
 /** A batch read from the log and mapped, ready to publish. */
@@ -190,29 +228,9 @@ export class Relay {
   /** Reads the events after `after` and maps them to the records to publish. */
   private async readBatch(after: Checkpoint, limit: number): Promise<Batch> {
     const { events, checkpoint } = await this.options.store.readAll({ after, limit });
-    const records: OutgoingRecord[] = [];
-    const mapped = this.options.mapBatch ? await this.options.mapBatch(events) : events.map(this.options.map);
-    for (const [i, event] of events.entries()) {
-      const outputs = mapped[i] ?? [];
-      for (const [index, out] of outputs.entries()) {
-        records.push(
-          toKafkaRecord({
-            topic: out.topic,
-            schema: out.schema,
-            data: out.data,
-            // Stable across re-sends, so consumers recognise a duplicate; distinct per output.
-            id: index === 0 ? event.eventId : `${event.eventId}.${index}`,
-            source: this.options.source,
-            time: event.recordedAt,
-            subject: out.subject ?? event.streamId,
-            traceparent: event.metadata.traceparent ?? undefined,
-            correlationId: event.metadata.correlationId,
-            causationId: event.metadata.causationId ?? undefined,
-            sequence: event.streamVersion,
-          }),
-        );
-      }
-    }
+    const mapped =
+      'mapBatch' in this.options ? await this.options.mapBatch(events) : events.map(this.options.map);
+    const records = events.flatMap((event, i) => relayedRecords(event, mapped[i] ?? [], this.options.source));
     return { events: events.length, records, checkpoint };
   }
 

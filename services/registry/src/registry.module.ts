@@ -118,7 +118,6 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       source: '/cancuoc/registry',
       store,
       transport,
-      map: () => [],
       mapBatch: (events) => integrationEvents.map(events),
     });
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { RecordedEvent } from '@cancuoc/eventstore';
-import { toKafkaRecord, type IntegrationEvent, type OutgoingRecord } from '@cancuoc/messaging';
+import { relayedRecords, type IntegrationEvent, type OutgoingRecord } from '@cancuoc/messaging';
 import { ChangeKind, CitizenRecordChangedSchema, Sex } from '@cancuoc/proto';
 import type { CitizenRegistered } from '../eventstore/payload.js';
 import type { Prepared } from './workload.js';
@@ -42,30 +42,12 @@ export function citizenMapper(topic: string) {
   };
 }
 
-/**
- * The records the relay sends for `event`: the same `toKafkaRecord` call with the same attributes as
- * `Relay` (libs/messaging/src/relay.ts), so the raw baseline sends byte-identical records. The
- * `prepare` step checks this against what a real `Relay` hands its transport.
- */
+/** The records the relay sends for `event`, built by the relay's own function. */
 export function recordsOf(
   event: RecordedEvent,
   map: (event: RecordedEvent) => readonly IntegrationEvent[],
 ): OutgoingRecord[] {
-  return map(event).map((out, index) =>
-    toKafkaRecord({
-      topic: out.topic,
-      schema: out.schema,
-      data: out.data,
-      id: index === 0 ? event.eventId : `${event.eventId}.${index}`,
-      source: SOURCE,
-      time: event.recordedAt,
-      subject: out.subject ?? event.streamId,
-      traceparent: event.metadata.traceparent ?? undefined,
-      correlationId: event.metadata.correlationId,
-      causationId: event.metadata.causationId ?? undefined,
-      sequence: event.streamVersion,
-    }),
-  );
+  return relayedRecords(event, map(event), SOURCE);
 }
 
 /** Fingerprint and sizes of a record list, to show that both systems send the same bytes. */

@@ -3,7 +3,7 @@ import { type CalendarDate } from '@cancuoc/identity';
 import { citizenDecider } from '../domain/citizen/decider.js';
 import type { CitizenEvent } from '../domain/citizen/events.js';
 import type { CitizenRecord, CitizenState } from '../domain/citizen/state.js';
-import { duplicateKey, qualityIssues } from '../domain/quality/rules.js';
+import { duplicateKey, nameKey, qualityIssues } from '../domain/quality/rules.js';
 import { currentCommune } from './current-unit.js';
 
 export const CITIZEN_PROJECTION = 'registry-citizens';
@@ -77,7 +77,7 @@ async function project(events: readonly RecordedEvent[], tx: Tx, today: Calendar
       rows.map((r) => r.state.record.personalId),
       rows.map((r) => JSON.stringify(r.state.record)),
       rows.map((r) => r.version),
-      rows.map((r) => duplicateKey(r.state.record).split('|')[0]!),
+      rows.map((r) => nameKey(r.state.record)),
       rows.map((r) => r.state.record.birthDate),
       communes.map((c) => c.provinceCode),
       communes.map((c) => c.communeCode),

@@ -26,16 +26,19 @@ export function qualityIssues(record: CitizenRecord, today: CalendarDate, deceas
   return issues;
 }
 
+/** The full name as searches and duplicate checks compare it: no case, no diacritics. */
+export function nameKey(record: CitizenRecord): string {
+  const { familyName, middleName, givenName } = record.name;
+  return nameComparisonKey(`${familyName} ${middleName} ${givenName}`);
+}
+
 /**
  * Records with the same key are probably one person registered twice ("sạch"): same normalised name,
  * birth date, birthplace and parents. They are flagged for review, never merged automatically.
  */
 export function duplicateKey(record: CitizenRecord): string {
-  const name = nameComparisonKey(
-    `${record.name.familyName} ${record.name.middleName} ${record.name.givenName}`,
-  );
   return [
-    name,
+    nameKey(record),
     record.birthDate,
     record.birthPlace.communeCode,
     record.fatherCitizenId ?? '-',

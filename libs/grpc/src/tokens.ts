@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { unauthenticated } from './errors.js';
+import { permissionDenied, unauthenticated } from './errors.js';
 import type { Authenticator } from './service.js';
 
 /**
@@ -16,10 +16,17 @@ export interface TokenClaims {
   readonly aud: string;
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
+  /**
+   * What the subject may do at that service, e.g. `operator`, `supervisor`, `station`, `agency`.
+   * Absent in tokens made before roles existed: such a caller has no role.
+   */
+  readonly roles?: readonly string[];
 }
 
 export interface Caller {
   readonly actor: string;
+  /** The token's roles; a service decides per RPC which it requires (`requireRole`). */
+  readonly roles: readonly string[];
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -33,12 +40,16 @@ function checkSecret(secret: string): void {
     throw new Error(`token secrets need at least ${MIN_SECRET_BYTES} bytes`);
 }
 
-export function signToken(secret: string, claims: { sub: string; aud: string; ttlSeconds?: number }): string {
+export function signToken(
+  secret: string,
+  claims: { sub: string; aud: string; roles?: readonly string[]; ttlSeconds?: number },
+): string {
   checkSecret(secret);
   const body: TokenClaims = {
     sub: claims.sub,
     aud: claims.aud,
     exp: Math.floor(Date.now() / 1000) + (claims.ttlSeconds ?? 3_600),
+    ...(claims.roles && claims.roles.length > 0 ? { roles: [...claims.roles] } : {}),
   };
   const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
@@ -59,6 +70,11 @@ export function verifyToken(secret: string, token: string, audience: string): To
   }
   if (typeof claims.sub !== 'string' || !claims.sub || claims.aud !== audience) return undefined;
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return undefined;
+  if (
+    claims.roles !== undefined &&
+    (!Array.isArray(claims.roles) || !claims.roles.every((r) => typeof r === 'string' && r !== ''))
+  )
+    return undefined;
   return claims as TokenClaims;
 }
 
@@ -71,6 +87,18 @@ export function bearerAuthenticator(secret: string, audience: string): Authentic
     if (!token) throw unauthenticated('a bearer token is required');
     const claims = verifyToken(secret, token, audience);
     if (!claims) throw unauthenticated('the token is invalid, expired or not for this service');
-    return { actor: claims.sub };
+    return { actor: claims.sub, roles: claims.roles ?? [] };
   };
+}
+
+/**
+ * Refuses the call with PERMISSION_DENIED unless the caller holds one of `roles`. The refusal
+ * names the roles required, never anything about the data asked for.
+ */
+export function requireRole(caller: Caller, ...roles: readonly string[]): void {
+  if (roles.some((r) => caller.roles.includes(r))) return;
+  throw permissionDenied(`this call needs the role ${roles.join(' or ')}`, {
+    reason: 'ROLE_REQUIRED',
+    metadata: { roles: roles.join(',') },
+  });
 }

@@ -1,4 +1,6 @@
 import type { DescMessage } from '@bufbuild/protobuf';
+import { CardApplicationChangedSchema } from './gen/cancuoc/events/v1/application_pb.js';
+import { CardChangedSchema } from './gen/cancuoc/events/v1/card_pb.js';
 import { CitizenRecordChangedSchema } from './gen/cancuoc/events/v1/citizen_pb.js';
 
 /**
@@ -60,8 +62,34 @@ export const REGISTRY_CITIZEN_TOPIC = topic({
   description: 'Every change to a citizen record in the register, keyed by citizen id.',
 });
 
+export const ENROLLMENT_APPLICATION_TOPIC = topic({
+  name: 'internal.enrollment.application.v1',
+  partitions: 12,
+  replicationFactor: 3,
+  minInSyncReplicas: 2,
+  cleanupPolicy: 'delete',
+  retentionMs: 7 * DAY_MS,
+  payloadTypes: [CardApplicationChangedSchema],
+  description: 'Every change to a card application, keyed by application id; biometrics by reference only.',
+});
+
+export const CARD_PRODUCTION_CARD_TOPIC = topic({
+  name: 'internal.card-production.card.v1',
+  partitions: 12,
+  replicationFactor: 3,
+  minInSyncReplicas: 2,
+  cleanupPolicy: 'delete',
+  retentionMs: 7 * DAY_MS,
+  payloadTypes: [CardChangedSchema],
+  description: 'Every change to a card (queued, encoded, shipped, delivered, revoked, …), keyed by card id.',
+});
+
 /** Topics published by Cancuoc services, without their dead-letter topics. */
-export const TOPICS: readonly TopicSpec[] = [REGISTRY_CITIZEN_TOPIC];
+export const TOPICS: readonly TopicSpec[] = [
+  REGISTRY_CITIZEN_TOPIC,
+  ENROLLMENT_APPLICATION_TOPIC,
+  CARD_PRODUCTION_CARD_TOPIC,
+];
 
 /** Every topic to create: the published ones and a dead-letter topic for each. */
 export function topicCatalogue(): readonly TopicSpec[] {

@@ -249,19 +249,16 @@ export class Database implements SqlExecutor {
   }
 
   /**
-   * Applies pending migrations. On a server an advisory lock keeps two starting instances from
-   * migrating at once.
+   * Applies pending migrations and returns the names of those it applied. On a server an advisory
+   * lock keeps two starting instances from migrating at once.
    */
-  async migrate(): Promise<void> {
-    if (this.kind === 'pglite') {
-      await this.orm.migrator.up();
-      return;
-    }
+  async migrate(): Promise<readonly string[]> {
+    if (this.kind === 'pglite') return (await this.orm.migrator.up()).map((m) => m.name);
     const lock = new pg.Client(this.serverConfig);
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock(hashtext($1))', ['cancuoc:migrations']);
-      await this.orm.migrator.up();
+      return (await this.orm.migrator.up()).map((m) => m.name);
     } finally {
       await lock.end().catch(() => undefined);
     }

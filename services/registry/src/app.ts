@@ -4,7 +4,12 @@ import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Relay } from '@cancuoc/messaging';
 import type { Registry } from './application/registry.js';
 import type { RegistryConfig } from './config.js';
-import { RegistryModule, RegistryRuntime, type StartOptions } from './registry.module.js';
+import {
+  migrateRegistryDatabase,
+  RegistryModule,
+  RegistryRuntime,
+  type StartOptions,
+} from './registry.module.js';
 
 export type { StartOptions };
 
@@ -40,4 +45,12 @@ export async function startRegistry(
     db: runtime.db,
     stop: () => app.close(),
   };
+}
+
+/**
+ * Applies the registry's pending migrations and returns the names applied: what the deployment's
+ * migration job runs before a rollout (`node dist/main.js migrate`).
+ */
+export async function migrateRegistry(config: RegistryConfig): Promise<readonly string[]> {
+  return migrateRegistryDatabase(config);
 }

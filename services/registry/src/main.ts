@@ -1,9 +1,18 @@
-/** Runs the registry on its own (server mode): configuration from the environment. */
-import { startRegistry } from './app.js';
+/**
+ * Runs the registry on its own (server mode): configuration from the environment.
+ * `main.js migrate` applies pending migrations and exits (the deployment's migration job);
+ * `main.js --migrate` migrates, then serves.
+ */
+import { migrateRegistry, startRegistry } from './app.js';
 import { ConfigError, configFromEnv } from './config.js';
 
 try {
   const config = configFromEnv();
+  if (process.argv[2] === 'migrate') {
+    const applied = await migrateRegistry(config);
+    process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'registry migrated', applied })}\n`);
+    process.exit(0);
+  }
   // Embedded, the registry migrates its own PGlite; against a server, only when asked (a deploy step).
   const running = await startRegistry(config, {
     migrate: process.argv.includes('--migrate') || !config.databaseUrl,

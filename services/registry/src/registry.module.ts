@@ -45,13 +45,27 @@ export const CACHE = Symbol('CitizenCache');
 export const REDIS = Symbol('Redis');
 export const TRANSPORT = Symbol('Transport');
 
-async function connect(config: RegistryConfig, options: StartOptions): Promise<Database> {
-  const db = await Database.connect({
+function open(config: RegistryConfig): Promise<Database> {
+  return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: 'cancuoc-registry',
     migrations: [...registryMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
   });
+}
+
+/** Applies pending migrations and closes; the names of those applied. */
+export async function migrateRegistryDatabase(config: RegistryConfig): Promise<readonly string[]> {
+  const db = await open(config);
+  try {
+    return await db.migrate();
+  } finally {
+    await db.close();
+  }
+}
+
+async function connect(config: RegistryConfig, options: StartOptions): Promise<Database> {
+  const db = await open(config);
   try {
     if (options.migrate ?? !config.databaseUrl) await db.migrate();
     return db;

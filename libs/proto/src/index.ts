@@ -4,3 +4,5 @@ export * from './gen/cancuoc/events/v1/citizen_pb.js';
 export * from './gen/cancuoc/enrollment/v1/personalisation_data_pb.js';
 export * from './topics.js';
 export * from './gen/cancuoc/registry/v1/registry_service_pb.js';
+export * from './gen/cancuoc/cardproduction/v1/card_production_service_pb.js';
+export * from './gen/cancuoc/cardproduction/v1/encoding_station_service_pb.js';

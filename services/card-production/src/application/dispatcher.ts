@@ -1,0 +1,190 @@
+import { APPENDED_CHANNEL, Follower, newEventId, type Database } from '@cancuoc/eventstore';
+import { CardRuleViolationError } from '../domain/card/errors.js';
+import type { ChipFiles } from '../domain/personalisation/chip-image.js';
+import type { CardJobs } from './card-jobs.js';
+import { decodeChipFiles } from './chip-builder.js';
+import { SERVICE_ACTOR as ACTOR } from './actor.js';
+import type { AuditLog, CardVault, Clock, LeaseBoard } from './ports.js';
+
+/** A card as it goes out to a station. */
+export interface DispatchedJob {
+  readonly cardId: string;
+  readonly leaseId: string;
+  readonly deadline: string;
+  readonly attempt: number;
+  readonly priority: number;
+  readonly files: ChipFiles;
+}
+
+/** A station's open job stream on this instance. */
+export interface StationSession {
+  readonly stationId: string;
+  readonly capacity: number;
+  /** Writes the job to the stream; rejects when the stream is gone. */
+  send(job: DispatchedJob): Promise<void>;
+  /** Ends the stream (a newer one of the same station replaced it). */
+  close(): void;
+}
+
+export interface DispatcherOptions {
+  readonly db: Database;
+  readonly jobs: CardJobs;
+  readonly vault: CardVault;
+  readonly audit: AuditLog;
+  readonly board: LeaseBoard;
+  readonly clock: Clock;
+  readonly pollMs: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Hands queued jobs to the stations whose streams this instance holds: highest priority first, then
+ * oldest, round robin over the stations with room. A station has room while it holds fewer
+ * unsettled leases than it announced, counting those from earlier streams and other instances,
+ * since the leases are read from `cp_jobs`. Each job is leased in its own transaction (`SKIP LOCKED`
+ * picks a row no other instance is leasing; the stream's expected version makes a double lease
+ * impossible), and only after the commit is it sent; a send that fails gives the lease back at once.
+ */
+export class Dispatcher {
+  private readonly sessions = new Map<string, StationSession>();
+  private readonly sending = new Set<Promise<void>>();
+  private readonly loop: Follower;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.loop = new Follower({
+      db: options.db,
+      channel: APPENDED_CHANNEL,
+      pollIntervalMs: options.pollMs,
+      initialBackoffMs: 100,
+      maxBackoffMs: 5_000,
+      onError: options.onError,
+      step: async () => {
+        const sent = await this.round();
+        return sent > 0 ? { read: sent, full: true } : 'idle';
+      },
+    });
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.allSettled(this.sending);
+  }
+
+  wake(): void {
+    this.loop.notify();
+  }
+
+  get connected(): number {
+    return this.sessions.size;
+  }
+
+  /** Adds a station's stream; returns what to call when the stream ends. */
+  attach(session: StationSession): () => void {
+    const previous = this.sessions.get(session.stationId);
+    this.sessions.set(session.stationId, session);
+    if (previous && previous !== session) previous.close();
+    void this.options.board.stationConnected(session.stationId);
+    this.wake();
+    return () => {
+      if (this.sessions.get(session.stationId) !== session) return;
+      this.sessions.delete(session.stationId);
+      void this.options.board.stationDisconnected(session.stationId);
+    };
+  }
+
+  /** One pass over the stations with room: how many jobs it sent. */
+  private async round(): Promise<number> {
+    if (this.sessions.size === 0) return 0;
+    const held = await this.heldLeases([...this.sessions.keys()]);
+    const room = new Map(
+      [...this.sessions.values()].map((s) => [s, s.capacity - (held.get(s.stationId) ?? 0)]),
+    );
+    let sent = 0;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const [session, free] of room) {
+        if (free <= 0 || this.sessions.get(session.stationId) !== session) continue;
+        const job = await this.leaseNext(session.stationId);
+        if (!job) return sent;
+        room.set(session, free - 1);
+        this.send(session, job);
+        sent += 1;
+        progress = true;
+      }
+    }
+    return sent;
+  }
+
+  private async heldLeases(stationIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.options.db.query<{ station_id: string; n: string }>(
+      `SELECT station_id, count(*)::text AS n FROM cp_jobs
+       WHERE status = 'encoding' AND station_id = ANY ($1::text[]) GROUP BY station_id`,
+      [stationIds],
+    );
+    return new Map(rows.map((r) => [r.station_id, Number(r.n)]));
+  }
+
+  private leaseNext(stationId: string): Promise<DispatchedJob | undefined> {
+    const { db, jobs, vault, audit, clock } = this.options;
+    return db.transaction(async (tx) => {
+      const now = clock();
+      const [row] = await tx.query<{ card_id: string }>(
+        `SELECT card_id FROM cp_jobs WHERE status = 'queued' AND not_before <= $1::timestamptz
+         ORDER BY priority DESC, queued_at, card_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [now.toISOString()],
+      );
+      if (!row) return undefined;
+      const leaseId = newEventId();
+      let leased;
+      try {
+        leased = await jobs.execute(
+          row.card_id,
+          { type: 'LeaseJob', now: now.toISOString(), leaseId, stationId },
+          { actor: ACTOR },
+          tx,
+        );
+      } catch (error) {
+        // The row was read before another instance's lease committed: nothing to hand out here.
+        if (error instanceof CardRuleViolationError) return undefined;
+        throw error;
+      }
+      const stored = await vault.get(tx, row.card_id, 'chip-files');
+      if (!stored) throw new Error('a queued card has no chip files in the vault');
+      await audit.record(
+        tx,
+        { actor: ACTOR, action: 'chip-files.released', cardId: row.card_id, detail: { leaseId, stationId } },
+        now,
+      );
+      const lease = leased.job.leases[leaseId]!;
+      return {
+        cardId: row.card_id,
+        leaseId,
+        deadline: lease.deadline,
+        attempt: lease.attempt,
+        priority: leased.job.request.priority,
+        files: decodeChipFiles(stored),
+      };
+    });
+  }
+
+  private send(session: StationSession, job: DispatchedJob): void {
+    const sending = session
+      .send(job)
+      .catch(async () => {
+        // The stream broke before the job was written: the station never saw it.
+        await this.options.jobs.execute(
+          job.cardId,
+          { type: 'ReleaseLease', now: this.options.clock().toISOString(), leaseId: job.leaseId },
+          { actor: ACTOR },
+        );
+        this.wake();
+      })
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => this.sending.delete(sending));
+    this.sending.add(sending);
+  }
+}

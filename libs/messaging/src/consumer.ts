@@ -2,7 +2,13 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import type { Database, Tx } from '@cancuoc/eventstore';
 import { fromKafkaRecord, PoisonRecordError, type CloudEvent } from './cloudevents.js';
 import { toDeadLetter } from './dead-letters.js';
-import type { DeliveryContext, IncomingRecord, Transport, TransportSubscription } from './transport.js';
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  type DeliveryContext,
+  type IncomingRecord,
+  type Transport,
+  type TransportSubscription,
+} from './transport.js';
 
 export interface ConsumerOptions {
   /** Names the consumer group and the inbox rows: one per logical subscriber, stable forever. */
@@ -24,6 +30,14 @@ export interface ConsumerOptions {
   readonly maxBackoffMs?: number;
   /** Where a new group starts; existing groups resume from their committed offsets. */
   readonly fromBeginning?: boolean;
+  /**
+   * Records of one partition taken into one transaction: their inbox rows and effects commit
+   * together. If any of them fails, that transaction rolls back and the records are taken one at a
+   * time, with retries and dead-lettering for the one that fails. 1 means a transaction per event.
+   */
+  readonly maxBatchSize?: number;
+  /** Partitions handled at once (each in its own transactions, in order within a partition). */
+  readonly concurrency?: number;
   /** Told about each failed attempt and each dead letter (error only: no payload, no personal data). */
   readonly onError?: (error: unknown, record: IncomingRecord) => void;
 }
@@ -56,13 +70,64 @@ export class IdempotentConsumer {
       group: this.options.subscriber,
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
-      handle: (record, context) => this.deliver(record, context),
+      concurrency: this.options.concurrency,
+      maxBatchSize: this.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+      handleBatch: (records, context) => this.deliverBatch(records, context),
     });
   }
 
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = undefined;
+  }
+
+  /**
+   * The whole batch in one transaction when every record decodes and every effect succeeds — the
+   * common case, one commit instead of one per event; otherwise record by record, so that only the
+   * failing record is retried and dead-lettered and the others take effect.
+   */
+  private async deliverBatch(records: readonly IncomingRecord[], context: DeliveryContext): Promise<void> {
+    if (records.length > 1) {
+      const events: CloudEvent[] = [];
+      try {
+        for (const record of records) events.push(fromKafkaRecord(record, this.options.types));
+      } catch {
+        events.length = 0;
+      }
+      if (events.length === records.length) {
+        const outcome = await this.applyAll(events, records).catch(() => undefined);
+        if (outcome) {
+          this.stats.processed += outcome.processed;
+          this.stats.duplicates += outcome.duplicates;
+          return;
+        }
+      }
+    }
+    for (const record of records) await this.deliver(record, context);
+  }
+
+  private applyAll(
+    events: readonly CloudEvent[],
+    records: readonly IncomingRecord[],
+  ): Promise<{ processed: number; duplicates: number }> {
+    return this.options.db.transaction(async (tx) => {
+      const fresh = await tx.query<{ event_id: string }>(
+        `INSERT INTO msg_inbox (subscriber, event_id, topic)
+         SELECT $1, u.event_id, u.topic FROM unnest($2::text[], $3::text[]) AS u(event_id, topic)
+         ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id`,
+        [this.options.subscriber, events.map((e) => e.id), records.map((r) => r.topic)],
+      );
+      const pending = new Set(fresh.map((row) => row.event_id));
+      let processed = 0;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        // A relay re-send can put the same event twice in one batch: only its first copy is new.
+        if (!pending.delete(event.id)) continue;
+        await this.options.handle(event, tx, records[i]!);
+        processed += 1;
+      }
+      return { processed, duplicates: events.length - processed };
+    });
   }
 
   private async deliver(record: IncomingRecord, context: DeliveryContext): Promise<void> {

@@ -38,6 +38,13 @@ export interface ConsumerOptions {
   readonly maxBatchSize?: number;
   /** Partitions handled at once (each in its own transactions, in order within a partition). */
   readonly concurrency?: number;
+  /**
+   * How long inbox rows are kept. A record can only come again while its topic still holds it, so
+   * this must exceed the retention of every topic consumed (7 days in the catalogue). Default 14 days.
+   */
+  readonly inboxRetentionMs?: number;
+  /** How often a running consumer prunes its inbox rows past retention. Default hourly. */
+  readonly pruneIntervalMs?: number;
   /** Told about each failed attempt and each dead letter (error only: no payload, no personal data). */
   readonly onError?: (error: unknown, record: IncomingRecord) => void;
 }
@@ -50,6 +57,17 @@ export interface ConsumerStats {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const HOUR_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 10_000;
+/** What `onError` is told a pruning failure concerns: no record. */
+const PRUNE_RECORD: IncomingRecord = {
+  topic: '',
+  partition: -1,
+  offset: -1n,
+  key: '',
+  value: null,
+  headers: {},
+};
 
 /**
  * A consumer group member whose effects happen exactly once (decision 4): each event's effect and
@@ -61,11 +79,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class IdempotentConsumer {
   readonly stats: ConsumerStats = { processed: 0, duplicates: 0, deadLettered: 0, failedAttempts: 0 };
   private subscription: TransportSubscription | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConsumerOptions) {}
 
   async start(): Promise<void> {
     if (this.subscription) return;
+    this.pruneTimer = setInterval(
+      () => void this.pruneInbox().catch((error: unknown) => this.options.onError?.(error, PRUNE_RECORD)),
+      this.options.pruneIntervalMs ?? HOUR_MS,
+    );
+    this.pruneTimer.unref();
     this.subscription = await this.options.transport.subscribe({
       group: this.options.subscriber,
       topics: this.options.topics,
@@ -77,8 +101,29 @@ export class IdempotentConsumer {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    this.pruneTimer = undefined;
     await this.subscription?.stop();
     this.subscription = undefined;
+  }
+
+  /**
+   * Deletes this subscriber's inbox rows older than the retention, a bounded batch per statement so
+   * that no long transaction holds back the readers of the event store; the number deleted.
+   */
+  async pruneInbox(now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - (this.options.inboxRetentionMs ?? 14 * 24 * HOUR_MS));
+    let total = 0;
+    for (;;) {
+      const deleted = await this.options.db.query(
+        `DELETE FROM msg_inbox WHERE ctid IN (
+           SELECT ctid FROM msg_inbox WHERE subscriber = $1 AND processed_at < $2 LIMIT $3)
+         RETURNING 1`,
+        [this.options.subscriber, before.toISOString(), PRUNE_BATCH],
+      );
+      total += deleted.length;
+      if (deleted.length < PRUNE_BATCH) return total;
+    }
   }
 
   /**

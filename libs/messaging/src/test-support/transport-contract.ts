@@ -285,6 +285,35 @@ export function transportContract(
       assert.equal(consumer.stats.processed, ids.length);
     });
 
+    it('prunes inbox rows past their retention, and only this subscriber’s', async () => {
+      await env.db.query(
+        `INSERT INTO msg_inbox (subscriber, event_id, topic, processed_at)
+         SELECT s, 'old-' || g, 't', now() - interval '20 days' FROM generate_series(1, 25) g, unnest(ARRAY['prune', 'other']) s
+         UNION ALL SELECT 'prune', 'recent-' || g, 't', now() - interval '1 day' FROM generate_series(1, 5) g`,
+      );
+      const consumer = new IdempotentConsumer({
+        subscriber: 'prune',
+        transport: env.transport,
+        db: env.db,
+        topics: [],
+        types: TYPES,
+        inboxRetentionMs: 14 * 24 * 60 * 60 * 1000,
+        handle: async () => undefined,
+      });
+      assert.equal(await consumer.pruneInbox(), 25);
+      const rows = await env.db.query<{ subscriber: string; n: number }>(
+        `SELECT subscriber, count(*)::int AS n FROM msg_inbox WHERE subscriber IN ('prune', 'other')
+         GROUP BY subscriber ORDER BY subscriber`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.subscriber, r.n]),
+        [
+          ['other', 25],
+          ['prune', 5],
+        ],
+      );
+    });
+
     it('sends a poison record to the DLQ with the error, keeps the partition flowing, and redrives it', async () => {
       const t = CONTRACT_TOPICS.poison;
       const key = 'citizen-p';

@@ -8,6 +8,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { AuditLog, auditMigrations } from '@cancuoc/audit';
 import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
 import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
@@ -50,7 +51,11 @@ function open(config: RegistryConfig): Promise<Database> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: 'cancuoc-registry',
-    migrations: [...registryMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
+    migrations: [
+      ...registryMigrations,
+      ...auditMigrations,
+      ...(config.kafkaBrokers ? [] : inProcessLogMigrations),
+    ],
   });
 }
 
@@ -124,6 +129,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(TRANSPORT) private readonly transport: Transport,
     @Inject(REDIS) private readonly redis: Redis | undefined,
     @Inject(TODAY) today: () => CalendarDate,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {
     this.projection = citizenProjection(store, today);
     const integrationEvents = new CitizenIntegrationEvents(store);
@@ -137,6 +143,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.audit.start();
     await this.projection.start();
     await this.relay.start();
     this.grpc = await startGrpcServer({
@@ -150,6 +157,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.grpc?.shutdown();
     await this.relay.stop();
     await this.projection.stop();
+    await this.audit.stop();
     if (!this.options.transport) await this.transport.close();
     this.redis?.disconnect();
     await this.db.close();
@@ -181,16 +189,22 @@ export class RegistryModule {
           inject: [Database],
         },
         {
+          provide: AuditLog,
+          useFactory: (db: Database) => new AuditLog(db, { chain: 'registry' }),
+          inject: [Database],
+        },
+        {
           provide: Registry,
-          useFactory: (store: EventStore, cache: CitizenCache, today: () => CalendarDate) =>
+          useFactory: (store: EventStore, cache: CitizenCache, today: () => CalendarDate, audit: AuditLog) =>
             new Registry({
               store,
               cache,
               today,
               random: (max) => randomInt(max),
               staleAfterDays: config.staleAfterDays,
+              audit,
             }),
-          inject: [EventStore, CACHE, TODAY],
+          inject: [EventStore, CACHE, TODAY, AuditLog],
         },
         RegistryRuntime,
       ],

@@ -11,7 +11,7 @@ import {
   migrateCardProductionDatabase,
   type StartOptions,
 } from './card-production.module.js';
-import type { CardProductionConfig } from './config.js';
+import { assertServable, type CardProductionConfig } from './config.js';
 
 export type { StartOptions };
 
@@ -36,6 +36,7 @@ export async function startCardProduction(
   config: CardProductionConfig,
   options: StartOptions = {},
 ): Promise<RunningCardProduction> {
+  assertServable(config, options.documentSigners !== undefined);
   const app = await NestFactory.createApplicationContext(CardProductionModule.forRoot(config, options), {
     logger: false,
     abortOnError: false,

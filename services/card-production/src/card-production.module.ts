@@ -7,6 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { AuditLog } from '@cancuoc/audit';
 import { Database, EventStore } from '@cancuoc/eventstore';
 import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
 import {
@@ -36,7 +37,6 @@ import { StationReports } from './application/station-reports.js';
 import type { CardProductionConfig } from './config.js';
 import type { CardPolicy } from './domain/card/decider.js';
 import { applicationChange } from './infrastructure/application-events.js';
-import { PostgresAuditLog } from './infrastructure/audit-log.js';
 import { EnrollmentPortraits } from './infrastructure/enrollment-portraits.js';
 import { cardProductionService } from './infrastructure/grpc/card-production-service.js';
 import { encodingStationService } from './infrastructure/grpc/encoding-station-service.js';
@@ -189,7 +189,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
   private readonly reports: StationReports;
   private readonly operations: CardOperations;
   private readonly revocationList: RevocationListPublisher;
-  private readonly audit = new PostgresAuditLog();
+  private readonly audit: AuditLog;
 
   constructor(
     @Inject(CONFIG) private readonly config: CardProductionConfig,
@@ -206,6 +206,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
   ) {
     const onError = (component: string) => (error: unknown) =>
       (options.onError ?? defaultOnError)(component, error);
+    this.audit = new AuditLog(db, { chain: 'card-production', onError: onError('audit-sealer') });
     const policy: CardPolicy = {
       maxAttempts: config.maxAttempts,
       leaseMs: config.leaseMs,
@@ -293,6 +294,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.audit.start();
     await this.relay.start();
     await this.consumer.start();
     await this.personaliser.start();
@@ -317,7 +319,6 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           revocationList: this.revocationList,
           clock: this.clock,
           maxAttempts: this.config.maxAttempts,
-          db: this.db,
           audit: this.audit,
           authenticate,
         }),
@@ -332,6 +333,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
     await this.personaliser.stop();
     await this.consumer.stop();
     await this.relay.stop();
+    await this.audit.stop();
     if (!this.options.transport) await this.transport.close();
     if (this.portraits instanceof EnrollmentPortraits) this.portraits.close();
     this.redis?.disconnect();

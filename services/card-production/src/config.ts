@@ -49,6 +49,19 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * What serving needs beyond migrating: the migration job gets neither the keys nor the vault's key
+ * (least privilege), so these are checked when the service starts, not when the configuration is read.
+ */
+export function assertServable(config: CardProductionConfig, hasOwnSigners: boolean): void {
+  if (config.databaseUrl && !config.dataKey) {
+    throw new ConfigError('CARD_PRODUCTION_DATA_KEY is required against a real database (32 bytes, base64)');
+  }
+  if (!config.keyDir && !hasOwnSigners) {
+    throw new ConfigError('CARD_PRODUCTION_KEY_DIR is required against a real database');
+  }
+}
+
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -94,10 +107,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
   const keyDir =
     env.CARD_PRODUCTION_KEY_DIR || (dataDir ? join(dirname(dataDir), 'card-production-keys') : undefined);
-  if (!keyDir) throw new ConfigError('CARD_PRODUCTION_KEY_DIR is required against a real database');
   const key = dataKey(env.CARD_PRODUCTION_DATA_KEY);
-  if (databaseUrl && !key)
-    throw new ConfigError('CARD_PRODUCTION_DATA_KEY is required against a real database (32 bytes, base64)');
   const brokers = env.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
     .filter(Boolean);

@@ -3,8 +3,10 @@ import { CardRuleViolationError } from '../domain/card/errors.js';
 import type { ChipFiles } from '../domain/personalisation/chip-image.js';
 import type { CardJobs } from './card-jobs.js';
 import { decodeChipFiles } from './chip-builder.js';
+import type { AuditLog } from '@cancuoc/audit';
 import { SERVICE_ACTOR as ACTOR } from './actor.js';
-import type { AuditLog, CardVault, Clock, LeaseBoard } from './ports.js';
+import { auditRecords } from './audit-records.js';
+import type { CardVault, Clock, LeaseBoard } from './ports.js';
 
 /** A card as it goes out to a station. */
 export interface DispatchedJob {
@@ -154,11 +156,7 @@ export class Dispatcher {
       }
       const stored = await vault.get(tx, row.card_id, 'chip-files');
       if (!stored) throw new Error('a queued card has no chip files in the vault');
-      await audit.record(
-        tx,
-        { actor: ACTOR, action: 'chip-files.released', cardId: row.card_id, detail: { leaseId, stationId } },
-        now,
-      );
+      await audit.record(auditRecords.chipFilesReleased(leased.job, leaseId, stationId), tx);
       const lease = leased.job.leases[leaseId]!;
       return {
         cardId: row.card_id,

@@ -8,14 +8,15 @@ import {
   type RegisterData,
 } from '../domain/personalisation/card-contents.js';
 import type { CardJob } from '../domain/card/state.js';
+import type { AuditLog } from '@cancuoc/audit';
 import { SERVICE_ACTOR as ACTOR } from './actor.js';
+import { auditRecords } from './audit-records.js';
 import type { CardJobs } from './card-jobs.js';
 import { buildChip, encodeChipFiles } from './chip-builder.js';
 import {
   PortraitRefusedError,
   PortraitUnavailableError,
   SignerUnavailableError,
-  type AuditLog,
   type CardVault,
   type Clock,
   type DocumentSigners,
@@ -147,13 +148,7 @@ export class Personaliser {
       if (error instanceof PortraitRefusedError) throw new Refused(error.reason, error.message);
       throw error;
     }
-    await db.transaction((tx) =>
-      audit.record(
-        tx,
-        { actor: ACTOR, action: 'portrait.fetched', cardId, detail: { applicationId } },
-        clock(),
-      ),
-    );
+    await audit.record(auditRecords.portraitFetched(job));
     const actual = sha256(portrait.image);
     if (actual !== wanted.sha256.toLowerCase() || actual !== portrait.sha256.toLowerCase()) {
       throw new Refused(
@@ -195,11 +190,7 @@ export class Personaliser {
       // Another instance got there first (its claim ran out): its files stand.
       if (events.length === 0) return;
       await vault.put(tx, cardId, 'chip-files', encodeChipFiles(chip.files));
-      await audit.record(
-        tx,
-        { actor: ACTOR, action: 'register-data.read', cardId, detail: { purpose: 'personalisation' } },
-        now,
-      );
+      await audit.record(auditRecords.registerDataRead(job), tx);
       tx.afterCommit(this.options.onQueued);
     });
   }

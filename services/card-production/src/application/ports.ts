@@ -84,21 +84,6 @@ export interface CardVault {
   purge(tx: Tx, cardId: string, items: readonly VaultItem[]): Promise<void>;
 }
 
-/** One access to personal data, for the hash-chained audit log. */
-export interface AuditEntry {
-  /** Who: a service, station or staff id. */
-  readonly actor: string;
-  /** What: `portrait.fetched`, `register-data.read`, `chip-files.released`, … */
-  readonly action: string;
-  readonly cardId: string;
-  /** Why, with ids only: `{ leaseId, stationId }`. Never personal data itself. */
-  readonly detail: Readonly<Record<string, string>>;
-}
-
-export interface AuditLog {
-  record(tx: Tx, entry: AuditEntry, at: Date): Promise<void>;
-}
-
 /**
  * Station presence and heartbeat-extended lease deadlines, shared between instances and fast
  * (architecture decision 7: Redis). Never the truth: the lease in PostgreSQL is. A failing board

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { signToken } from '@cancuoc/grpc';
-import { readCertificate } from '@cancuoc/icao9303';
+import { PkiError, readCertificate } from '@cancuoc/icao9303';
 import { pemBody } from '../infrastructure/keys/pem.js';
 import { SimulatorRefusedError, StationSimulator } from './simulator.js';
 
@@ -145,7 +145,11 @@ main().then(
       process.stderr.write(`cancuoc-station-simulator: ${error.message}\nTry --help.\n`);
       process.exit(2);
     }
-    if (error instanceof SimulatorRefusedError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (
+      error instanceof SimulatorRefusedError ||
+      error instanceof PkiError ||
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+    ) {
       process.stderr.write(`cancuoc-station-simulator: ${(error as Error).message}\n`);
       process.exit(3);
     }

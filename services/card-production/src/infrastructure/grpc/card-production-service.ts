@@ -10,8 +10,9 @@ import {
 import { CardJobStatus, CardProductionService, type RevocationReason } from '@cancuoc/proto';
 import type { CardQueries, CardView } from '../../application/card-queries.js';
 import type { CardOperations, OperatorCommand } from '../../application/operations.js';
-import type { Database } from '@cancuoc/eventstore';
-import type { AuditLog, Clock, DocumentSignerInfo, DocumentSigners } from '../../application/ports.js';
+import type { AuditLog } from '@cancuoc/audit';
+import { auditRecords } from '../../application/audit-records.js';
+import type { Clock, DocumentSignerInfo, DocumentSigners } from '../../application/ports.js';
 import { cardJobMessage, REVOCATION_FROM_PROTO, STATUS_FROM_PROTO } from '../card-proto.js';
 import type { RevocationListPublisher } from '../revocation-list.js';
 import { guarded, requireIds } from './errors.js';
@@ -24,7 +25,6 @@ export interface CardProductionServiceOptions {
   readonly revocationList: RevocationListPublisher;
   readonly clock: Clock;
   readonly maxAttempts: number;
-  readonly db: Database;
   readonly audit: AuditLog;
   readonly authenticate: Authenticator<Caller>;
 }
@@ -53,18 +53,10 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
   const { queries, operations, signers, clock } = options;
   const card = (view: CardView) => ({ card: cardJobMessage(view, options.maxAttempts) });
   // A card's document number is personal data: who read which card is audited.
-  const audited = async (call: CallContext<Caller>, cardIds: readonly string[]) => {
-    if (cardIds.length === 0) return;
-    await options.db.transaction(async (tx) => {
-      for (const cardId of cardIds) {
-        await options.audit.record(
-          tx,
-          { actor: call.principal.actor, action: 'card.read', cardId, detail: { rpc: call.method.name } },
-          clock(),
-        );
-      }
-    });
-  };
+  const audited = (call: CallContext<Caller>, views: readonly CardView[]) =>
+    options.audit.recordMany(
+      views.map((v) => auditRecords.cardRead(v.job, call.principal.actor, call.method.name)),
+    );
   const command = async (
     cardId: string,
     cmd: OperatorCommand,
@@ -93,7 +85,7 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
           which.case === 'cardId' ? queries.get(which.value) : queries.byApplication(which.value),
         );
         const history = await queries.history(view.cardId);
-        await audited(call, [view.cardId]);
+        await audited(call, [view]);
         return {
           ...card(view),
           history: history.map((h) => ({
@@ -111,10 +103,7 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
           throw invalidArgument([{ field: 'status', reason: 'REQUIRED', description: 'the state to list' }]);
         }
         const page = await queries.list(status, request.pageSize, request.pageToken);
-        await audited(
-          call,
-          page.cards.map((v) => v.cardId),
-        );
+        await audited(call, page.cards);
         return {
           cards: page.cards.map((v) => cardJobMessage(v, options.maxAttempts)),
           nextPageToken: page.nextPageToken,

@@ -8,9 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   makes one card however its events are delivered;
  * - `cp_vault`: register data and chip files, encrypted with a data key per item, wrapped by the
  *   service's key-encryption key; deleted once no longer needed;
- * - `cp_revocations`: the revocation list's rows, never deleted;
- * - `cp_audit_log`: every access to personal data, append-only (a trigger refuses updates and
- *   deletes) and hash-chained.
+ * - `cp_revocations`: the revocation list's rows, never deleted.
+ * Accesses to personal data go to the audit log of libs/audit (`auditMigrations`).
  */
 export class CardProductionSchema extends Migration {
   override name = '0100-card-production';
@@ -74,25 +73,5 @@ export class CardProductionSchema extends Migration {
         reason text NOT NULL,
         revoked_at timestamptz NOT NULL
       )`);
-    this.addSql(`
-      CREATE TABLE cp_audit_log (
-        seq bigserial PRIMARY KEY,
-        at timestamptz NOT NULL,
-        actor text NOT NULL,
-        action text NOT NULL,
-        card_id uuid NOT NULL,
-        detail jsonb NOT NULL,
-        previous_hash text NOT NULL,
-        hash text NOT NULL
-      )`);
-    this.addSql(`CREATE INDEX cp_audit_log_card ON cp_audit_log (card_id)`);
-    this.addSql(`
-      CREATE FUNCTION cp_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'cp_audit_log is append-only';
-      END $$`);
-    this.addSql(`
-      CREATE TRIGGER cp_audit_log_append_only BEFORE UPDATE OR DELETE ON cp_audit_log
-      FOR EACH ROW EXECUTE FUNCTION cp_audit_log_append_only()`);
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { auditMigrations } from '@cancuoc/audit';
 import { eventStoreMigrations } from '@cancuoc/eventstore';
 import { inboxMigrations } from '@cancuoc/messaging';
 import { CardProductionSchema } from './0100-card-production.js';
@@ -7,5 +8,6 @@ import { CardProductionSchema } from './0100-card-production.js';
 export const cardProductionMigrations: readonly MigrationObject[] = [
   ...eventStoreMigrations,
   ...inboxMigrations,
+  ...auditMigrations,
   { name: '0100-card-production', class: CardProductionSchema },
 ];

@@ -3,10 +3,13 @@ import { CardRuleViolationError } from '../domain/card/errors.js';
 import type { ChipFiles } from '../domain/personalisation/chip-image.js';
 import type { CardJobs } from './card-jobs.js';
 import { decodeChipFiles } from './chip-builder.js';
-import type { AuditLog } from '@cancuoc/audit';
+import type { AuditLog, AuditRecord } from '@cancuoc/audit';
 import { SERVICE_ACTOR as ACTOR } from './actor.js';
 import { auditRecords } from './audit-records.js';
 import type { CardVault, Clock, LeaseBoard } from './ports.js';
+
+/** Jobs leased per transaction. */
+const BATCH = 64;
 
 /** A card as it goes out to a station. */
 export interface DispatchedJob {
@@ -105,20 +108,24 @@ export class Dispatcher {
     const room = new Map(
       [...this.sessions.values()].map((s) => [s, s.capacity - (held.get(s.stationId) ?? 0)]),
     );
-    let sent = 0;
-    for (let progress = true; progress;) {
-      progress = false;
+    // The free slots, round robin over the stations, so that each gets its share of the urgent jobs.
+    const slots: StationSession[] = [];
+    for (let added = true; added && slots.length < BATCH;) {
+      added = false;
       for (const [session, free] of room) {
-        if (free <= 0 || this.sessions.get(session.stationId) !== session) continue;
-        const job = await this.leaseNext(session.stationId);
-        if (!job) return sent;
+        if (free <= 0 || slots.length >= BATCH) continue;
+        slots.push(session);
         room.set(session, free - 1);
-        this.send(session, job);
-        sent += 1;
-        progress = true;
+        added = true;
       }
     }
-    return sent;
+    if (slots.length === 0) return 0;
+    const leased = await this.lease(slots);
+    for (const [session, job] of leased) {
+      if (this.sessions.get(session.stationId) === session) this.send(session, job);
+      else this.release(job);
+    }
+    return leased.length;
   }
 
   private async heldLeases(stationIds: readonly string[]): Promise<Map<string, number>> {
@@ -130,59 +137,82 @@ export class Dispatcher {
     return new Map(rows.map((r) => [r.station_id, Number(r.n)]));
   }
 
-  private leaseNext(stationId: string): Promise<DispatchedJob | undefined> {
+  /**
+   * Leases the most urgent queued jobs to the given slots, in one transaction: the rows are locked
+   * with `SKIP LOCKED`, so instances leasing at once take different jobs.
+   */
+  private lease(slots: readonly StationSession[]): Promise<[StationSession, DispatchedJob][]> {
     const { db, jobs, vault, audit, clock } = this.options;
     return db.transaction(async (tx) => {
       const now = clock();
-      const [row] = await tx.query<{ card_id: string }>(
+      const rows = await tx.query<{ card_id: string }>(
         `SELECT card_id FROM cp_jobs WHERE status = 'queued' AND not_before <= $1::timestamptz
-         ORDER BY priority DESC, queued_at, card_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now.toISOString()],
+         ORDER BY priority DESC, queued_at, card_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now.toISOString(), slots.length],
       );
-      if (!row) return undefined;
-      const leaseId = newEventId();
-      let leased;
-      try {
-        leased = await jobs.execute(
-          row.card_id,
-          { type: 'LeaseJob', now: now.toISOString(), leaseId, stationId },
-          { actor: ACTOR },
-          tx,
-        );
-      } catch (error) {
-        // The row was read before another instance's lease committed: nothing to hand out here.
-        if (error instanceof CardRuleViolationError) return undefined;
-        throw error;
+      const out: [StationSession, DispatchedJob][] = [];
+      // Each release of chip files to a station is recorded with its lease.
+      const released: AuditRecord[] = [];
+      for (const [i, row] of rows.entries()) {
+        const { stationId } = slots[i]!;
+        const leaseId = newEventId();
+        let leased;
+        try {
+          leased = await jobs.execute(
+            row.card_id,
+            { type: 'LeaseJob', now: now.toISOString(), leaseId, stationId },
+            { actor: ACTOR },
+            tx,
+          );
+        } catch (error) {
+          // The row was read before another instance's lease committed: nothing to hand out here.
+          if (error instanceof CardRuleViolationError) continue;
+          throw error;
+        }
+        const stored = await vault.get(tx, row.card_id, 'chip-files');
+        if (!stored) throw new Error('a queued card has no chip files in the vault');
+        const lease = leased.job.leases[leaseId]!;
+        out.push([
+          slots[i]!,
+          {
+            cardId: row.card_id,
+            leaseId,
+            deadline: lease.deadline,
+            attempt: lease.attempt,
+            priority: leased.job.request.priority,
+            files: decodeChipFiles(stored),
+          },
+        ]);
+        released.push(auditRecords.chipFilesReleased(leased.job, leaseId, stationId));
       }
-      const stored = await vault.get(tx, row.card_id, 'chip-files');
-      if (!stored) throw new Error('a queued card has no chip files in the vault');
-      await audit.record(auditRecords.chipFilesReleased(leased.job, leaseId, stationId), tx);
-      const lease = leased.job.leases[leaseId]!;
-      return {
-        cardId: row.card_id,
-        leaseId,
-        deadline: lease.deadline,
-        attempt: lease.attempt,
-        priority: leased.job.request.priority,
-        files: decodeChipFiles(stored),
-      };
+      await audit.recordMany(released, tx);
+      return out;
     });
   }
 
   private send(session: StationSession, job: DispatchedJob): void {
-    const sending = session
-      .send(job)
-      .catch(async () => {
-        // The stream broke before the job was written: the station never saw it.
-        await this.options.jobs.execute(
-          job.cardId,
-          { type: 'ReleaseLease', now: this.options.clock().toISOString(), leaseId: job.leaseId },
-          { actor: ACTOR },
-        );
-        this.wake();
-      })
+    // A send that fails means the stream broke before the job was written: the station never saw it.
+    this.track(session.send(job).catch(() => this.giveBack(job)));
+  }
+
+  /** Hands a leased job back to the queue at once (its station's stream went away before the send). */
+  private release(job: DispatchedJob): void {
+    this.track(this.giveBack(job));
+  }
+
+  private async giveBack(job: DispatchedJob): Promise<void> {
+    await this.options.jobs.execute(
+      job.cardId,
+      { type: 'ReleaseLease', now: this.options.clock().toISOString(), leaseId: job.leaseId },
+      { actor: ACTOR },
+    );
+    this.wake();
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
       .catch((error: unknown) => this.options.onError?.(error))
-      .finally(() => this.sending.delete(sending));
-    this.sending.add(sending);
+      .finally(() => this.sending.delete(tracked));
+    this.sending.add(tracked);
   }
 }

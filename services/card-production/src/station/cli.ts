@@ -26,8 +26,9 @@ Options:
   --token TOKEN         bearer token (default: $CARD_PRODUCTION_STATION_TOKEN)
   --secret SECRET       development only: sign a token with this key ($CANCUOC_AUTH_SECRET)
   --station-id ID       the station's id when signing a token (station:<ID>)
-  --capacity N          jobs held at once, 1-64 (default 1)
-  --jobs N              stop after settling N jobs (default: run until stopped)
+  --capacity N          jobs held at once by each station, 1-64 (default 1)
+  --stations N          run N stations in this process, <ID>-1 … <ID>-N (needs --secret; load tests)
+  --jobs N              each station stops after settling N jobs (default: run until stopped)
   --encode-ms MS        time one chip takes to write (default 0)
   --out DIR             write chip images here (default: keep them in memory)
   --json                one JSON line per event on stdout
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
         token: { type: 'string' },
         secret: { type: 'string' },
         'station-id': { type: 'string' },
+        stations: { type: 'string' },
         capacity: { type: 'string' },
         jobs: { type: 'string' },
         'encode-ms': { type: 'string' },
@@ -93,48 +95,66 @@ async function main(): Promise<number> {
   if (capacity < 1) throw new UsageError('--capacity must be at least 1');
   const maxJobs = args.jobs === undefined ? undefined : positiveInteger('jobs', args.jobs, 0);
   const encodeMs = positiveInteger('encode-ms', args['encode-ms'], 0);
+  const stations = positiveInteger('stations', args.stations, 1, 256);
+  if (stations < 1) throw new UsageError('--stations must be at least 1');
   const secret = args.secret ?? process.env.CANCUOC_AUTH_SECRET;
-  let token = args.token ?? process.env.CARD_PRODUCTION_STATION_TOKEN;
-  if (!token) {
-    if (!secret || !args['station-id']) throw new UsageError('give --token, or --secret with --station-id');
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(args['station-id']))
-      throw new UsageError('--station-id: 1-64 of A-Z, a-z, 0-9, ., _ and -');
-    token = signToken(secret, {
-      sub: `station:${args['station-id']}`,
-      aud: 'card-production',
-      roles: ['encoding-station'],
-      ttlSeconds: 24 * 3600,
-    });
+  const given = args.token ?? process.env.CARD_PRODUCTION_STATION_TOKEN;
+  let tokens: string[];
+  if (given) {
+    if (stations > 1)
+      throw new UsageError('a token names one station: --stations needs --secret and --station-id');
+    tokens = [given];
+  } else {
+    const id = args['station-id'];
+    if (!secret || !id) throw new UsageError('give --token, or --secret with --station-id');
+    if (!/^[A-Za-z0-9._-]{1,60}$/.test(id))
+      throw new UsageError('--station-id: 1-60 of A-Z, a-z, 0-9, ., _ and -');
+    tokens = Array.from({ length: stations }, (_, i) =>
+      signToken(secret, {
+        sub: `station:${stations === 1 ? id : `${id}-${i + 1}`}`,
+        aud: 'card-production',
+        roles: ['encoding-station'],
+        ttlSeconds: 24 * 3600,
+      }),
+    );
   }
   const trustedCscas = await Promise.all(args.csca.map(trustAnchor));
   const json = args.json ?? false;
-  const simulator = new StationSimulator({
-    address: args.address ?? process.env.CARD_PRODUCTION_ADDRESS ?? '127.0.0.1:50053',
-    token,
-    capacity,
-    trustedCscas,
-    outDir: args.out,
-    encodeMs,
-    maxJobs,
-    log: (event) =>
-      process.stdout.write(
-        json
-          ? `${JSON.stringify(event)}\n`
-          : `${event.event}${event.jobId ? ` job ${event.jobId}` : ''}${event.chipSerial ? ` chip ${event.chipSerial}` : ''}${event.detail ? ` (${event.detail})` : ''}\n`,
-      ),
-  });
+  const simulators = tokens.map(
+    (token) =>
+      new StationSimulator({
+        address: args.address ?? process.env.CARD_PRODUCTION_ADDRESS ?? '127.0.0.1:50053',
+        token,
+        capacity,
+        trustedCscas,
+        outDir: args.out,
+        encodeMs,
+        maxJobs,
+        log: (event) =>
+          process.stdout.write(
+            json
+              ? `${JSON.stringify(event)}\n`
+              : `${event.event}${event.jobId ? ` job ${event.jobId}` : ''}${event.chipSerial ? ` chip ${event.chipSerial}` : ''}${event.detail ? ` (${event.detail})` : ''}\n`,
+          ),
+      }),
+  );
   if (maxJobs === 0) return 0;
   let signalled = false;
   const onSignal = () => {
     if (signalled) process.exit(130);
     signalled = true;
-    void simulator.stop();
+    for (const simulator of simulators) void simulator.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  simulator.start();
-  const summary = await simulator.done;
-  process.stderr.write(`${JSON.stringify({ ...summary, stopped: signalled ? 'signal' : 'done' })}\n`);
+  for (const simulator of simulators) simulator.start();
+  const summaries = await Promise.all(simulators.map((s) => s.done));
+  const total = summaries.reduce((a, s) => ({
+    completed: a.completed + s.completed,
+    failed: a.failed + s.failed,
+    voided: a.voided + s.voided,
+  }));
+  process.stderr.write(`${JSON.stringify({ ...total, stopped: signalled ? 'signal' : 'done' })}\n`);
   return signalled ? 130 : 0;
 }
 

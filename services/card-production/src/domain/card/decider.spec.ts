@@ -47,10 +47,15 @@ function given(...history: CardEvent[]) {
           );
           return events.reduce(decider.evolve, state) as CardJob;
         },
-        refused: (error: new (...args: never[]) => Error, reason?: string) =>
+        /** `expected`: the rule's reason, or the fields of an invalid command. */
+        refused: (error: new (...args: never[]) => Error, expected?: string | readonly string[]) =>
           assert.throws(run, (e: Error) => {
             assert.ok(e instanceof error, `${e.name}: ${e.message}`);
-            if (reason) assert.equal((e as CardRuleViolationError).reason, reason);
+            if (typeof expected === 'string') assert.equal((e as CardRuleViolationError).reason, expected);
+            if (Array.isArray(expected)) {
+              const fields = (e as InvalidCardCommandError).violations.map((v) => v.field);
+              assert.deepEqual([...fields].sort(), [...expected].sort());
+            }
             return true;
           }),
       };
@@ -337,7 +342,7 @@ describe('card job: completion', () => {
   it('refuses a malformed chip serial and hash, naming both fields', () => {
     given(...encoding)
       .when(complete({ chipSerial: 'chip 1', readBackSha256: 'xyz' }))
-      .refused(InvalidCardCommandError);
+      .refused(InvalidCardCommandError, ['chipSerial', 'readBackSha256']);
   });
 });
 
@@ -477,7 +482,7 @@ describe('card job: after encoding', () => {
   it('refuses bad shipping input with every field named', () => {
     given(...produced)
       .when({ type: 'ShipCard', now: T1, shipmentId: '', destinationUnitCode: 'Hà Nội' })
-      .refused(InvalidCardCommandError);
+      .refused(InvalidCardCommandError, ['shipmentId', 'destinationUnitCode']);
   });
 });
 

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, readErrorDetails, status } from '@cancuoc/grpc';
 import { passiveAuthentication } from '@cancuoc/icao9303';
 import { CardJobStatus, EncodingFailureReason, EncodingStationService, JobDisposition } from '@cancuoc/proto';
+import { dataGroupsOf } from './domain/personalisation/chip-image.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
 import {
   adminClient,
@@ -81,11 +82,7 @@ describe('encoding stations over gRPC (PostgreSQL, Redis)', () => {
     const files = filesOf(job);
     const pa = passiveAuthentication({
       sod: files.efSod,
-      dataGroups: new Map([
-        [1, files.dg1],
-        [2, files.dg2],
-        [13, files.dg13],
-      ]),
+      dataGroups: dataGroupsOf(files),
       trustedCscas: [f.csca],
     });
     assert.equal(pa.valid, true, JSON.stringify(pa.failures));

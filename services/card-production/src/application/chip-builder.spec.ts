@@ -21,27 +21,15 @@ import {
   unwrapSod,
 } from '@cancuoc/icao9303';
 import { CalendarDate } from '@cancuoc/identity';
-import { chipImageSha256, CHIP_FILE_ORDER } from '../domain/personalisation/chip-image.js';
-import { cardContents, type RegisterData } from '../domain/personalisation/card-contents.js';
+import { chipImageSha256, CHIP_FILE_ORDER, dataGroupsOf } from '../domain/personalisation/chip-image.js';
+import { cardContents } from '../domain/personalisation/card-contents.js';
 import { FileKeyStore } from '../infrastructure/keys/file-key-store.js';
 import { certificatePem } from '../infrastructure/keys/pem.js';
 import { opensslDataGroupHashes, runOpenssl, withFiles } from '../test-support/openssl.js';
 import { portrait } from '../test-support/portraits.js';
 import { buildChip, decodeChipFiles, encodeChipFiles, type BuiltChip } from './chip-builder.js';
+import { DAO } from '../test-support/register-data.js';
 
-const DAO: RegisterData = {
-  personalId: '001190123456',
-  familyName: 'Nguyễn',
-  middleName: 'Thị Ánh',
-  givenName: 'Đào',
-  birthDate: '1990-05-17',
-  sex: 'female',
-  nationality: 'VNM',
-  ethnicity: 'Kinh',
-  religion: 'Không',
-  homeTown: { provinceCode: '092', communeCode: '31120', detail: '' },
-  permanentResidence: { provinceCode: '001', communeCode: '00004', detail: '3 Phan Đình Phùng' },
-};
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('personalisation: the chip’s files', () => {
@@ -75,11 +63,7 @@ describe('personalisation: the chip’s files', () => {
     const { files } = chip;
     const result = passiveAuthentication({
       sod: files.efSod,
-      dataGroups: new Map([
-        [1, files.dg1],
-        [2, files.dg2],
-        [13, files.dg13],
-      ]),
+      dataGroups: dataGroupsOf(files),
       trustedCscas: [csca],
     });
     assert.equal(result.valid, true, JSON.stringify(result.failures));

@@ -10,7 +10,12 @@ import {
   type Signer,
 } from '@cancuoc/icao9303';
 import type { CardPersonalised } from '../domain/card/events.js';
-import { chipImageSha256, CHIP_FILE_ORDER, type ChipFiles } from '../domain/personalisation/chip-image.js';
+import {
+  chipImageSha256,
+  CHIP_FILE_ORDER,
+  dataGroupsOf,
+  type ChipFiles,
+} from '../domain/personalisation/chip-image.js';
 import type { CardContents } from '../domain/personalisation/card-contents.js';
 
 /** LDS 1.7 and Unicode 4.0.0, as EF.COM states them. */
@@ -49,11 +54,7 @@ export async function buildChip(
     dataGroups: [...DATA_GROUPS],
   });
   const efSod = await buildSod({
-    dataGroups: new Map([
-      [1, dg1],
-      [2, dg2],
-      [13, dg13],
-    ]),
+    dataGroups: dataGroupsOf({ dg1, dg2, dg13 }),
     signer: signer.signer,
     signingTime: at,
   });

@@ -7,7 +7,7 @@ import {
   readVietnamDg13,
   readVietnamTd1,
 } from '@cancuoc/icao9303';
-import type { ChipFiles } from '../domain/personalisation/chip-image.js';
+import { dataGroupsOf, type ChipFiles } from '../domain/personalisation/chip-image.js';
 
 /** What a station finds wrong with the files it was sent; the job is failed with it. */
 export type ChipCheckFailure =
@@ -46,11 +46,7 @@ export function checkChipFiles(
   }
   const result = passiveAuthentication({
     sod: files.efSod,
-    dataGroups: new Map([
-      [1, files.dg1],
-      [2, files.dg2],
-      [13, files.dg13],
-    ]),
+    dataGroups: dataGroupsOf(files),
     trustedCscas,
     at,
   });

@@ -2,26 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeVietnamTd1, readVietnamTd1 } from '@cancuoc/icao9303';
 import { CalendarDate } from '@cancuoc/identity';
-import {
-  cardContents,
-  NO_EXPIRY_TEXT,
-  UnusableRegisterDataError,
-  type RegisterData,
-} from './card-contents.js';
+import { DAO } from '../../test-support/register-data.js';
+import { cardContents, NO_EXPIRY_TEXT, UnusableRegisterDataError } from './card-contents.js';
 
-const DAO: RegisterData = {
-  personalId: '001190123456',
-  familyName: 'Nguyễn',
-  middleName: 'Thị Ánh',
-  givenName: 'Đào',
-  birthDate: '1990-05-17',
-  sex: 'female',
-  nationality: 'VNM',
-  ethnicity: 'Kinh',
-  religion: 'Không',
-  homeTown: { provinceCode: '092', communeCode: '31120', detail: '' },
-  permanentResidence: { provinceCode: '001', communeCode: '00004', detail: '3 Phan Đình Phùng' },
-};
 const ISSUED = CalendarDate.parse('2026-11-26');
 
 function violations(work: () => unknown): string[] {

@@ -12,6 +12,15 @@ export interface ChipFiles {
   readonly efSod: Uint8Array;
 }
 
+/** The data groups by number, as EF.SOD hashes them and passive authentication reads them. */
+export function dataGroupsOf(files: Pick<ChipFiles, 'dg1' | 'dg2' | 'dg13'>): Map<number, Uint8Array> {
+  return new Map([
+    [1, files.dg1],
+    [2, files.dg2],
+    [13, files.dg13],
+  ]);
+}
+
 /** The order the read-back hash covers the files in; part of the station protocol. */
 export const CHIP_FILE_ORDER = ['efCom', 'dg1', 'dg2', 'dg13', 'efSod'] as const;
 

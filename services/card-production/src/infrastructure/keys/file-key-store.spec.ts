@@ -10,6 +10,7 @@ import { createPrivateKey } from 'node:crypto';
 import { buildChip } from '../../application/chip-builder.js';
 import { SignerUnavailableError } from '../../application/ports.js';
 import { cardContents } from '../../domain/personalisation/card-contents.js';
+import { dataGroupsOf } from '../../domain/personalisation/chip-image.js';
 import { portrait } from '../../test-support/portraits.js';
 import { embeddedDataKey, FileKeyStore } from './file-key-store.js';
 import { certificatePem, pemBody } from './pem.js';
@@ -46,11 +47,7 @@ async function card(signer: { keyId: string; signer: Signer }, seed: string) {
 function verifies(files: Awaited<ReturnType<typeof card>>, csca: Uint8Array, at = new Date()) {
   return passiveAuthentication({
     sod: files.efSod,
-    dataGroups: new Map([
-      [1, files.dg1],
-      [2, files.dg2],
-      [13, files.dg13],
-    ]),
+    dataGroups: dataGroupsOf(files),
     trustedCscas: [csca],
     at,
   });

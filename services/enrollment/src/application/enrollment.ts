@@ -521,7 +521,7 @@ export class Enrollment {
   private async recordStepFailure(tx: Tx, applicationId: string, step: PipelineStep, kind: string) {
     const { initialMs, maxMs } = this.options.retry;
     await tx.query(
-      `UPDATE enr_pending_steps SET attempts = attempts + 1, last_error = $3,
+      `UPDATE enr_pending_steps SET attempts = attempts + 1, last_error = $3, last_attempt_at = now(),
          next_attempt_at = now() + make_interval(secs => least($4::double precision * power(2, attempts), $5) / 1000)
        WHERE application_id = $1 AND step = $2`,
       [applicationId, step, kind, initialMs, maxMs],

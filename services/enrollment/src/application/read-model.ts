@@ -31,6 +31,7 @@ export interface PendingStepView {
   readonly step: PipelineStep;
   readonly attempts: number;
   readonly lastError: string | null;
+  readonly lastAttemptAt: Date | null;
   readonly pendingSince: Date;
   readonly nextAttemptAt: Date;
 }
@@ -59,6 +60,7 @@ interface StepRow {
   step: PipelineStep | null;
   attempts: number | null;
   last_error: string | null;
+  last_attempt_at: Date | string | null;
   pending_since: Date | string | null;
   next_attempt_at: Date | string | null;
 }
@@ -71,12 +73,14 @@ function pendingStep(row: StepRow): PendingStepView | null {
     step: row.step,
     attempts: row.attempts ?? 0,
     lastError: row.last_error,
+    lastAttemptAt: row.last_attempt_at ? date(row.last_attempt_at) : null,
     pendingSince: date(row.pending_since!),
     nextAttemptAt: date(row.next_attempt_at!),
   };
 }
 
-const STEP_COLUMNS = 'p.step, p.attempts, p.last_error, p.pending_since, p.next_attempt_at';
+const STEP_COLUMNS =
+  'p.step, p.attempts, p.last_error, p.last_attempt_at, p.pending_since, p.next_attempt_at';
 
 /**
  * Writes an application's read model in the transaction of its change: the state row, the citizen's
@@ -124,7 +128,7 @@ export async function saveApplication(
     `INSERT INTO enr_pending_steps (application_id, step, station_id, pending_since, next_attempt_at)
      VALUES ($1, $2, $3, $4, $4)
      ON CONFLICT (application_id) DO UPDATE SET step = EXCLUDED.step, attempts = 0, last_error = NULL,
-       pending_since = EXCLUDED.pending_since, next_attempt_at = EXCLUDED.next_attempt_at
+       last_attempt_at = NULL, pending_since = EXCLUDED.pending_since, next_attempt_at = EXCLUDED.next_attempt_at
      WHERE enr_pending_steps.step <> EXCLUDED.step`,
     [applicationId, step, application.stationId, application.stageEnteredAt],
   );

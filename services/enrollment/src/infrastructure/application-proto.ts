@@ -139,6 +139,7 @@ function pendingStep(step: PendingStepView | null): MessageInitShape<typeof Pend
     lastError: step.lastError ?? '',
     nextAttemptAt: step.nextAttemptAt.toISOString(),
     pendingSince: step.pendingSince.toISOString(),
+    lastAttemptAt: step.lastAttemptAt?.toISOString() ?? '',
   };
 }
 

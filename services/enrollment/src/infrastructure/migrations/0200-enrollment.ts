@@ -50,6 +50,7 @@ export class EnrollmentSchema extends Migration {
         station_id text NOT NULL,
         attempts integer NOT NULL DEFAULT 0,
         last_error text,
+        last_attempt_at timestamptz,
         pending_since timestamptz NOT NULL,
         next_attempt_at timestamptz NOT NULL
       )`);

@@ -13,6 +13,7 @@ import {
   closeClient,
   createClient,
   readErrorDetails,
+  signToken,
   status,
 } from '@cancuoc/grpc';
 import {
@@ -79,6 +80,8 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
   let kafka: KafkaTransport;
   let reader: TransportSubscription;
   const published: CardApplicationChanged[] = [];
+  /** The application the first test submits, for the erasure test. */
+  const submitted = { applicationId: '', reference: '', citizenId: '' };
   const headers: IncomingRecord['headers'][] = [];
 
   before(async () => {
@@ -221,6 +224,7 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     });
     try {
       const reference = approved.application!.application!.face!.reference;
+      Object.assign(submitted, { applicationId: id, reference, citizenId: registration.citizenId });
       const released = await cardProduction.getPortrait({ applicationId: id, reference });
       assert.deepEqual(Buffer.from(released.image), Buffer.from(portrait));
       assert.equal(released.sha256, sha256(portrait));
@@ -254,10 +258,10 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     ]) {
       assert.ok(stages.includes(stage), `stage ${stage} published`);
     }
-    const submitted = events.find((e) => e.application?.stage === ApplicationStage.SUBMITTED)!;
-    assert.equal(submitted.application!.face?.sha256, sha256(portrait));
-    assert.equal(submitted.application!.citizen?.personalId, '001190000101');
-    const header = headers[published.indexOf(submitted)]!;
+    const handedOver = events.find((e) => e.application?.stage === ApplicationStage.SUBMITTED)!;
+    assert.equal(handedOver.application!.face?.sha256, sha256(portrait));
+    assert.equal(handedOver.application!.citizen?.personalId, '001190000101');
+    const header = headers[published.indexOf(handedOver)]!;
     assert.equal(header.ce_type, 'cancuoc.events.v1.CardApplicationChanged');
     assert.equal(header.ce_subject, id);
     const encoded = Buffer.from(JSON.stringify(events, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
@@ -266,6 +270,48 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
       false,
       'no image bytes in events',
     );
+  });
+
+  it('erasure destroys the citizen’s data keys: the portrait can no longer be released', async () => {
+    const admin = createClient(EnrollmentService, running.grpc.address, {
+      metadata: () => ({
+        authorization: `Bearer ${signToken(SECRET, { sub: 'admin:dpo-1', aud: 'enrollment', roles: ['admin'] })}`,
+      }),
+    });
+    const cardProduction = createClient(PersonalisationDataService, running.grpc.address, {
+      metadata: () => asService(SECRET, 'card-production'),
+    });
+    try {
+      await assert.rejects(
+        supervisor.eraseCitizenBiometrics({ citizenId: submitted.citizenId, legalBasis: 'test' }),
+        (e) => code(e) === status.PERMISSION_DENIED,
+      );
+      const erased = await admin.eraseCitizenBiometrics({
+        citizenId: submitted.citizenId,
+        legalBasis: 'data subject request 2026/17 (Law 91/2025/QH15)',
+      });
+      assert.equal(erased.keysDestroyed, 1);
+      const details = await cardProduction
+        .getPortrait({ applicationId: submitted.applicationId, reference: submitted.reference })
+        .then(
+          () => assert.fail('released after erasure'),
+          (e: unknown) => readErrorDetails(e),
+        );
+      assert.equal(details?.code, status.FAILED_PRECONDITION);
+      assert.equal(details?.preconditionFailure?.violations[0]?.type, 'BIOMETRICS_ERASED');
+      const again = await admin.eraseCitizenBiometrics({
+        citizenId: submitted.citizenId,
+        legalBasis: 'again',
+      });
+      assert.equal(again.keysDestroyed, 0);
+      const audited = await running.audit.forSubject(submitted.citizenId);
+      assert.ok(
+        audited.some((entry) => entry.actor === 'admin:dpo-1' && entry.action === 'biometrics.erased'),
+      );
+    } finally {
+      closeClient(admin);
+      closeClient(cardProduction);
+    }
   });
 
   it('refuses bad captures with reasons the operator can act on, storing nothing', async () => {

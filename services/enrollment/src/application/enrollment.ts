@@ -185,7 +185,7 @@ export class Enrollment {
       if (failure) await this.recordStepFailure(tx, applicationId, 'register-lookup', failure.kind);
       return result;
     });
-    return this.view(outcome.applicationId);
+    return this.disclosed(outcome.applicationId, context.actor);
   }
 
   /** A portrait checked (decodes, size, aspect ratio, not blank), encrypted and attached. */
@@ -225,7 +225,7 @@ export class Enrollment {
       };
       return this.apply(tx, applicationId, command, context, expectedVersion);
     });
-    return this.view(applicationId);
+    return this.disclosed(applicationId, context.actor);
   }
 
   /** A ten-print minutiae record parsed, checked finger by finger, encrypted and attached. */
@@ -274,7 +274,7 @@ export class Enrollment {
       };
       return this.apply(tx, applicationId, command, context, expectedVersion);
     });
-    return this.view(applicationId);
+    return this.disclosed(applicationId, context.actor);
   }
 
   /** Biometrics complete: the duplicate check is queued and the re-processor woken to run it. */
@@ -352,14 +352,27 @@ export class Enrollment {
     if (viewer.stationId !== null && view.application.stationId !== viewer.stationId) {
       throw new NotYourStationError();
     }
+    return this.disclosed(applicationId, viewer.actor, view);
+  }
+
+  /**
+   * The view a caller receives, after the audit log has recorded that they saw the register data
+   * pinned to it: every response carrying personal data is an access to it.
+   */
+  private async disclosed(
+    applicationId: string,
+    actor: string,
+    known?: ApplicationView,
+  ): Promise<ApplicationView> {
+    const view = known ?? (await this.view(applicationId));
     if (view.application.citizen) {
       await this.options.audit.record({
-        actor: viewer.actor,
+        actor,
         action: 'application.read',
         purpose: 'enrollment',
         subjectId: view.application.citizen.citizenId,
         fields: ['register-data', 'biometric-references'],
-        detail: { applicationId },
+        detail: { applicationId, version: String(view.version) },
       });
     }
     return view;
@@ -552,7 +565,7 @@ export class Enrollment {
     await idempotent(this.options.store, method, { applicationId, expectedVersion, request }, context, (tx) =>
       this.apply(tx, applicationId, command, context, expectedVersion),
     );
-    return this.view(applicationId);
+    return this.disclosed(applicationId, context.actor);
   }
 
   private async apply(

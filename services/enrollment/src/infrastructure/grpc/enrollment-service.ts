@@ -1,4 +1,10 @@
-import { defineService, invalidArgument, type Authenticator, type ServiceRegistration } from '@cancuoc/grpc';
+import {
+  defineService,
+  invalidArgument,
+  requireRole,
+  type Authenticator,
+  type ServiceRegistration,
+} from '@cancuoc/grpc';
 import {
   AdjudicationDecision,
   ApplicationStage,
@@ -66,6 +72,8 @@ function exceptionsFrom(messages: readonly FingerExceptionMessage[]): FingerExce
   if (violations.length > 0) throw invalidArgument(violations);
   return out;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const version = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
 
@@ -238,6 +246,34 @@ export function enrollmentService(
         const stuck = await guarded(() => enrollment.stuck(stationId, req.pageSize));
         const now = clock();
         return { applications: stuck.map((s) => summaryMessage(s, now)) };
+      },
+      eraseCitizenBiometrics: async (req, call) => {
+        requireRole(call.principal, 'admin');
+        const violations = [
+          ...(UUID.test(req.citizenId)
+            ? []
+            : [
+                {
+                  field: 'citizen_id',
+                  reason: 'INVALID',
+                  description: "the register's record id of the citizen",
+                },
+              ]),
+          ...(req.legalBasis.trim() && req.legalBasis.length <= 200
+            ? []
+            : [
+                {
+                  field: 'legal_basis',
+                  reason: 'REQUIRED',
+                  description: 'the decision the erasure is made under (200 characters at most)',
+                },
+              ]),
+        ];
+        if (violations.length > 0) throw invalidArgument(violations);
+        const destroyed = await guarded(() =>
+          enrollment.eraseBiometrics(req.citizenId, req.legalBasis.trim(), call.principal.actor),
+        );
+        return { keysDestroyed: destroyed };
       },
     },
   );

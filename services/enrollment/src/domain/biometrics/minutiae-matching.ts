@@ -24,6 +24,13 @@ export interface MatchingParameters {
   readonly minMatchingFingers: number;
   /** …or with one finger scoring this or more. */
   readonly strongFingerThreshold: number;
+  /**
+   * Screening: the best-quality fingers compared first; when none of them scores this much, the
+   * person is not compared further. Unrelated fingers score near 0 and second impressions far above
+   * the finger threshold, so this spares most of the work of a 1:N search.
+   */
+  readonly screeningFingers: number;
+  readonly screeningThreshold: number;
 }
 
 export const DEFAULT_MATCHING: MatchingParameters = {
@@ -34,6 +41,8 @@ export const DEFAULT_MATCHING: MatchingParameters = {
   fingerThreshold: 0.3,
   minMatchingFingers: 2,
   strongFingerThreshold: 0.6,
+  screeningFingers: 3,
+  screeningThreshold: 0.12,
 };
 
 /** 500 ppi in pixels per centimetre: the scale tolerances are given in. */
@@ -43,12 +52,19 @@ interface Point {
   readonly x: number;
   readonly y: number;
   readonly theta: number;
+  /** The recorded angle, 0–255 units of 360/256 degrees. */
+  readonly units: number;
 }
+
+/** Rotations between recorded angles are whole units, so their sines and cosines are a table. */
+const UNIT = (2 * Math.PI) / 256;
+const COS = Float64Array.from({ length: 256 }, (_, u) => Math.cos(u * UNIT));
+const SIN = Float64Array.from({ length: 256 }, (_, u) => Math.sin(u * UNIT));
 
 /** Into a y-up frame in 500-ppi pixels, where the record's counter-clockwise angles are rotations. */
 function points(minutiae: readonly Minutia[], resolution: number): Point[] {
   const scale = REFERENCE_RESOLUTION / resolution;
-  return minutiae.map((m) => ({ x: m.x * scale, y: -m.y * scale, theta: (m.angle * 2 * Math.PI) / 256 }));
+  return minutiae.map((m) => ({ x: m.x * scale, y: -m.y * scale, theta: m.angle * UNIT, units: m.angle }));
 }
 
 const wrap = (a: number) => Math.atan2(Math.sin(a), Math.cos(a));
@@ -60,18 +76,23 @@ interface Transform {
 }
 
 function votedTransforms(probe: Point[], reference: Point[], p: MatchingParameters): Transform[] {
-  const maxRotation = (p.maxRotationDegrees * Math.PI) / 180;
-  const rotationBin = (4 * 2 * Math.PI) / 256;
-  const bins = new Map<string, { votes: number; rotation: number; dx: number; dy: number }>();
+  const maxUnits = Math.floor((p.maxRotationDegrees * 256) / 360);
+  const bins = new Map<number, { votes: number; rotation: number; dx: number; dy: number }>();
   for (const a of probe) {
     for (const b of reference) {
-      const rotation = wrap(b.theta - a.theta);
-      if (Math.abs(rotation) > maxRotation) continue;
-      const cos = Math.cos(rotation);
-      const sin = Math.sin(rotation);
+      const turn = (b.units - a.units + 256) % 256;
+      const signed = turn > 128 ? turn - 256 : turn;
+      if (Math.abs(signed) > maxUnits) continue;
+      const rotation = signed * UNIT;
+      const cos = COS[turn]!;
+      const sin = SIN[turn]!;
       const dx = b.x - (a.x * cos - a.y * sin);
       const dy = b.y - (a.x * sin + a.y * cos);
-      const key = `${Math.round(rotation / rotationBin)}:${Math.round(dx / p.distanceTolerance)}:${Math.round(dy / p.distanceTolerance)}`;
+      // One number per bin: rotation bins span ±32, translation bins ±2048 (far beyond any print).
+      const key =
+        (Math.round(signed / 4) + 64) * 16_777_216 +
+        (Math.round(dx / p.distanceTolerance) + 2048) * 4096 +
+        (Math.round(dy / p.distanceTolerance) + 2048);
       const bin = bins.get(key) ?? { votes: 0, rotation: 0, dx: 0, dy: 0 };
       bin.votes += 1;
       bin.rotation += rotation;
@@ -96,7 +117,10 @@ function pairedUnder(t: Transform, probe: Point[], reference: Point[], p: Matchi
     const y = a.x * sin + a.y * cos + t.dy;
     const theta = a.theta + t.rotation;
     reference.forEach((b, j) => {
-      const d = Math.hypot(b.x - x, b.y - y);
+      const ex = b.x - x;
+      const ey = b.y - y;
+      if (Math.abs(ex) > p.distanceTolerance || Math.abs(ey) > p.distanceTolerance) return;
+      const d = Math.hypot(ex, ey);
       if (d <= p.distanceTolerance && Math.abs(wrap(b.theta - theta)) <= angleTolerance)
         close.push({ i, j, d });
     });
@@ -141,13 +165,14 @@ export function compareTenPrints(
   reference: { readonly views: readonly FingerView[]; readonly resolution: number },
   parameters: MatchingParameters = DEFAULT_MATCHING,
 ): PersonComparison {
+  const pairs = probe.views
+    .map((view) => ({ view, other: reference.views.find((r) => r.position === view.position) }))
+    .filter((pair): pair is { view: FingerView; other: FingerView } => pair.other !== undefined)
+    .sort((a, b) => Math.min(b.view.quality, b.other.quality) - Math.min(a.view.quality, a.other.quality));
   let bestScore = 0;
   let matchingFingers = 0;
-  let fingersCompared = 0;
-  for (const view of probe.views) {
-    const other = reference.views.find((r) => r.position === view.position);
-    if (!other) continue;
-    fingersCompared++;
+  for (const [index, { view, other }] of pairs.entries()) {
+    if (index === parameters.screeningFingers && bestScore < parameters.screeningThreshold) break;
     const score = fingerScore(
       { view, resolution: probe.resolution },
       { view: other, resolution: reference.resolution },
@@ -156,6 +181,7 @@ export function compareTenPrints(
     bestScore = Math.max(bestScore, score);
     if (score >= parameters.fingerThreshold) matchingFingers++;
   }
+  const fingersCompared = pairs.length;
   const needed = Math.min(parameters.minMatchingFingers, fingersCompared);
   const candidate =
     fingersCompared > 0 && (matchingFingers >= needed || bestScore >= parameters.strongFingerThreshold);

@@ -8,7 +8,7 @@ import {
   type KafkaUser,
 } from './crds/strimzi.js';
 import { KAFKA_AGENCY_PORT, KAFKA_TLS_PORT, kafkaUserName } from './environment.js';
-import { KAFKA_CLUSTER, PART_OF, selectorLabels } from './labels.js';
+import { KAFKA_CLUSTER, OPERATOR_TOOL_LABELS, PART_OF, selectorLabels } from './labels.js';
 import type { Overlay } from './overlay.js';
 import { SERVICES, consumerGroupPrefix, type ServiceSpec } from './topology.js';
 
@@ -52,15 +52,16 @@ export function kafkaCluster(overlay: Overlay): Kafka {
         metadataVersion: KAFKA_METADATA_VERSION,
         listeners: [
           {
-            // The services: SCRAM-SHA-512 over TLS, from the four servers only.
+            // The services (and operators' tool pods): SCRAM-SHA-512 over TLS, from those pods only.
             name: 'tls',
             port: KAFKA_TLS_PORT,
             type: 'internal',
             tls: true,
             authentication: { type: 'scram-sha-512' },
-            networkPolicyPeers: SERVICES.map((s) => ({
-              podSelector: { matchLabels: selectorLabels(s.name, 'server') },
-            })),
+            networkPolicyPeers: [
+              ...SERVICES.map((s) => ({ podSelector: { matchLabels: selectorLabels(s.name, 'server') } })),
+              { podSelector: { matchLabels: OPERATOR_TOOL_LABELS } },
+            ],
           },
           {
             // Agencies: mutual TLS with certificates from the clients CA, from their network only.

@@ -5,7 +5,16 @@ export const KAFKA_CLUSTER = 'cancuoc';
 export const COLLECTOR = 'otel-collector';
 export const REDIS = 'redis';
 
-export type Component = 'server' | 'migration' | 'cache' | 'telemetry';
+export type Component = 'server' | 'migration' | 'cache' | 'telemetry' | 'operator-tool';
+
+/**
+ * Pods an operator starts by hand for the runbook's Kafka tasks (inspecting or redriving a DLQ as
+ * the `cancuoc-operator` KafkaUser) carry these labels; their policy lets them reach the brokers.
+ */
+export const OPERATOR_TOOL_LABELS = {
+  'app.kubernetes.io/component': 'operator-tool',
+  'app.kubernetes.io/part-of': PART_OF,
+};
 
 /** Selector labels of a workload's pods: stable across releases (Deployment selectors are immutable). */
 export function selectorLabels(name: string, component: Component): Record<string, string> {

@@ -7,6 +7,7 @@ import {
   databasePolicy,
   kafkaPolicies,
   migrationPolicy,
+  operatorToolPolicy,
   redisPolicy,
   servicePolicy,
 } from './network-policies.js';
@@ -61,6 +62,7 @@ export function manifests(overlay: Overlay): ManifestFile[] {
           ...kafkaTopics(overlay),
           ...kafkaUsers(overlay),
           ...kafkaPolicies(overlay),
+          operatorToolPolicy(),
         ],
         ns,
       ),

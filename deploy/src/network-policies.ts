@@ -17,6 +17,7 @@ import {
   ENTITY_OPERATOR_LABELS,
   KAFKA_NODE_LABELS,
   KAFKA_POD_LABELS,
+  OPERATOR_TOOL_LABELS,
   REDIS,
   databaseCluster,
   databasePodLabels,
@@ -155,7 +156,10 @@ const KAFKA_CONTROL_PLANE = 9090;
 const KAFKA_REPLICATION = 9091;
 
 export function kafkaPolicies(overlay: Overlay): NetworkPolicy[] {
-  const clients = [...SERVICES.map((s) => pods(selectorLabels(s.name, 'server')))];
+  const clients = [
+    ...SERVICES.map((s) => pods(selectorLabels(s.name, 'server'))),
+    pods(OPERATOR_TOOL_LABELS),
+  ];
   const strimzi = namespace(overlay.operatorNamespaces.strimzi);
   return [
     policy('kafka-nodes', KAFKA_NODE_LABELS, {
@@ -174,6 +178,13 @@ export function kafkaPolicies(overlay: Overlay): NetworkPolicy[] {
       egress: [{ to: [pods(KAFKA_NODE_LABELS)], ports: tcp(KAFKA_REPLICATION) }, egressTo(overlay.apiServer)],
     }),
   ];
+}
+
+/** Operators' one-off pods (runbook: DLQ inspection, redrive) reach the Kafka TLS listener only. */
+export function operatorToolPolicy(): NetworkPolicy {
+  return policy('operator-tools', OPERATOR_TOOL_LABELS, {
+    egress: [{ to: [pods(KAFKA_NODE_LABELS)], ports: tcp(KAFKA_TLS_PORT) }],
+  });
 }
 
 export function redisPolicy(): NetworkPolicy {

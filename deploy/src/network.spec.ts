@@ -85,6 +85,18 @@ for (const overlay of OVERLAYS) {
       assert.ok(!may(redis, kafka, 9093));
     });
 
+    it("lets operators' tool pods reach the Kafka TLS listener and nothing else", () => {
+      const tool = pod({
+        'app.kubernetes.io/component': 'operator-tool',
+        'app.kubernetes.io/part-of': 'cancuoc',
+        run: 'kcat',
+      });
+      assert.ok(may(tool, kafka, 9093));
+      assert.ok(!may(tool, kafka, 9091));
+      assert.ok(!may(tool, db('registry'), 5432));
+      assert.ok(!may(tool, server('registry'), 50051));
+    });
+
     it('lets database instances replicate within their own cluster only', () => {
       assert.ok(may(db('registry'), db('registry'), 5432));
       assert.ok(!may(db('registry'), db('enrollment'), 5432));

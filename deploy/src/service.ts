@@ -39,7 +39,8 @@ export function serviceWorkload(service: ServiceSpec, overlay: Overlay) {
     new Deployment({
       metadata: { name, labels: podLabels },
       spec: {
-        replicas,
+        // No `replicas`: the HorizontalPodAutoscaler owns the count, and a release's `kubectl apply`
+        // must not reset a scaled-out service to its minimum in the middle of a peak.
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },

@@ -37,6 +37,11 @@ describe('service workloads follow docs/conventions.md', () => {
         assert.equal(container.image, `${overlay.imageRegistry}/${service.name}:${overlay.version}`);
         const service_ = find(objects, 'Service', service.name).spec as { ports: { port: number }[] };
         assert.equal(service_.ports[0]!.port, service.grpcPort);
+        // The autoscaler owns the replica count; the Deployment must not fight it on every apply.
+        assert.equal(
+          (find(objects, 'Deployment', service.name).spec as { replicas?: number }).replicas,
+          undefined,
+        );
         for (const kind of [
           'HorizontalPodAutoscaler',
           'PodDisruptionBudget',
@@ -78,7 +83,7 @@ describe('service workloads follow docs/conventions.md', () => {
   it('differs between dev and prod where an SRE expects it to', () => {
     const [d, p] = [committedObjects(dev), committedObjects(prod)];
     const replicas = (objects: KubeObject[]) =>
-      (find(objects, 'Deployment', 'registry').spec as { replicas: number }).replicas;
+      (find(objects, 'HorizontalPodAutoscaler', 'registry').spec as { minReplicas: number }).minReplicas;
     assert.ok(replicas(p) > replicas(d));
     const pools = (objects: KubeObject[]) =>
       objects.filter((o) => o.kind === 'KafkaNodePool').map((o) => o.spec as { roles: string[] });

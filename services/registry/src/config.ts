@@ -50,25 +50,38 @@ function embeddedSecret(dataDir: string): string {
   }
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
+/** Where the registry keeps its data: all that applying migrations needs. */
+export type StorageConfig = Pick<RegistryConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
+
+function brokersFrom(env: NodeJS.ProcessEnv): readonly string[] | undefined {
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return brokers && brokers.length > 0 ? brokers : undefined;
+}
+
+/** The storage part of the configuration, without the token key the migration job has no use for. */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
   const dataDir = databaseUrl ? undefined : env.DATA_DIR || join('.data', 'registry');
+  return { databaseUrl, dataDir, kafkaBrokers: brokersFrom(env) };
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
+  const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
   if (!authSecret)
     throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
   if (Buffer.byteLength(authSecret) < 32)
     throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
-  const brokers = env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
   return {
     databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
-    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    kafkaBrokers,
     grpcHost: env.REGISTRY_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'REGISTRY_GRPC_PORT', 50051),
     authSecret,

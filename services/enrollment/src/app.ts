@@ -5,7 +5,7 @@ import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Relay } from '@cancuoc/messaging';
 import type { Enrollment } from './application/enrollment.js';
 import type { Reprocessor } from './application/pipeline.js';
-import type { EnrollmentConfig } from './config.js';
+import type { EnrollmentConfig, StorageConfig } from './config.js';
 import {
   EnrollmentModule,
   EnrollmentRuntime,
@@ -57,6 +57,6 @@ export async function startEnrollment(
  * Applies enrollment's pending migrations and returns the names applied: what the deployment's
  * migration job runs before a rollout (`node dist/main.js migrate`).
  */
-export function migrateEnrollment(config: EnrollmentConfig): Promise<readonly string[]> {
+export function migrateEnrollment(config: StorageConfig): Promise<readonly string[]> {
   return migrateEnrollmentDatabase(config);
 }

@@ -68,12 +68,28 @@ function masterKey(text: string, name: string): Uint8Array {
   return key;
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentConfig {
+/** Where enrollment keeps its data: all that applying migrations needs. */
+export type StorageConfig = Pick<EnrollmentConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
+
+function brokersFrom(env: NodeJS.ProcessEnv): readonly string[] | undefined {
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return brokers && brokers.length > 0 ? brokers : undefined;
+}
+
+/** The storage part of the configuration, without the keys the migration job has no use for. */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
   const dataDir = databaseUrl ? undefined : env.DATA_DIR || join('.data', 'enrollment');
+  return { databaseUrl, dataDir, kafkaBrokers: brokersFrom(env) };
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentConfig {
+  const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const authSecret =
     env.CANCUOC_AUTH_SECRET ||
     (dataDir
@@ -93,14 +109,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
       'ENROLLMENT_MASTER_KEYS is required against a real database (or a KMS key provider)',
     );
   }
-  const brokers = env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
   return {
     databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
-    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     grpcHost: env.ENROLLMENT_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'ENROLLMENT_GRPC_PORT', 50052),

@@ -24,7 +24,7 @@ import { BiometricVault } from './application/biometric-vault.js';
 import { Enrollment } from './application/enrollment.js';
 import { Reprocessor } from './application/pipeline.js';
 import type { DuplicateMatcher, KeyProvider, RateLimiter, RegisterPort } from './application/ports.js';
-import type { EnrollmentConfig } from './config.js';
+import type { EnrollmentConfig, StorageConfig } from './config.js';
 import { cardChangesConsumer } from './infrastructure/card-events.js';
 import { enrollmentAuthenticator } from './infrastructure/grpc/auth.js';
 import { enrollmentService } from './infrastructure/grpc/enrollment-service.js';
@@ -59,7 +59,7 @@ export const TRANSPORT = Symbol('Transport');
 export const REGISTER = Symbol('Register');
 export const CLOCK = Symbol('Clock');
 
-function open(config: EnrollmentConfig): Promise<Database> {
+function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -73,7 +73,7 @@ function open(config: EnrollmentConfig): Promise<Database> {
 }
 
 /** Applies pending migrations and closes; the names of those applied. */
-export async function migrateEnrollmentDatabase(config: EnrollmentConfig): Promise<readonly string[]> {
+export async function migrateEnrollmentDatabase(config: StorageConfig): Promise<readonly string[]> {
   const db = await open(config);
   try {
     return await db.migrate();

@@ -34,12 +34,8 @@ describe('enrollment executable', () => {
   });
   after(() => db.drop());
 
-  it('`migrate` applies the migrations once and exits; a second run applies none', async () => {
-    const env = {
-      DATABASE_URL: db.url,
-      CANCUOC_AUTH_SECRET: SECRET,
-      ENROLLMENT_MASTER_KEYS: randomBytes(32).toString('hex'),
-    };
+  it('`migrate` applies the migrations once and exits, needing only the database; a second run applies none', async () => {
+    const env = { DATABASE_URL: db.url };
     const first = await run(['migrate'], env);
     assert.equal(first.code, 0, first.stderr);
     const applied = (JSON.parse(first.stdout.trim()) as { applied: string[] }).applied;
@@ -50,18 +46,21 @@ describe('enrollment executable', () => {
     assert.deepEqual((JSON.parse(second.stdout.trim()) as { applied: string[] }).applied, []);
   });
 
-  it('refuses to start against a database without a master key or a token key, saying which', async () => {
-    const noKeys = await run(['migrate'], { DATABASE_URL: db.url, CANCUOC_AUTH_SECRET: SECRET });
+  it('refuses to serve against a database without a master key or a token key, saying which', async () => {
+    const noKeys = await run([], { DATABASE_URL: db.url, CANCUOC_AUTH_SECRET: SECRET });
     assert.equal(noKeys.code, 1);
     assert.match(noKeys.stderr, /ENROLLMENT_MASTER_KEYS is required/);
-    const badKey = await run(['migrate'], {
+    const badKey = await run([], {
       DATABASE_URL: db.url,
       CANCUOC_AUTH_SECRET: SECRET,
       ENROLLMENT_MASTER_KEYS: 'c2hvcnQ=',
     });
     assert.equal(badKey.code, 1);
     assert.match(badKey.stderr, /keys of 32 bytes/);
-    const noSecret = await run(['migrate'], { DATABASE_URL: db.url });
+    const noSecret = await run([], {
+      DATABASE_URL: db.url,
+      ENROLLMENT_MASTER_KEYS: randomBytes(32).toString('hex'),
+    });
     assert.equal(noSecret.code, 1);
     assert.match(noSecret.stderr, /CANCUOC_AUTH_SECRET is required/);
   });

@@ -4,18 +4,18 @@
  * `main.js --migrate` migrates, then serves.
  */
 import { migrateEnrollment, startEnrollment } from './app.js';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 const log = (level: string, msg: string, fields: object = {}) =>
   process.stdout.write(`${JSON.stringify({ level, msg, ...fields })}\n`);
 
 try {
-  const config = configFromEnv();
   if (process.argv[2] === 'migrate') {
-    const applied = await migrateEnrollment(config);
+    const applied = await migrateEnrollment(storageConfigFromEnv());
     log('info', 'enrollment migrated', { applied });
     process.exit(0);
   }
+  const config = configFromEnv();
   // Embedded, enrollment migrates its own PGlite; against a server, only when asked (a deploy step).
   const running = await startEnrollment(config, {
     migrate: process.argv.includes('--migrate') || !config.databaseUrl,

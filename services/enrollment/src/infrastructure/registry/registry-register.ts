@@ -74,6 +74,9 @@ export function lookupFrom(response: GetCitizenResponse): RegisterLookup {
   };
 }
 
+/** Why enrollment reads a record, as the register's audit log records it. */
+const REGISTER_PURPOSE = 'card-application: pin the card data (Law on Identification 2023, Article 23)';
+
 /** Kinds of failure an operator sees in the stuck list, by gRPC status. */
 function failureKind(code: number | undefined): string {
   switch (code) {
@@ -117,7 +120,7 @@ export class RegistryRegister implements RegisterPort {
 
   async lookup(personalId: string): Promise<RegisterLookup> {
     try {
-      return lookupFrom(await this.client.getCitizen({ personalId }));
+      return lookupFrom(await this.client.getCitizen({ personalId, purpose: REGISTER_PURPOSE }));
     } catch (error) {
       if (error instanceof DependencyUnavailableError) throw error;
       const code = grpcCode(error);

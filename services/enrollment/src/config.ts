@@ -121,7 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     registryAddress: env.ENROLLMENT_REGISTRY_ADDRESS || '127.0.0.1:50051',
     masterKeys: keysText.split(',').map((k) => masterKey(k.trim(), 'ENROLLMENT_MASTER_KEYS')),
     maxFaceBytes: integer(env, 'ENROLLMENT_MAX_FACE_BYTES', 5 * 1024 * 1024, 1),
-    maxFingerprintBytes: integer(env, 'ENROLLMENT_MAX_FINGERPRINT_BYTES', 1024 * 1024, 1),
+    maxFingerprintBytes: integer(env, 'ENROLLMENT_MAX_FINGERPRINT_BYTES', 8 * 1024 * 1024, 1),
     startsPerMinute: integer(env, 'ENROLLMENT_STARTS_PER_MINUTE', 30, 1),
     retryInitialMs: integer(env, 'ENROLLMENT_RETRY_INITIAL_MS', 2_000, 1),
     retryMaxMs: integer(env, 'ENROLLMENT_RETRY_MAX_MS', 300_000, 1),

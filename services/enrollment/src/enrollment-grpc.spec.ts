@@ -34,6 +34,7 @@ import {
   EnrollmentService,
   FingerExceptionReason,
   FingerPosition,
+  FingerprintFormat,
   PersonalisationDataService,
   RegistryService,
   type CardApplicationChanged,
@@ -50,6 +51,7 @@ import { startEnrollment, type RunningEnrollment } from './app.js';
 import type { Minutia } from './domain/biometrics/iso19794-2.js';
 import type { EnrollmentConfig } from './config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
+import { fingerImageRecord } from './test-support/finger-images.js';
 import { reimpressed, syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
 import {
   eventually,
@@ -101,7 +103,7 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
       registryAddress: registryProcess.address,
       masterKeys: [randomBytes(32)],
       maxFaceBytes: 2 * 1024 * 1024,
-      maxFingerprintBytes: 256 * 1024,
+      maxFingerprintBytes: 4 * 1024 * 1024,
       startsPerMinute: 1_000,
       retryInitialMs: 200,
       retryMaxMs: 1_000,
@@ -353,6 +355,20 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
       await violation(operator.captureFingerprints(fingerprintUpload(id, tenPrintRecord(nine)))),
       ['record:FINGERS_UNACCOUNTED'],
     );
+    const refusedImages = await operator
+      .captureFingerprints(
+        fingerprintUpload(
+          id,
+          fingerImageRecord(102, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+          [],
+          FingerprintFormat.ISO_19794_4,
+        ),
+      )
+      .then(
+        () => assert.fail('accepted'),
+        (e: unknown) => readErrorDetails(e),
+      );
+    assert.equal(refusedImages?.preconditionFailure?.violations[0]?.type, 'MATCHER_NEEDS_MINUTIAE');
     const [stored] = await running.db.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM enr_biometrics WHERE application_id = $1',
       [id],

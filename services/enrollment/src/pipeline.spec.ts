@@ -12,6 +12,7 @@ import {
   ApplicationReason,
   ApplicationStage,
   EnrollmentService,
+  FingerprintFormat,
   PipelineStep,
   RegistryService,
 } from '@cancuoc/proto';
@@ -20,12 +21,14 @@ import { startEnrollment, type RunningEnrollment } from './app.js';
 import { DependencyUnavailableError } from './application/errors.js';
 import type { EnrollmentConfig } from './config.js';
 import { asClerk, asSupervisor, atStation } from './test-support/callers.js';
+import { fingerImageRecord } from './test-support/finger-images.js';
 import { syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
 import {
   eventually,
   faceUpload,
   fingerprintUpload,
   registerCitizen,
+  sha256,
   type EnrollmentClient,
 } from './test-support/flow.js';
 import { jpegImage } from './test-support/images.js';
@@ -42,7 +45,10 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
   let registry: ReturnType<typeof createClient<typeof RegistryService>>;
   let operator: EnrollmentClient;
   let supervisor: EnrollmentClient;
-  const matcher = { down: false };
+  const matcher = {
+    down: false,
+    gallery: [] as { applicationId: string; citizenId: string; hashes: string[] }[],
+  };
 
   before(async () => {
     registryDb = await createTestDatabase('enrollment_pipeline_registry');
@@ -60,7 +66,7 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       registryAddress: registryProcess.address,
       masterKeys: [randomBytes(32)],
       maxFaceBytes: 2 * 1024 * 1024,
-      maxFingerprintBytes: 256 * 1024,
+      maxFingerprintBytes: 4 * 1024 * 1024,
       startsPerMinute: 1_000,
       retryInitialMs: 150,
       retryMaxMs: 1_200,
@@ -70,12 +76,30 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
     running = await startEnrollment(config, {
       migrate: true,
       // An ABIS behind the port that can be unreachable: the built-in matcher while `down` is false.
+      // A stand-in for an external ABIS behind the port: unreachable while `down`; minutiae go to
+      // the built-in matcher, finger images are compared by their SHA-256 against those it has seen
+      // (a real ABIS extracts and matches features; the plug-in path is what is tested here).
       matcher: (builtIn) => ({
         name: 'test-abis',
-        search: (probe) =>
-          matcher.down
-            ? Promise.reject(new DependencyUnavailableError('MATCHER_UNAVAILABLE'))
-            : builtIn.search(probe),
+        comparesImages: true,
+        search: async (probe) => {
+          if (matcher.down) throw new DependencyUnavailableError('MATCHER_UNAVAILABLE');
+          if (probe.prints.kind === 'minutiae') return builtIn.search(probe);
+          const hashes = probe.prints.record.images.map((i) => `${i.position}:${sha256(i.data)}`);
+          const candidates = matcher.gallery
+            .filter((g) => g.citizenId !== probe.citizenId)
+            .map((g) => ({ ...g, matchingFingers: g.hashes.filter((h) => hashes.includes(h)).length }))
+            .filter((g) => g.matchingFingers >= 2)
+            .map((g) => ({
+              applicationId: g.applicationId,
+              citizenId: g.citizenId,
+              score: 1,
+              matchingFingers: g.matchingFingers,
+            }));
+          const comparedWith = matcher.gallery.length;
+          matcher.gallery.push({ applicationId: probe.applicationId, citizenId: probe.citizenId, hashes });
+          return { comparedWith, candidates };
+        },
       }),
     });
     registry = createClient(RegistryService, registryProcess.address, {
@@ -172,5 +196,34 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       (v) => v.application!.stage === ApplicationStage.REVIEW,
     );
     assert.deepEqual((await operator.listStuckApplications({})).applications, []);
+  });
+
+  it('an ABIS that compares finger images takes ISO/IEC 19794-4 records and finds the same prints under another identity', async () => {
+    await registerCitizen(registry, '001190000203');
+    await registerCitizen(registry, '001190000204');
+    const images = fingerImageRecord(203, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const enroll = async (personalId: string) => {
+      const id = (await operator.startApplication({ personalId, reason: ApplicationReason.FIRST_ISSUE }))
+        .application!.application!.applicationId;
+      await operator.captureFace(faceUpload(id, jpegImage(480, 640)));
+      const captured = await operator.captureFingerprints(
+        fingerprintUpload(id, images, [], FingerprintFormat.ISO_19794_4),
+      );
+      assert.equal(captured.application!.application!.fingerprints?.mediaType, 'application/vnd.iso.19794-4');
+      await operator.submitForReview({ applicationId: id });
+      return id;
+    };
+    const first = await enroll('001190000203');
+    await eventually(
+      () => view(first),
+      (v) => v.application!.stage === ApplicationStage.REVIEW,
+    );
+    const second = await enroll('001190000204');
+    const stopped = await eventually(
+      () => view(second),
+      (v) => v.application!.stage === ApplicationStage.ADJUDICATION,
+    );
+    assert.equal(stopped.duplicateCandidates[0]?.applicationId, first);
+    assert.equal(stopped.duplicateCandidates[0]?.matchingFingers, 10);
   });
 });

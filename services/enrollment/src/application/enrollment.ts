@@ -20,12 +20,20 @@ import type { ApplicationEvent, ApplicationReason, RejectionReason } from '../do
 import type { Application, ApplicationState, Stage } from '../domain/application/state.js';
 import { assessFace, DEFAULT_FACE_RULES, type FaceRules } from '../domain/biometrics/face-checks.js';
 import {
+  assessFingerImages,
   assessFingerprints,
   DEFAULT_FINGERPRINT_RULES,
+  type DecodedFingerImage,
   type FingerprintRules,
 } from '../domain/biometrics/fingerprint-checks.js';
-import { TEN_FINGERS, type FingerException } from '../domain/biometrics/fingers.js';
+import { TEN_FINGERS, type FingerException, type FingerPosition } from '../domain/biometrics/fingers.js';
 import { MINUTIAE_RECORD_MEDIA_TYPE, parseMinutiaeRecord } from '../domain/biometrics/iso19794-2.js';
+import {
+  FINGER_IMAGE_RECORD_MEDIA_TYPE,
+  parseFingerImageRecord,
+  type FingerImage,
+  type FingerImageRecord,
+} from '../domain/biometrics/iso19794-4.js';
 import type { BiometricVault, StoredBiometric } from './biometric-vault.js';
 import { cardHistory, recordCard, type CardReport } from './card-history.js';
 import {
@@ -38,7 +46,14 @@ import {
   StaleVersionError,
 } from './errors.js';
 import { idempotent, type CommandContext } from './idempotency.js';
-import type { AuditTrail, DuplicateMatcher, ImageDecoder, RateLimiter, RegisterPort } from './ports.js';
+import type {
+  AuditTrail,
+  DuplicateMatcher,
+  ImageDecoder,
+  RateLimiter,
+  RegisterPort,
+  TenPrint,
+} from './ports.js';
 import {
   listApplications,
   loadApplication,
@@ -78,6 +93,9 @@ export interface Viewer {
   readonly actor: string;
   readonly stationId: string | null;
 }
+
+/** The two ways a ten-print is delivered. */
+export type FingerprintFormat = 'iso-19794-2' | 'iso-19794-4';
 
 export interface StartRequest {
   readonly personalId: string;
@@ -228,11 +246,16 @@ export class Enrollment {
     return this.disclosed(applicationId, context.actor);
   }
 
-  /** A ten-print minutiae record parsed, checked finger by finger, encrypted and attached. */
+  /**
+   * A ten-print — a minutiae record (ISO/IEC 19794-2) or finger images (ISO/IEC 19794-4) — parsed,
+   * checked finger by finger, encrypted and attached. Finger images are taken only when the
+   * duplicate check can compare them.
+   */
   async captureFingerprints(
     applicationId: string,
     expectedVersion: number | undefined,
     bytes: Uint8Array,
+    format: FingerprintFormat,
     exceptions: readonly FingerException[],
     context: StationContext,
   ): Promise<ApplicationView> {
@@ -245,23 +268,17 @@ export class Enrollment {
       fingers: TEN_FINGERS,
       exceptions: [],
     });
-    const record = parseMinutiaeRecord(bytes);
-    const { fingers, violations } = assessFingerprints(
-      record,
-      exceptions,
-      this.options.fingerprintRules ?? DEFAULT_FINGERPRINT_RULES,
-    );
-    if (violations.length > 0) throw new InvalidApplicationCommandError(violations);
-    const request = { applicationId, expectedVersion, exceptions, sha256: sha256Hex(bytes) };
+    const checked = await this.checkTenPrint(bytes, format, exceptions);
+    const request = { applicationId, expectedVersion, format, exceptions, sha256: sha256Hex(bytes) };
     await idempotent(this.options.store, 'CaptureFingerprints', request, context, async (tx) => {
       const fingerprints = await this.options.vault.store(tx, {
         citizenId: application.citizen!.citizenId,
         applicationId,
         kind: 'fingerprints',
         bytes,
-        mediaType: MINUTIAE_RECORD_MEDIA_TYPE,
-        width: record.width,
-        height: record.height,
+        mediaType: checked.mediaType,
+        width: 0,
+        height: 0,
       });
       const command: ApplicationCommand = {
         type: 'CaptureFingerprints',
@@ -269,12 +286,54 @@ export class Enrollment {
         operator: context.actor,
         stationId: context.stationId,
         fingerprints,
-        fingers,
+        fingers: checked.fingers,
         exceptions,
       };
       return this.apply(tx, applicationId, command, context, expectedVersion);
     });
     return this.disclosed(applicationId, context.actor);
+  }
+
+  private async checkTenPrint(
+    bytes: Uint8Array,
+    format: FingerprintFormat,
+    exceptions: readonly FingerException[],
+  ): Promise<{ mediaType: string; fingers: readonly FingerPosition[] }> {
+    const rules = this.options.fingerprintRules ?? DEFAULT_FINGERPRINT_RULES;
+    if (format === 'iso-19794-2') {
+      const { fingers, violations } = assessFingerprints(parseMinutiaeRecord(bytes), exceptions, rules);
+      if (violations.length > 0) throw new InvalidApplicationCommandError(violations);
+      return { mediaType: MINUTIAE_RECORD_MEDIA_TYPE, fingers };
+    }
+    if (!this.options.matcher.comparesImages) {
+      throw new ApplicationRuleViolationError(
+        'MATCHER_NEEDS_MINUTIAE',
+        "this deployment's duplicate check compares minutiae: capture an ISO/IEC 19794-2 record",
+      );
+    }
+    const record = parseFingerImageRecord(bytes);
+    const decoded: DecodedFingerImage[] = [];
+    for (const image of record.images) decoded.push(await this.decodeFingerImage(record, image));
+    const { fingers, violations } = assessFingerImages(record, decoded, exceptions, rules);
+    if (violations.length > 0) throw new InvalidApplicationCommandError(violations);
+    return { mediaType: FINGER_IMAGE_RECORD_MEDIA_TYPE, fingers };
+  }
+
+  private async decodeFingerImage(
+    record: FingerImageRecord,
+    image: FingerImage,
+  ): Promise<DecodedFingerImage> {
+    if (record.compression === 'uncompressed') {
+      return image.data.length === image.width * image.height
+        ? { mediaType: 'image/x-grey', width: image.width, height: image.height, luminance: image.data }
+        : 'unreadable';
+    }
+    try {
+      return await this.options.images.decode(image.data);
+    } catch (error) {
+      if (error instanceof InvalidApplicationCommandError) return 'unreadable';
+      throw error;
+    }
   }
 
   /** Biometrics complete: the duplicate check is queued and the re-processor woken to run it. */
@@ -504,6 +563,10 @@ export class Enrollment {
     if (!fingerprints || !citizen)
       throw new Error('an application in the duplicate check has no fingerprints');
     const stored = await this.options.vault.read(this.db, fingerprints.record.reference);
+    const prints: TenPrint =
+      stored.ref.mediaType === FINGER_IMAGE_RECORD_MEDIA_TYPE
+        ? { kind: 'images', record: parseFingerImageRecord(stored.bytes) }
+        : { kind: 'minutiae', record: parseMinutiaeRecord(stored.bytes) };
     await this.options.audit.record({
       actor: PIPELINE_ACTOR,
       action: 'fingerprints.read',
@@ -515,7 +578,7 @@ export class Enrollment {
     const result = await this.options.matcher.search({
       applicationId: view.applicationId,
       citizenId: citizen.citizenId,
-      record: parseMinutiaeRecord(stored.bytes),
+      prints,
     });
     return {
       type: 'RecordDuplicateCheck',

@@ -3,6 +3,7 @@ import type { RegisterLookup } from '../domain/application/citizen-data.js';
 import type { DuplicateCandidate } from '../domain/application/events.js';
 import type { DecodedImage } from '../domain/biometrics/face-checks.js';
 import type { MinutiaeRecord } from '../domain/biometrics/iso19794-2.js';
+import type { FingerImageRecord } from '../domain/biometrics/iso19794-4.js';
 
 /**
  * The population register as enrollment needs it: the current record for a personal id number.
@@ -23,11 +24,16 @@ export interface KeyProvider {
   unwrap(keyId: string, wrapped: Uint8Array): Promise<Uint8Array>;
 }
 
+/** A ten-print as captured: minutiae (ISO/IEC 19794-2) or finger images (ISO/IEC 19794-4). */
+export type TenPrint =
+  | { readonly kind: 'minutiae'; readonly record: MinutiaeRecord }
+  | { readonly kind: 'images'; readonly record: FingerImageRecord };
+
 /** A ten-print to search for among the enrolled: the application's, with its citizen left out. */
 export interface DuplicateProbe {
   readonly applicationId: string;
   readonly citizenId: string;
-  readonly record: MinutiaeRecord;
+  readonly prints: TenPrint;
 }
 
 export interface DuplicateSearchResult {
@@ -43,6 +49,8 @@ export interface DuplicateSearchResult {
  */
 export interface DuplicateMatcher {
   readonly name: string;
+  /** Whether it can search with finger images; one that cannot takes minutiae records only. */
+  readonly comparesImages: boolean;
   search(probe: DuplicateProbe): Promise<DuplicateSearchResult>;
 }
 

@@ -39,6 +39,7 @@ export function fingerprintUpload(
   applicationId: string,
   bytes: Uint8Array,
   exceptions: { finger: FingerPosition; reason: FingerExceptionReason }[] = [],
+  format = FingerprintFormat.ISO_19794_2,
 ) {
   return [
     {
@@ -46,7 +47,7 @@ export function fingerprintUpload(
         case: 'header' as const,
         value: {
           upload: { applicationId, size: BigInt(bytes.length), sha256: sha256(bytes) },
-          format: FingerprintFormat.ISO_19794_2,
+          format,
           exceptions,
         },
       },

@@ -30,10 +30,16 @@ export function jpegImage(width: number, height: number, pixels = portraitPixels
   return new Uint8Array(jpeg.encode({ width, height, data: pixels }, 85).data);
 }
 
-export function pngImage(width: number, height: number, pixels = portraitPixels(width, height)): Uint8Array {
+/** A PNG of RGBA `pixels`, written in colour or (`grey`) as 8-bit greyscale. */
+export function pngImage(
+  width: number,
+  height: number,
+  pixels = portraitPixels(width, height),
+  options: { grey?: boolean } = {},
+): Uint8Array {
   const png = new PNG({ width, height });
   png.data = Buffer.from(pixels);
-  return new Uint8Array(PNG.sync.write(png));
+  return new Uint8Array(PNG.sync.write(png, options.grey ? { colorType: 0, inputColorType: 6 } : {}));
 }
 
 /** A JPEG 2000 codestream (what ISO/IEC 19794-5 puts in DG2), greyscale, encoded by OpenJPEG. */

@@ -1,4 +1,5 @@
 import type { FieldViolation } from '@cancuoc/identity';
+import { luminanceStatistics } from './image-statistics.js';
 
 /** A decoded portrait: its size and one luminance byte per pixel, row by row. */
 export interface DecodedImage {
@@ -34,22 +35,6 @@ export const DEFAULT_FACE_RULES: FaceRules = {
   maxMeanLuminance: 220,
 };
 
-function statistics(luminance: Uint8Array): { mean: number; deviation: number } {
-  // A strided sample is enough to tell a picture from a blank frame, and bounded in cost.
-  const step = Math.max(1, Math.floor(luminance.length / 65_536));
-  let sum = 0;
-  let squares = 0;
-  let n = 0;
-  for (let i = 0; i < luminance.length; i += step) {
-    const v = luminance[i]!;
-    sum += v;
-    squares += v * v;
-    n++;
-  }
-  const mean = sum / n;
-  return { mean, deviation: Math.sqrt(Math.max(0, squares / n - mean * mean)) };
-}
-
 /** Every reason the portrait cannot go on a card, each saying what the operator should do. */
 export function assessFace(image: DecodedImage, rules: FaceRules = DEFAULT_FACE_RULES): FieldViolation[] {
   const violations: FieldViolation[] = [];
@@ -72,7 +57,7 @@ export function assessFace(image: DecodedImage, rules: FaceRules = DEFAULT_FACE_
     add('FACE_BLANK', 'the image has no pixels; capture it again');
     return violations;
   }
-  const { mean, deviation } = statistics(image.luminance);
+  const { mean, deviation } = luminanceStatistics(image.luminance);
   if (deviation < rules.minContrast) {
     add(
       'FACE_BLANK',

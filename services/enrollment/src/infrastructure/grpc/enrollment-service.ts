@@ -37,6 +37,11 @@ const REJECTIONS = new Map<RejectionReason, DomainRejection>([
   [RejectionReason.OTHER, 'other'],
 ]);
 
+const FORMATS = new Map<FingerprintFormat, 'iso-19794-2' | 'iso-19794-4'>([
+  [FingerprintFormat.ISO_19794_2, 'iso-19794-2'],
+  [FingerprintFormat.ISO_19794_4, 'iso-19794-4'],
+]);
+
 const DECISIONS = new Map<AdjudicationDecision, 'not-duplicate' | 'duplicate'>([
   [AdjudicationDecision.NOT_DUPLICATE, 'not-duplicate'],
   [AdjudicationDecision.DUPLICATE, 'duplicate'],
@@ -129,12 +134,14 @@ export function enrollmentService(
           (h) => h.upload,
           limits.maxFingerprintBytes,
         );
-        if (header.format !== FingerprintFormat.ISO_19794_2) {
+        const format = FORMATS.get(header.format);
+        if (!format) {
           throw invalidArgument([
             {
               field: 'header.format',
-              reason: 'UNSUPPORTED',
-              description: 'send an ISO/IEC 19794-2 minutiae record',
+              reason: 'REQUIRED',
+              description:
+                'say whether the file is an ISO/IEC 19794-2 minutiae or 19794-4 finger image record',
             },
           ]);
         }
@@ -145,6 +152,7 @@ export function enrollmentService(
               upload.applicationId,
               version(upload.expectedVersion),
               bytes,
+              format,
               exceptions,
               context,
             ),

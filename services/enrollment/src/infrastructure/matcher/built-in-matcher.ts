@@ -1,12 +1,12 @@
 import type { SqlExecutor } from '@cancuoc/eventstore';
 import type { DuplicateCandidate } from '../../domain/application/events.js';
-import { parseMinutiaeRecord } from '../../domain/biometrics/iso19794-2.js';
+import { MINUTIAE_RECORD_MEDIA_TYPE, parseMinutiaeRecord } from '../../domain/biometrics/iso19794-2.js';
 import {
   compareTenPrints,
   DEFAULT_MATCHING,
   type MatchingParameters,
 } from '../../domain/biometrics/minutiae-matching.js';
-import type { BiometricVault } from '../../application/biometric-vault.js';
+import type { BiometricVault, StoredBiometric } from '../../application/biometric-vault.js';
 import { BiometricsDestroyedError } from '../../application/errors.js';
 import type {
   AuditedAccess,
@@ -28,6 +28,8 @@ const GALLERY_STAGES = ['adjudication', 'review', 'submitted', 'completed'];
  */
 export class BuiltInMatcher implements DuplicateMatcher {
   readonly name = 'built-in-minutiae';
+  /** It compares minutiae; finger images would need a minutiae extractor, which an ABIS has. */
+  readonly comparesImages = false;
 
   constructor(
     private readonly db: SqlExecutor,
@@ -37,6 +39,9 @@ export class BuiltInMatcher implements DuplicateMatcher {
   ) {}
 
   async search(probe: DuplicateProbe): Promise<DuplicateSearchResult> {
+    if (probe.prints.kind !== 'minutiae')
+      throw new Error('the built-in matcher compares minutiae records only');
+    const record = probe.prints.record;
     const gallery = await this.db.query<{
       application_id: string;
       citizen_id: string;
@@ -47,18 +52,20 @@ export class BuiltInMatcher implements DuplicateMatcher {
        ORDER BY citizen_id, started_at DESC`,
       [probe.citizenId, GALLERY_STAGES],
     );
-    const resolution = probe.record.resolutionX;
+    const resolution = record.resolutionX;
     const candidates: DuplicateCandidate[] = [];
     const reads: AuditedAccess[] = [];
     let compared = 0;
     for (const entry of gallery) {
-      let bytes: Uint8Array;
+      let stored: StoredBiometric;
       try {
-        bytes = (await this.vault.read(this.db, entry.fingerprints_ref)).bytes;
+        stored = await this.vault.read(this.db, entry.fingerprints_ref);
       } catch (error) {
         if (error instanceof BiometricsDestroyedError) continue;
         throw error;
       }
+      // Enrolled with finger images (through an ABIS that compares them): no minutiae to compare.
+      if (stored.ref.mediaType !== MINUTIAE_RECORD_MEDIA_TYPE) continue;
       reads.push({
         actor: 'service:enrollment',
         action: 'fingerprints.read',
@@ -67,10 +74,10 @@ export class BuiltInMatcher implements DuplicateMatcher {
         fields: ['fingerprints'],
         detail: { applicationId: entry.application_id, probeApplicationId: probe.applicationId },
       });
-      const reference = parseMinutiaeRecord(bytes);
+      const reference = parseMinutiaeRecord(stored.bytes);
       compared++;
       const result = compareTenPrints(
-        { views: probe.record.views, resolution },
+        { views: record.views, resolution },
         { views: reference.views, resolution: reference.resolutionX },
         this.parameters,
       );

@@ -5,7 +5,7 @@
  * PGlite). A restart continues from the folder.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ import {
 } from '@cancuoc/proto';
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
-import type { EnrollmentConfig } from './config.js';
+import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
 import { syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
 import { eventually, faceUpload, fingerprintUpload, registerCitizen, sha256 } from './test-support/flow.js';
@@ -81,25 +81,13 @@ describe('enrollment, embedded (PGlite, in-process transport, memory rate limits
   });
 
   it('serves an application from start to completion, publishes to the shared transport, and survives a restart', async () => {
-    const config: EnrollmentConfig = {
-      databaseUrl: undefined,
+    const config = testConfig({
       dataDir: join(folder, 'enrollment'),
-      redisUrl: undefined,
-      kafkaBrokers: undefined,
-      kafkaIdempotent: false,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
       authSecret: SECRET,
       registryAddress: registryProcess.address,
-      masterKeys: [randomBytes(32)],
-      maxFaceBytes: 2 * 1024 * 1024,
-      maxFingerprintBytes: 256 * 1024,
       startsPerMinute: 100,
-      retryInitialMs: 200,
-      retryMaxMs: 1_000,
       reprocessIntervalMs: 50,
-      stuckAfterMs: 60_000,
-    };
+    });
     const registry = createClient(RegistryService, registryProcess.address, {
       metadata: () => asClerk(SECRET),
     });

@@ -49,7 +49,7 @@ import {
 } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import type { Minutia } from './domain/biometrics/iso19794-2.js';
-import type { EnrollmentConfig } from './config.js';
+import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
 import { fingerImageRecord } from './test-support/finger-images.js';
 import { reimpressed, syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
@@ -91,25 +91,13 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     registryDb = await createTestDatabase('enrollment_grpc_registry');
     enrollmentDb = await createTestDatabase('enrollment_grpc');
     registryProcess = await startRegistryProcess({ databaseUrl: registryDb.url, authSecret: SECRET });
-    const config: EnrollmentConfig = {
+    const config = testConfig({
       databaseUrl: enrollmentDb.url,
-      dataDir: undefined,
       redisUrl: TEST_REDIS_URL,
       kafkaBrokers: broker.bootstrapServers,
-      kafkaIdempotent: false,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
       authSecret: SECRET,
       registryAddress: registryProcess.address,
-      masterKeys: [randomBytes(32)],
-      maxFaceBytes: 2 * 1024 * 1024,
-      maxFingerprintBytes: 4 * 1024 * 1024,
-      startsPerMinute: 1_000,
-      retryInitialMs: 200,
-      retryMaxMs: 1_000,
-      reprocessIntervalMs: 100,
-      stuckAfterMs: 60_000,
-    };
+    });
     running = await startEnrollment(config, { migrate: true });
     registry = createClient(RegistryService, registryProcess.address, {
       metadata: () => asClerk(SECRET),

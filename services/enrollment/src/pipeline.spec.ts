@@ -19,7 +19,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import { DependencyUnavailableError } from './application/errors.js';
-import type { EnrollmentConfig } from './config.js';
+import { testConfig } from './test-support/config.js';
 import { asClerk, asSupervisor, atStation } from './test-support/callers.js';
 import { fingerImageRecord } from './test-support/finger-images.js';
 import { syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
@@ -54,25 +54,14 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
     registryDb = await createTestDatabase('enrollment_pipeline_registry');
     enrollmentDb = await createTestDatabase('enrollment_pipeline');
     registryProcess = await startRegistryProcess({ databaseUrl: registryDb.url, authSecret: SECRET });
-    const config: EnrollmentConfig = {
+    const config = testConfig({
       databaseUrl: enrollmentDb.url,
-      dataDir: undefined,
-      redisUrl: undefined,
-      kafkaBrokers: undefined,
-      kafkaIdempotent: false,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
       authSecret: SECRET,
       registryAddress: registryProcess.address,
-      masterKeys: [randomBytes(32)],
-      maxFaceBytes: 2 * 1024 * 1024,
-      maxFingerprintBytes: 4 * 1024 * 1024,
-      startsPerMinute: 1_000,
       retryInitialMs: 150,
       retryMaxMs: 1_200,
       reprocessIntervalMs: 50,
-      stuckAfterMs: 60_000,
-    };
+    });
     running = await startEnrollment(config, {
       migrate: true,
       // An ABIS behind the port that can be unreachable: the built-in matcher while `down` is false.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
 export interface RegistryConfig {
@@ -19,6 +20,17 @@ export interface RegistryConfig {
   readonly staleAfterDays: number;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
   readonly kafkaIdempotent: boolean;
+  /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
+  readonly kafkaSecurity: KafkaSecurity;
+}
+
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  try {
+    return kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaSecurityError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 export class ConfigError extends Error {
@@ -87,5 +99,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     authSecret,
     staleAfterDays: integer(env, 'REGISTRY_STALE_AFTER_DAYS', 5 * 365),
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
+    kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
   };
 }

@@ -100,6 +100,7 @@ async function transportFor(config: RegistryConfig, options: StartOptions, db: D
       brokers: config.kafkaBrokers,
       clientId: 'cancuoc-registry',
       idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
     });
   }
   const transport = new InProcessTransport({ db });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How enrollment is configured: from the environment in server mode, by the launcher when embedded. */
 export interface EnrollmentConfig {
@@ -12,6 +13,8 @@ export interface EnrollmentConfig {
   /** Kafka bootstrap servers; without them the in-process transport on enrollment's database. */
   readonly kafkaBrokers: readonly string[] | undefined;
   readonly kafkaIdempotent: boolean;
+  /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly grpcHost: string;
   readonly grpcPort: number;
   /** Verifies callers' tokens (audience `enrollment`) and signs enrollment's own for the registry. */
@@ -34,6 +37,15 @@ export interface EnrollmentConfig {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  try {
+    return kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaSecurityError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -115,6 +127,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     redisUrl: env.REDIS_URL || undefined,
     kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
+    kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
     grpcHost: env.ENROLLMENT_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'ENROLLMENT_GRPC_PORT', 50052),
     authSecret,

@@ -117,6 +117,7 @@ async function transportFor(
       brokers: config.kafkaBrokers,
       clientId: 'cancuoc-enrollment',
       idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
     });
   }
   const transport = new InProcessTransport({ db });

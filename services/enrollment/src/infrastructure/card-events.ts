@@ -6,8 +6,11 @@ import type { Enrollment } from '../application/enrollment.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The consumer group and inbox name: stable forever, or every card event is delivered again. */
-export const CARD_CONSUMER = 'enrollment-card-changes';
+/**
+ * The consumer group and inbox name, `<service>.<purpose>` (the Kafka ACLs grant enrollment's groups
+ * by prefix): stable forever, or every card event is delivered again.
+ */
+export const CARD_CONSUMER = 'enrollment.cards';
 
 /**
  * Card production's `CardChanged` events into enrollment, exactly once each (inbox row in the

@@ -14,6 +14,7 @@ export function testConfig(
     redisUrl: undefined,
     kafkaBrokers: undefined,
     kafkaIdempotent: false,
+    kafkaSecurity: {},
     grpcHost: '127.0.0.1',
     grpcPort: 0,
     masterKeys: [randomBytes(32)],

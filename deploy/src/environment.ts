@@ -61,6 +61,7 @@ export function serverEnv(service: ServiceSpec, overlay: Overlay): IEnvVar[] {
     secretEnv('KAFKA_SASL_PASSWORD', kafkaUserName(service), 'password'),
     { name: 'KAFKA_TLS_CA_FILE', value: `${KAFKA_CA_MOUNT}/ca.crt` },
     secretEnv('CANCUOC_AUTH_SECRET', SECRETS.auth, 'secret'),
+    ...service.secrets.map((s) => secretEnv(s.env, s.secret, s.key)),
     { name: `${prefix}_GRPC_HOST`, value: '0.0.0.0' },
     { name: `${prefix}_GRPC_PORT`, value: String(service.grpcPort) },
     ...service.calls.map((peer) => ({

@@ -25,6 +25,14 @@ export interface ServiceSpec {
   readonly publishesPartnerTopics: boolean;
   /** Who reaches it from outside the namespace, through the edge gateway. */
   readonly externalCallers: string;
+  /** Keys of its own, each an environment variable read from a Secret made by the runbook. */
+  readonly secrets: readonly ServiceSecret[];
+}
+
+export interface ServiceSecret {
+  readonly env: string;
+  readonly secret: string;
+  readonly key: string;
 }
 
 export const SERVICES: readonly ServiceSpec[] = [
@@ -36,6 +44,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     consumes: [],
     publishesPartnerTopics: false,
     externalCallers: 'registry clerks and platform admins',
+    secrets: [],
   },
   {
     name: 'enrollment',
@@ -45,6 +54,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     consumes: [CARD_PRODUCTION_CARD_TOPIC],
     publishesPartnerTopics: false,
     externalCallers: 'enrollment stations, operators and supervisors',
+    // The local key provider's master keys, which wrap every citizen's biometric data key.
+    secrets: [{ env: 'ENROLLMENT_MASTER_KEYS', secret: 'enrollment-master-keys', key: 'keys' }],
   },
   {
     name: 'card-production',
@@ -54,6 +65,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     consumes: [ENROLLMENT_APPLICATION_TOPIC],
     publishesPartnerTopics: false,
     externalCallers: 'chip-encoding stations',
+    secrets: [],
   },
   {
     name: 'data-sharing',
@@ -63,6 +75,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     consumes: [REGISTRY_CITIZEN_TOPIC, CARD_PRODUCTION_CARD_TOPIC],
     publishesPartnerTopics: true,
     externalCallers: "agencies' systems (the query API)",
+    secrets: [],
   },
 ];
 

@@ -53,6 +53,7 @@ describe('registry, embedded (PGlite, in-process transport)', () => {
       redisUrl: undefined,
       kafkaBrokers: undefined,
       kafkaIdempotent: false,
+      kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
       authSecret: SECRET,

@@ -74,6 +74,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
         redisUrl: TEST_REDIS_URL,
         kafkaBrokers: broker.bootstrapServers,
         kafkaIdempotent: false,
+        kafkaSecurity: {},
         grpcHost: '127.0.0.1',
         grpcPort: 0,
         authSecret: SECRET,

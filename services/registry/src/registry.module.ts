@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import { citizenProjection } from './application/citizen-projection.js';
 import type { CitizenCache } from './application/ports.js';
 import { Registry } from './application/registry.js';
-import type { RegistryConfig } from './config.js';
+import type { RegistryConfig, StorageConfig } from './config.js';
 import { MemoryCitizenCache, RedisCitizenCache } from './infrastructure/citizen-caches.js';
 import { registryService } from './infrastructure/grpc/registry-service.js';
 import { CitizenIntegrationEvents } from './infrastructure/integration-events.js';
@@ -46,7 +46,7 @@ export const CACHE = Symbol('CitizenCache');
 export const REDIS = Symbol('Redis');
 export const TRANSPORT = Symbol('Transport');
 
-function open(config: RegistryConfig): Promise<Database> {
+function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -60,7 +60,7 @@ function open(config: RegistryConfig): Promise<Database> {
 }
 
 /** Applies pending migrations and closes; the names of those applied. */
-export async function migrateRegistryDatabase(config: RegistryConfig): Promise<readonly string[]> {
+export async function migrateRegistryDatabase(config: StorageConfig): Promise<readonly string[]> {
   const db = await open(config);
   try {
     return await db.migrate();
@@ -100,6 +100,7 @@ async function transportFor(config: RegistryConfig, options: StartOptions, db: D
       brokers: config.kafkaBrokers,
       clientId: 'cancuoc-registry',
       idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
     });
   }
   const transport = new InProcessTransport({ db });

@@ -26,7 +26,7 @@ import { RegistryService } from '@cancuoc/proto';
 import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { POPULATION_COLUMNS, csvLine, generatePopulation, type PopulationRow } from './generate.js';
+import { POPULATION_COLUMNS, csvLine, generatePopulation, type PopulationRow } from '@cancuoc/synthetic';
 import { measureLatency, type CpuProbe, type LatencyResult } from './latency.js';
 import { RAW_SCHEMA, writeRaw, type RawMethod } from './raw.js';
 

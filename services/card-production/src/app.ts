@@ -11,7 +11,7 @@ import {
   migrateCardProductionDatabase,
   type StartOptions,
 } from './card-production.module.js';
-import { assertServable, type CardProductionConfig } from './config.js';
+import { assertServable, type CardProductionConfig, type StorageConfig } from './config.js';
 
 export type { StartOptions };
 
@@ -66,6 +66,6 @@ export async function startCardProduction(
  * Applies card production's pending migrations and returns the names applied: what the deployment's
  * migration job runs before a rollout (`node dist/main.js migrate`).
  */
-export function migrateCardProduction(config: CardProductionConfig): Promise<readonly string[]> {
+export function migrateCardProduction(config: StorageConfig): Promise<readonly string[]> {
   return migrateCardProductionDatabase(config);
 }

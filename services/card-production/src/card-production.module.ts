@@ -34,7 +34,7 @@ import { CardOperations } from './application/operations.js';
 import { Personaliser } from './application/personaliser.js';
 import type { CardVault, Clock, DocumentSigners, LeaseBoard, PortraitSource } from './application/ports.js';
 import { StationReports } from './application/station-reports.js';
-import type { CardProductionConfig } from './config.js';
+import type { CardProductionConfig, StorageConfig } from './config.js';
 import type { CardPolicy } from './domain/card/decider.js';
 import { applicationChange } from './infrastructure/application-events.js';
 import { EnrollmentPortraits } from './infrastructure/enrollment-portraits.js';
@@ -76,7 +76,7 @@ const SIGNERS = Symbol('DocumentSigners');
 const VAULT = Symbol('CardVault');
 const PORTRAITS = Symbol('PortraitSource');
 
-function open(config: CardProductionConfig): Promise<Database> {
+function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -86,9 +86,7 @@ function open(config: CardProductionConfig): Promise<Database> {
 }
 
 /** Applies pending migrations and closes; the names of those applied. */
-export async function migrateCardProductionDatabase(
-  config: CardProductionConfig,
-): Promise<readonly string[]> {
+export async function migrateCardProductionDatabase(config: StorageConfig): Promise<readonly string[]> {
   const db = await open(config);
   try {
     return await db.migrate();
@@ -133,6 +131,7 @@ async function transportFor(
       brokers: config.kafkaBrokers,
       clientId: 'cancuoc-card-production',
       idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
     });
   }
   const transport = new InProcessTransport({ db });
@@ -266,7 +265,8 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
     const intake = new ApplicationIntake(this.jobs, vault, clock, personalise);
     const types = payloadRegistry([ENROLLMENT_APPLICATION_TOPIC]);
     this.consumer = new IdempotentConsumer({
-      subscriber: 'card-production',
+      // `<service>.<purpose>`: the Kafka ACLs grant card production's groups by prefix. Stable forever.
+      subscriber: 'card-production.applications',
       transport,
       db,
       topics: [ENROLLMENT_APPLICATION_TOPIC.name],

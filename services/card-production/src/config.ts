@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How card production is configured: from the environment in server mode, by the launcher when embedded. */
 export interface CardProductionConfig {
@@ -13,6 +14,8 @@ export interface CardProductionConfig {
   readonly redisKeyPrefix: string;
   readonly kafkaBrokers: readonly string[] | undefined;
   readonly kafkaIdempotent: boolean;
+  /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly grpcHost: string;
   readonly grpcPort: number;
   /** Verifies callers' tokens (audience `card-production`) and signs ours for enrollment. */
@@ -95,11 +98,32 @@ function dataKey(raw: string | undefined): Uint8Array | undefined {
   return key;
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProductionConfig {
+/** Where card production keeps its data: all that applying migrations needs. */
+export type StorageConfig = Pick<CardProductionConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
+
+/** The storage part of the configuration: the migration job gets no token key, keys or vault key. */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   const dataDir = databaseUrl ? undefined : env.DATA_DIR || join('.data', 'card-production');
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return { databaseUrl, dataDir, kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined };
+}
+
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  try {
+    return kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaSecurityError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProductionConfig {
+  const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
   if (!authSecret)
     throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
@@ -108,9 +132,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
   const keyDir =
     env.CARD_PRODUCTION_KEY_DIR || (dataDir ? join(dirname(dataDir), 'card-production-keys') : undefined);
   const key = dataKey(env.CARD_PRODUCTION_DATA_KEY);
-  const brokers = env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
   const development = env.CARD_PRODUCTION_DEVELOPMENT_PKI;
   if (development !== undefined && development !== '' && development !== 'true' && development !== 'false') {
     throw new ConfigError('CARD_PRODUCTION_DEVELOPMENT_PKI must be true or false');
@@ -121,8 +142,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.CARD_PRODUCTION_REDIS_PREFIX || 'card-production:',
-    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
+    kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
     grpcHost: env.CARD_PRODUCTION_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'CARD_PRODUCTION_GRPC_PORT', 50053),
     authSecret,

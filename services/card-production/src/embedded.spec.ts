@@ -67,6 +67,7 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
       redisKeyPrefix: 'card-production:',
       kafkaBrokers: undefined,
       kafkaIdempotent: false,
+      kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
       authSecret: SECRET,

@@ -4,15 +4,15 @@
  * serves.
  */
 import { migrateCardProduction, startCardProduction } from './app.js';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 try {
-  const config = configFromEnv();
   if (process.argv[2] === 'migrate') {
-    const applied = await migrateCardProduction(config);
+    const applied = await migrateCardProduction(storageConfigFromEnv());
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'card-production migrated', applied })}\n`);
     process.exit(0);
   }
+  const config = configFromEnv();
   // Embedded, the service migrates its own PGlite; against a server, only when asked (a deploy step).
   const running = await startCardProduction(config, {
     migrate: process.argv.includes('--migrate') || !config.databaseUrl,

@@ -158,6 +158,36 @@ describe('operating card production over gRPC', () => {
     assert.ok(list.cards.some((c) => c.sodSha256 === old.sodSha256 && c.reason === RevocationReason.LOST));
   });
 
+  it('reprints a card damaged at the factory: the old one superseded and listed, the application kept open', async () => {
+    const card = await encoded();
+    const reprint = (await f.admin.reprintCard({ cardId: card.cardId, reason: RevocationReason.DAMAGED }))
+      .card!;
+    const old = (await f.admin.getCard({ card: { case: 'cardId', value: card.cardId } })).card!;
+    assert.equal(
+      old.status,
+      CardJobStatus.REVOKED,
+      'superseded, not cancelled: a cancelled card would close the application',
+    );
+    assert.equal(old.revocationReason, RevocationReason.SUPERSEDED);
+    assert.deepEqual(
+      old.voidedChips.map((v) => [v.chipSerial, v.reason]),
+      [[card.chipSerial, 'REPRINTED']],
+    );
+    const list = fromBinary(RevocationListSchema, (await f.admin.getRevocationList({})).list);
+    assert.ok(
+      list.cards.some((c) => c.sodSha256 === old.sodSha256 && c.reason === RevocationReason.SUPERSEDED),
+    );
+    const job = await station.nextJob();
+    assert.equal(job.jobId, reprint.cardId);
+    await station.client.completeJob({
+      jobId: job.jobId,
+      leaseId: job.leaseId,
+      chipSerial: 'CHIP-OPS-REPRINT-2',
+      readBackSha256: readBack(job),
+    });
+    await f.admin.cancelCard({ cardId: reprint.cardId, reason: 'TEST_DONE' });
+  });
+
   it('revokes a lost card as soon as its replacement is applied for, and supersedes a renewed one on delivery', async () => {
     const lostCard = await delivered();
     await encoded({ reason: ApplicationReason.LOST, replacesCardId: lostCard.cardId });

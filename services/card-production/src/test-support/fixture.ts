@@ -99,6 +99,7 @@ export async function startFixture(fixture: FixtureOptions = {}): Promise<Fixtur
     redisKeyPrefix: `test:${randomBytes(6).toString('hex')}:`,
     kafkaBrokers: undefined,
     kafkaIdempotent: false,
+    kafkaSecurity: {},
     grpcHost: '127.0.0.1',
     grpcPort: 0,
     authSecret: SECRET,

@@ -551,13 +551,13 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
       .refused(CardRuleViolationError, 'NOT_IN_MANUAL_HANDLING');
   });
 
-  it('reprints a card spoiled or lost before delivery: cancelled, or revoked once shipped', () => {
+  it('reprints a card spoiled or lost before delivery, superseding or revoking the old one', () => {
     given(...produced)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'damaged' })
       .then([
         { type: 'ReprintOrdered' },
-        { type: 'ChipVoided' },
-        { type: 'CardCancelled', data: { reason: 'REPRINTED' } },
+        { type: 'ChipVoided', data: { reason: 'REPRINTED' } },
+        { type: 'CardRevoked', data: { reason: 'superseded' } },
       ]);
     const job = given(...produced, shipped)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'lost' })

@@ -312,10 +312,14 @@ export function cardDecider(policy: CardPolicy): Decider<CardState, CardCommand,
           data: { newCardId: command.newCardId, reason: command.reason, orderedAt: now },
         };
         if (job.status === 'encoded' || job.status === 'quality-checked') {
+          // Superseded, not cancelled: the application goes on with the reprint (a cancelled card
+          // would close it in enrollment), and the old chip's EF.SOD goes on the revocation list in
+          // case its card body escapes destruction (the reprint is signed afresh, so no other
+          // card shares that fingerprint).
           return [
             ordered,
-            ...voidChip(job, job.encoding!.leaseId, job.encoding!.chipSerial, 'CARD_CANCELLED', now),
-            { type: 'CardCancelled', data: { reason: 'REPRINTED', cancelledAt: now } },
+            ...voidChip(job, job.encoding!.leaseId, job.encoding!.chipSerial, 'REPRINTED', now),
+            { type: 'CardRevoked', data: { reason: 'superseded', revokedAt: now } },
           ];
         }
         if (job.status === 'shipped') {

@@ -27,7 +27,8 @@ export type VoidReason =
   | 'READ_BACK_MISMATCH'
   | 'ENCODING_FAILED'
   | 'QUALITY_CHECK_FAILED'
-  | 'CARD_CANCELLED';
+  | 'CARD_CANCELLED'
+  | 'REPRINTED';
 
 /**
  * What a retry from manual handling does again: personalise (no usable chip data yet, or the

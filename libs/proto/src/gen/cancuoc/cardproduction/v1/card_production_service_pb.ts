@@ -207,7 +207,8 @@ export type VoidedChip = Message<"cancuoc.cardproduction.v1.VoidedChip"> & {
   leaseId: string;
 
   /**
-   * `LEASE_NOT_HELD`, `READ_BACK_MISMATCH`, `ENCODING_FAILED`, `QUALITY_CHECK_FAILED`, `CARD_CANCELLED`.
+   * `LEASE_NOT_HELD`, `DUPLICATE_COMPLETION`, `READ_BACK_MISMATCH`, `ENCODING_FAILED`,
+   * `QUALITY_CHECK_FAILED`, `CARD_CANCELLED`, `REPRINTED`.
    *
    * @generated from field: string reason = 3;
    */
@@ -1275,7 +1276,8 @@ export const CardProductionService: GenService<{
   },
   /**
    * A new card for the same application, for a card spoiled or lost before it reached the
-   * citizen; the old one is cancelled, or revoked if it was shipped.
+   * citizen, personalised and signed afresh. The old one is revoked: as superseded if it was not
+   * shipped yet (its chip voided), for the reason given if it was. The application stays open.
    *
    * @generated from rpc cancuoc.cardproduction.v1.CardProductionService.ReprintCard
    */

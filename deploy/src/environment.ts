@@ -62,6 +62,9 @@ export function serverEnv(service: ServiceSpec, overlay: Overlay): IEnvVar[] {
     { name: 'KAFKA_TLS_CA_FILE', value: `${KAFKA_CA_MOUNT}/ca.crt` },
     secretEnv('CANCUOC_AUTH_SECRET', SECRETS.auth, 'secret'),
     ...service.secrets.map((s) => secretEnv(s.env, s.secret, s.key)),
+    ...(service.keyDirectory
+      ? [{ name: service.keyDirectory.env, value: service.keyDirectory.mountPath }]
+      : []),
     { name: `${prefix}_GRPC_HOST`, value: '0.0.0.0' },
     { name: `${prefix}_GRPC_PORT`, value: String(service.grpcPort) },
     ...service.calls.map((peer) => ({

@@ -27,6 +27,11 @@ export interface Overlay {
   /** The release: image tag and part of each migration Job's name. */
   readonly version: string;
   readonly services: ServiceOverlay;
+  /**
+   * StorageClass of volumes every replica of a service mounts at once (ReadWriteMany): card
+   * production's key directory. In production an encrypted class (CSI with KMS), never hostPath.
+   */
+  readonly sharedStorageClass: string;
   readonly kafka: {
     /** Dual-role (controller + broker) nodes in dev; separate controller and broker pools in prod. */
     readonly pools: readonly {

@@ -2,7 +2,14 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Service, ServiceAccount, type IProbe } from 'kubernetes-models/v1';
+import {
+  PersistentVolumeClaim,
+  Service,
+  ServiceAccount,
+  type IProbe,
+  type IVolume,
+  type IVolumeMount,
+} from 'kubernetes-models/v1';
 import { KAFKA_CA_MOUNT, SECRETS, databaseEnv, serverEnv } from './environment.js';
 import { labels, migrationJobName, selectorLabels } from './labels.js';
 import type { Overlay } from './overlay.js';
@@ -26,6 +33,32 @@ function serviceAccount(name: string, component: 'server' | 'migration', version
   });
 }
 
+const keyClaim = (service: ServiceSpec) => `${service.name}-keys`;
+
+/** The key directory's volume and mount, for a service that has one. */
+function keyVolume(service: ServiceSpec): { volumes: IVolume[]; mounts: IVolumeMount[] } {
+  if (!service.keyDirectory) return { volumes: [], mounts: [] };
+  return {
+    volumes: [{ name: 'keys', persistentVolumeClaim: { claimName: keyClaim(service) } }],
+    mounts: [{ name: 'keys', mountPath: service.keyDirectory.mountPath }],
+  };
+}
+
+/** The claim behind a service's key directory: shared by its replicas, kept across releases. */
+function keyDirectoryClaim(service: ServiceSpec, overlay: Overlay): PersistentVolumeClaim[] {
+  if (!service.keyDirectory) return [];
+  return [
+    new PersistentVolumeClaim({
+      metadata: { name: keyClaim(service), labels: labels(service.name, 'server', overlay.version) },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: overlay.sharedStorageClass,
+        resources: { requests: { storage: service.keyDirectory.size } },
+      },
+    }),
+  ];
+}
+
 /** A service's Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceAccount. */
 export function serviceWorkload(service: ServiceSpec, overlay: Overlay) {
   const name = service.name;
@@ -35,6 +68,7 @@ export function serviceWorkload(service: ServiceSpec, overlay: Overlay) {
   const spread = replicas > 1;
   return [
     serviceAccount(name, 'server', overlay.version),
+    ...keyDirectoryClaim(service, overlay),
     new Deployment({
       metadata: { name, labels: podLabels },
       spec: {
@@ -83,15 +117,20 @@ export function serviceWorkload(service: ServiceSpec, overlay: Overlay) {
                 livenessProbe: grpcProbe(service.grpcPort, 10, 3),
                 // Endpoints are removed asynchronously; keep serving while load balancers catch up.
                 lifecycle: { preStop: { sleep: { seconds: 5 } } },
-                volumeMounts: [{ name: 'kafka-ca', mountPath: KAFKA_CA_MOUNT, readOnly: true }],
+                volumeMounts: [
+                  { name: 'kafka-ca', mountPath: KAFKA_CA_MOUNT, readOnly: true },
+                  ...keyVolume(service).mounts,
+                ],
               },
             ],
-            // Read-only: the cluster CA. Nothing in the image writes to disk in server mode.
+            // Read-only: the cluster CA. Nothing else in the image writes to disk in server mode
+            // but a service's key directory.
             volumes: [
               {
                 name: 'kafka-ca',
                 secret: { secretName: SECRETS.kafkaCa, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
               },
+              ...keyVolume(service).volumes,
             ],
           },
         },

@@ -27,6 +27,14 @@ export interface ServiceSpec {
   readonly externalCallers: string;
   /** Keys of its own, each an environment variable read from a Secret made by the runbook. */
   readonly secrets: readonly ServiceSecret[];
+  /** A directory of keys shared by its replicas, on a ReadWriteMany volume (`env` names its path). */
+  readonly keyDirectory: KeyDirectory | undefined;
+}
+
+export interface KeyDirectory {
+  readonly env: string;
+  readonly mountPath: string;
+  readonly size: string;
 }
 
 export interface ServiceSecret {
@@ -45,6 +53,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     publishesPartnerTopics: false,
     externalCallers: 'registry clerks and platform admins',
     secrets: [],
+    keyDirectory: undefined,
   },
   {
     name: 'enrollment',
@@ -56,6 +65,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     externalCallers: 'enrollment stations, operators and supervisors',
     // The local key provider's master keys, which wrap every citizen's biometric data key.
     secrets: [{ env: 'ENROLLMENT_MASTER_KEYS', secret: 'enrollment-master-keys', key: 'keys' }],
+    keyDirectory: undefined,
   },
   {
     name: 'card-production',
@@ -65,7 +75,10 @@ export const SERVICES: readonly ServiceSpec[] = [
     consumes: [ENROLLMENT_APPLICATION_TOPIC],
     publishesPartnerTopics: false,
     externalCallers: 'chip-encoding stations',
-    secrets: [],
+    // The vault's key-encryption key; the CSCA certificate and Document Signers live in the key
+    // directory, which a rotation writes to and every replica reads (never the database).
+    secrets: [{ env: 'CARD_PRODUCTION_DATA_KEY', secret: 'card-production-data-key', key: 'key' }],
+    keyDirectory: { env: 'CARD_PRODUCTION_KEY_DIR', mountPath: '/var/lib/cancuoc/keys', size: '64Mi' },
   },
   {
     name: 'data-sharing',
@@ -76,6 +89,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     publishesPartnerTopics: true,
     externalCallers: "agencies' systems (the query API)",
     secrets: [],
+    keyDirectory: undefined,
   },
 ];
 

@@ -14,6 +14,7 @@ export const dev: Overlay = {
   imageRegistry: 'localhost:5001/cancuoc',
   version: RELEASE,
   services: { replicas: 1, maxReplicas: 2, resources: small },
+  sharedStorageClass: 'standard',
   kafka: {
     pools: [
       {

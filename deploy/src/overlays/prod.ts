@@ -17,6 +17,8 @@ export const prod: Overlay = {
     maxReplicas: 12,
     resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
   },
+  // A CSI class that encrypts at rest with the site's KMS; named per site.
+  sharedStorageClass: 'encrypted-rwx',
   kafka: {
     pools: [
       {

@@ -16,9 +16,13 @@ import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 /** Version 00 of W3C trace context: `00-<trace id>-<parent id>-<flags>`. */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-/** The tracer of one Cancuoc library; a no-op until the process starts the SDK. */
-export function tracerFor(scope: string): Tracer {
-  return trace.getTracer(scope);
+/**
+ * The tracer of one Cancuoc library; a no-op until the process starts the SDK. It looks the global
+ * tracer up at each span rather than holding one: a tracer from `trace.getTracer` stays bound to
+ * the provider of its time, so a library's tracer made at import would outlive a restarted SDK.
+ */
+export function tracerFor(scope: string): Pick<Tracer, 'startSpan'> {
+  return { startSpan: (name, options, parent) => trace.getTracer(scope).startSpan(name, options, parent) };
 }
 
 /** The W3C `traceparent` of a span context, or undefined when it is not a valid one. */

@@ -16,6 +16,8 @@ export type SamplerConfig =
   | { readonly kind: 'traceidratio' | 'parentbased_traceidratio'; readonly ratio: number };
 
 export interface TelemetryConfig {
+  /** `OTEL_SDK_DISABLED=true`: no SDK at all, the API stays a no-op (no trace context either). */
+  readonly disabled: boolean;
   readonly traces: SignalConfig;
   readonly metrics: SignalConfig;
   /** `OTEL_TRACES_SAMPLER` (+ `_ARG`); undefined: parent-based, always on. */
@@ -131,6 +133,7 @@ function resourceAttributesOf(env: NodeJS.ProcessEnv, problems: string[]): Recor
 export function telemetryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
   const problems: string[] = [];
   return {
+    disabled: value(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true',
     traces: signalOf(env, 'TRACES', 'OTEL_TRACES_EXPORTER', problems),
     metrics: signalOf(env, 'METRICS', 'OTEL_METRICS_EXPORTER', problems),
     sampler: samplerOf(env, problems),

@@ -91,6 +91,16 @@ describe('startTelemetry', () => {
     await again.shutdown();
   });
 
+  it('with OTEL_SDK_DISABLED leaves the API a no-op', async () => {
+    const telemetry = await startTelemetry({ serviceName: 'registry', env: { OTEL_SDK_DISABLED: 'true' } });
+    try {
+      assert.equal(telemetry.traces, 'disabled');
+      assert.equal(trace.getTracer('t').startSpan('x').spanContext().traceId, '0'.repeat(32));
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+
   it('names the resource from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES over the code', async () => {
     const telemetry = await startTelemetry({
       serviceName: 'from-code',

@@ -53,8 +53,11 @@ export interface TelemetryOptions {
 }
 
 export interface Telemetry {
-  /** `exported`: spans go somewhere; `propagated`: trace context flows, nothing is recorded for export. */
-  readonly traces: 'exported' | 'propagated';
+  /**
+   * `exported`: spans go somewhere; `propagated`: trace context flows, nothing is recorded for
+   * export; `disabled` (`OTEL_SDK_DISABLED=true`): no SDK, no trace context.
+   */
+  readonly traces: 'exported' | 'propagated' | 'disabled';
   readonly metrics: 'exported' | 'off';
   readonly resource: Resource;
   /** Exports what is buffered now. */
@@ -141,6 +144,22 @@ function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** What runs when the SDK is disabled: nothing, and nothing to stop. */
+function disabled(resource: Resource): Telemetry {
+  const telemetry: Telemetry = {
+    traces: 'disabled',
+    metrics: 'off',
+    resource,
+    forceFlush: () => Promise.resolve(),
+    shutdown() {
+      if (running === telemetry) running = undefined;
+      return Promise.resolve();
+    },
+  };
+  running = telemetry;
+  return telemetry;
+}
+
 /**
  * Sets up OpenTelemetry for this process, once, before anything else starts: W3C trace-context
  * propagation, the AsyncLocalStorage context manager, a tracer provider and — when the OTLP
@@ -167,6 +186,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     .merge(resourceFromAttributes(config.resourceAttributes))
     .merge(resourceFromAttributes(config.serviceName ? { [ATTR_SERVICE_NAME]: config.serviceName } : {}));
 
+  if (config.disabled) return disabled(resource);
   diag.setLogger(diagnostics(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];

@@ -133,16 +133,16 @@ export class IdempotentConsumer {
 
   private async deadLetterDepth(dlq: string): Promise<number> {
     const { transport, subscriber } = this.options;
-    const [end, own, all] = await Promise.all([
+    const [end, redrivenForMe, redrivenForAll] = await Promise.all([
       transport.endOffsets(dlq),
       transport.committedOffsets(redriveGroup(dlq, subscriber), dlq),
       transport.committedOffsets(redriveGroup(dlq), dlq),
     ]);
     let depth = 0n;
     for (const [partition, high] of end) {
-      const own_ = own.get(partition) ?? 0n;
-      const all_ = all.get(partition) ?? 0n;
-      const position = own_ > all_ ? own_ : all_;
+      const mine = redrivenForMe.get(partition) ?? 0n;
+      const everyone = redrivenForAll.get(partition) ?? 0n;
+      const position = mine > everyone ? mine : everyone;
       if (high > position) depth += high - position;
     }
     return Number(depth);

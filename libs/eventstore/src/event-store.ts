@@ -16,6 +16,7 @@ import {
   type RecordedEvent,
   type RecordedEventRef,
 } from './types.js';
+import { tracedAppend } from './telemetry.js';
 import { Upcasters } from './upcasting.js';
 
 export interface AppendOptions {
@@ -65,6 +66,11 @@ const MAX_READ = 100_000;
 /** The channel on which appends wake subscriptions. */
 export const APPENDED_CHANNEL = 'es_appended';
 
+/** The metadata to record: the caller's traceparent if it gave one, else the append span's. */
+function withTraceparent(metadata: AppendMetadata, traceparent: string | undefined): AppendMetadata {
+  return metadata.traceparent || !traceparent ? metadata : { ...metadata, traceparent };
+}
+
 /** Whether every append creates its stream, each stream once: then one statement writes them all. */
 function createsStreamsOnly(appends: readonly StreamAppend[]): boolean {
   const ids = new Set<string>();
@@ -99,10 +105,25 @@ export class EventStore {
     return this.db.transaction(work);
   }
 
-  async appendToStream(
+  /**
+   * Appends `events` to one stream. When the caller's metadata has no `traceparent`, the events
+   * record the append's span, so that whoever consumes them continues the trace.
+   */
+  appendToStream(
     streamId: string,
     events: readonly NewEvent[],
     options: AppendOptions,
+  ): Promise<AppendResult> {
+    return tracedAppend('appendToStream', [streamId], [events.length], (traceparent) =>
+      this.append(streamId, events, withTraceparent(options.metadata, traceparent), options),
+    );
+  }
+
+  private async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    appendMetadata: AppendMetadata,
+    options: Omit<AppendOptions, 'metadata'>,
   ): Promise<AppendResult> {
     if (!streamId) throw new InvalidEventStoreRequestError('streamId is required');
     if (events.length === 0) throw new InvalidEventStoreRequestError(`no events to append to ${streamId}`);
@@ -110,7 +131,7 @@ export class EventStore {
     if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
       throw new InvalidEventStoreRequestError(`expected version ${expected} is not a stream version`);
     }
-    const metadata = completeMetadata(options.metadata);
+    const metadata = completeMetadata(appendMetadata);
     const eventIds = events.map((e) => (e.eventId ? assertEventId(e.eventId) : newEventId()));
     const executor: SqlExecutor = options.tx ?? this.db;
     let rows;
@@ -154,7 +175,27 @@ export class EventStore {
     appends: readonly StreamAppend[],
     options: Omit<AppendOptions, 'expectedVersion'>,
   ): Promise<AppendResult[]> {
-    if (appends.length > 1 && createsStreamsOnly(appends)) {
+    const bulk = appends.length > 1 && createsStreamsOnly(appends);
+    return tracedAppend(
+      'appendToStreams',
+      appends.map((a) => a.streamId),
+      appends.map((a) => a.events.length),
+      (traceparent) =>
+        this.appendAll(
+          appends,
+          { ...options, metadata: withTraceparent(options.metadata, traceparent) },
+          bulk,
+        ),
+      bulk,
+    );
+  }
+
+  private async appendAll(
+    appends: readonly StreamAppend[],
+    options: Omit<AppendOptions, 'expectedVersion'>,
+    bulk: boolean,
+  ): Promise<AppendResult[]> {
+    if (bulk) {
       return options.tx
         ? this.appendNewStreams(appends, options.metadata, options.tx)
         : this.db.transaction((tx) => this.appendNewStreams(appends, options.metadata, tx));

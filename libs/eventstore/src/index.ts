@@ -11,3 +11,4 @@ export * from './types.js';
 export * from './upcasting.js';
 export { EventStoreSchema } from './migrations/0001-event-store.js';
 export { eventStoreMigrations } from './migrations/index.js';
+export { BACKLOG_COUNT_LIMIT, backlogOf, type Backlog } from './sql/backlog.js';

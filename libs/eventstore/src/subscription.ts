@@ -1,6 +1,10 @@
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { inSpan, linksTo } from '@cancuoc/observability';
 import type { Tx } from './database.js';
 import { APPENDED_CHANNEL, type EventStore } from './event-store.js';
 import { Follower } from './follower.js';
+import { backlogOf } from './sql/backlog.js';
+import { meter, tracer } from './telemetry.js';
 import { START, type Checkpoint, type RecordedEvent } from './types.js';
 
 export interface SubscriptionOptions {
@@ -43,6 +47,7 @@ export class Subscription {
   private readonly batchSize: number;
   private readonly eventTypes: ReadonlySet<string> | undefined;
   private readonly follower: Follower;
+  private stopObserving: (() => void) | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -109,7 +114,7 @@ export class Subscription {
       const { events, checkpoint } = await this.store.readAll({ after, limit: this.batchSize, tx });
       if (events.length === 0) return { read: 0 };
       const selected = this.eventTypes ? events.filter((e) => this.eventTypes!.has(e.type)) : events;
-      if (selected.length > 0) await this.options.handle(selected, tx);
+      if (selected.length > 0) await this.traced(selected, () => this.options.handle(selected, tx));
       await tx.query(
         `UPDATE es_subscriptions
          SET transaction_id = $2::text::xid8, global_position = $3::bigint, updated_at = now()
@@ -120,14 +125,52 @@ export class Subscription {
     });
   }
 
+  /**
+   * A batch is the work of many requests, so its span starts a trace of its own, linked to the
+   * span that appended each event (their `traceparent`): what the handler does runs in it.
+   */
+  private traced(events: readonly RecordedEvent[], handle: () => Promise<void>): Promise<void> {
+    const span = tracer.startSpan(
+      `Subscription ${this.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'cancuoc.subscription.name': this.name, 'cancuoc.eventstore.events': events.length },
+        links: linksTo(events.map((e) => e.metadata.traceparent)),
+      },
+      ROOT_CONTEXT,
+    );
+    return inSpan(span, handle, ROOT_CONTEXT);
+  }
+
   /** Catches up and keeps following the log until `stop()`. */
   async start(): Promise<void> {
     await this.ensureCreated();
     await this.follower.start();
+    this.stopObserving ??= this.observeLag();
+  }
+
+  /** `cancuoc.projection.lag` and `.backlog` of this subscription, read at each collection. */
+  private observeLag(): () => void {
+    const attributes = { 'cancuoc.subscription.name': this.name };
+    let reading: Promise<{ events: number; oldestAgeSeconds: number }> | undefined;
+    // Both gauges are collected together: one query serves the two.
+    const read = () => (reading ??= backlogOf(this.store.db, this.name).finally(() => (reading = undefined)));
+    const stopLag = meter.observe('projectionLag', async (observe) =>
+      observe((await read()).oldestAgeSeconds, attributes),
+    );
+    const stopBacklog = meter.observe('projectionBacklog', async (observe) =>
+      observe((await read()).events, attributes),
+    );
+    return () => {
+      stopLag();
+      stopBacklog();
+    };
   }
 
   /** Finishes the batch in progress, if any, and stops. */
-  stop(): Promise<void> {
-    return this.follower.stop();
+  async stop(): Promise<void> {
+    this.stopObserving?.();
+    this.stopObserving = undefined;
+    await this.follower.stop();
   }
 }

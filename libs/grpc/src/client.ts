@@ -11,6 +11,7 @@ import {
 import * as grpc from '@grpc/grpc-js';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency.js';
 import { grpcMethodDefinition, type MaybePromise } from './service.js';
+import { codeOfFailure, startClientCall, type ClientCallTelemetry } from './telemetry.js';
 
 /** Per-call options of a generated client method. */
 export interface CallOptions {
@@ -123,11 +124,22 @@ function toMetadata(into: grpc.Metadata, headers: grpc.Metadata | Readonly<Recor
   else for (const [key, value] of Object.entries(headers)) into.set(key, value);
 }
 
-async function requestMetadata(options: ClientOptions, call: CallOptions): Promise<grpc.Metadata> {
+/** The request headers: the client's, the call's, the idempotency key and the trace context. */
+async function requestMetadata(
+  options: ClientOptions,
+  call: CallOptions,
+  telemetry: ClientCallTelemetry,
+): Promise<grpc.Metadata> {
   const metadata = new grpc.Metadata();
-  if (options.metadata) toMetadata(metadata, await options.metadata());
+  try {
+    if (options.metadata) toMetadata(metadata, await options.metadata());
+  } catch (error) {
+    telemetry.end(grpc.status.UNKNOWN);
+    throw error;
+  }
   if (call.metadata) toMetadata(metadata, call.metadata);
   if (call.idempotencyKey !== undefined) metadata.set(IDEMPOTENCY_KEY_HEADER, call.idempotencyKey);
+  telemetry.inject(metadata);
   return metadata;
 }
 
@@ -169,23 +181,33 @@ async function pump(
 
 async function* readResponses(
   call: grpc.ClientReadableStream<Message> | grpc.ClientDuplexStream<Message, Message>,
+  telemetry: ClientCallTelemetry,
 ): AsyncGenerator<Message, void, undefined> {
   // The iteration below surfaces errors; this keeps a late CANCELLED (after an early break) harmless.
   call.on('error', () => undefined);
+  // Breaking out of the loop early cancels the call; that is how the span ends unless told otherwise.
+  let code = grpc.status.CANCELLED;
   try {
     for await (const message of call) yield message as Message;
+    code = grpc.status.OK;
+  } catch (error) {
+    code = codeOfFailure(error);
+    throw error;
   } finally {
     call.cancel();
+    telemetry.end(code);
   }
 }
 
 function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientOptions): unknown {
   const definition = grpcMethodDefinition(method);
   const { path, requestSerialize, responseDeserialize } = definition;
+  const target = channel.getChannel().getTarget();
   switch (method.methodKind) {
     case 'unary':
       return async (request: MessageInitShape<DescMessage>, call: CallOptions = {}) => {
-        const metadata = await requestMetadata(options, call);
+        const telemetry = startClientCall(method, target);
+        const metadata = await requestMetadata(options, call, telemetry);
         return new Promise<Message>((resolve, reject) => {
           let release = () => undefined as void;
           const grpcCall = channel.makeUnaryRequest(
@@ -197,6 +219,7 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
             grpcCallOptions(options, call),
             (error, response) => {
               release();
+              telemetry.end(error ? codeOfFailure(error) : grpc.status.OK);
               if (error) reject(error);
               else resolve(response!);
             },
@@ -206,7 +229,8 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
       };
     case 'server_streaming':
       return async function* (request: MessageInitShape<DescMessage>, call: CallOptions = {}) {
-        const metadata = await requestMetadata(options, call);
+        const telemetry = startClientCall(method, target);
+        const metadata = await requestMetadata(options, call, telemetry);
         const grpcCall = channel.makeServerStreamRequest(
           path,
           requestSerialize,
@@ -217,14 +241,15 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
         );
         const release = cancelOnAbort(call.signal, grpcCall);
         try {
-          yield* readResponses(grpcCall);
+          yield* readResponses(grpcCall, telemetry);
         } finally {
           release();
         }
       };
     case 'client_streaming':
       return async (requests: AsyncIterable<unknown> | Iterable<unknown>, call: CallOptions = {}) => {
-        const metadata = await requestMetadata(options, call);
+        const telemetry = startClientCall(method, target);
+        const metadata = await requestMetadata(options, call, telemetry);
         const finished = new AbortController();
         return new Promise<Message>((resolve, reject) => {
           const grpcCall = channel.makeClientStreamRequest(
@@ -236,6 +261,7 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
             (error, response) => {
               finished.abort();
               release();
+              telemetry.end(error ? codeOfFailure(error) : grpc.status.OK);
               if (error) reject(error);
               else resolve(response!);
             },
@@ -244,13 +270,15 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
           pump(grpcCall, method, requests, finished.signal).catch((error: unknown) => {
             finished.abort();
             release();
+            telemetry.end(grpc.status.CANCELLED);
             reject(error as Error);
           });
         });
       };
     case 'bidi_streaming':
       return async function* (requests: AsyncIterable<unknown> | Iterable<unknown>, call: CallOptions = {}) {
-        const metadata = await requestMetadata(options, call);
+        const telemetry = startClientCall(method, target);
+        const metadata = await requestMetadata(options, call, telemetry);
         const grpcCall = channel.makeBidiStreamRequest(
           path,
           requestSerialize,
@@ -265,7 +293,7 @@ function clientMethod(channel: grpc.Client, method: DescMethod, options: ClientO
           sourceError = error;
         });
         try {
-          yield* readResponses(grpcCall);
+          yield* readResponses(grpcCall, telemetry);
         } catch (error) {
           await pumping;
           throw sourceError ?? error;

@@ -12,9 +12,11 @@ import {
   type MessageShape,
 } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { context as otelContext } from '@opentelemetry/api';
 import { CANCUOC_ERROR_DOMAIN, errorDetail, RpcError } from './errors.js';
 import { ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { stderrLogger, type GrpcLogger } from './logger.js';
+import { startServerCall } from './telemetry.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -292,15 +294,22 @@ function singleResponse<
   ) => MaybePromise<MessageInitShape<DescMessage>>;
   return (call, callback) => {
     const context = callContext(method, call, runtime);
-    void (async () => {
-      try {
-        await authenticate(registration, context);
-        const response = create(method.output, await run(input(call, context), context));
-        callback(null, response, context.trailers);
-      } catch (error) {
-        callback(failure(error, context, runtime));
-      }
-    })();
+    const telemetry = startServerCall(method, call.metadata);
+    // The handler and everything it awaits run in the call's trace context.
+    otelContext.with(telemetry.context, () => {
+      void (async () => {
+        try {
+          await authenticate(registration, context);
+          const response = create(method.output, await run(input(call, context), context));
+          callback(null, response, context.trailers);
+          telemetry.end(grpc.status.OK);
+        } catch (error) {
+          const status = failure(error, context, runtime);
+          callback(status);
+          telemetry.end(status.code);
+        }
+      })();
+    });
   };
 }
 
@@ -343,26 +352,36 @@ function responseStreamHandler(
   const run = handler as unknown as (input: unknown, call: StreamContext<DescMessage>) => unknown;
   return (call: grpc.ServerWritableStream<Message, Message> | grpc.ServerDuplexStream<Message, Message>) => {
     const context = streamContext(method, call, runtime);
-    void (async () => {
-      try {
-        await authenticate(registration, context);
-        const input =
-          method.methodKind === 'server_streaming'
-            ? (call as grpc.ServerWritableStream<Message, Message>).request
-            : readRequests(call as grpc.ServerDuplexStream<Message, Message>, context.signal);
-        const output = run(input, context);
-        if (isAsyncIterable(output)) {
-          for await (const message of output) {
-            await context.send(message as MessageInitShape<DescMessage>);
+    const telemetry = startServerCall(method, call.metadata);
+    otelContext.with(telemetry.context, () => {
+      void (async () => {
+        try {
+          await authenticate(registration, context);
+          const input =
+            method.methodKind === 'server_streaming'
+              ? (call as grpc.ServerWritableStream<Message, Message>).request
+              : readRequests(call as grpc.ServerDuplexStream<Message, Message>, context.signal);
+          const output = run(input, context);
+          if (isAsyncIterable(output)) {
+            for await (const message of output) {
+              await context.send(message as MessageInitShape<DescMessage>);
+            }
+          } else {
+            await output;
           }
-        } else {
-          await output;
+          if (call.cancelled) {
+            telemetry.end(grpc.status.CANCELLED);
+          } else {
+            call.end(context.trailers);
+            telemetry.end(grpc.status.OK);
+          }
+        } catch (error) {
+          const status = failure(error, context, runtime);
+          if (!call.cancelled) call.emit('error', status);
+          telemetry.end(call.cancelled ? grpc.status.CANCELLED : status.code);
         }
-        if (!call.cancelled) call.end(context.trailers);
-      } catch (error) {
-        if (!call.cancelled) call.emit('error', failure(error, context, runtime));
-      }
-    })();
+      })();
+    });
   };
 }
 

@@ -1,7 +1,11 @@
 import type { DescMessage } from '@bufbuild/protobuf';
+import { context, trace, type Span } from '@opentelemetry/api';
+import { contextOfTraceparent, errorTypeOf, failSpan, inSpan } from '@cancuoc/observability';
 import type { Database, Tx } from '@cancuoc/eventstore';
 import { fromKafkaRecord, PoisonRecordError, type CloudEvent } from './cloudevents.js';
-import { toDeadLetter } from './dead-letters.js';
+import { deadLetterTopic, toDeadLetter } from './dead-letters.js';
+import { redriveGroup } from './redrive.js';
+import { meter, startProcessSpan, startSendSpan } from './telemetry.js';
 import {
   DEFAULT_MAX_BATCH_SIZE,
   type DeliveryContext,
@@ -47,6 +51,11 @@ export interface ConsumerOptions {
   readonly pruneIntervalMs?: number;
   /** Told about each failed attempt and each dead letter (error only: no payload, no personal data). */
   readonly onError?: (error: unknown, record: IncomingRecord) => void;
+  /**
+   * Report `cancuoc.dlq.depth` for each topic's dead-letter topic at every metric collection, from
+   * the transport's offsets (a few admin requests). Default true.
+   */
+  readonly observeDeadLetters?: boolean;
 }
 
 export interface ConsumerStats {
@@ -80,6 +89,7 @@ export class IdempotentConsumer {
   readonly stats: ConsumerStats = { processed: 0, duplicates: 0, deadLettered: 0, failedAttempts: 0 };
   private subscription: TransportSubscription | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private stopObserving: (() => void) | undefined;
 
   constructor(private readonly options: ConsumerOptions) {}
 
@@ -98,9 +108,49 @@ export class IdempotentConsumer {
       maxBatchSize: this.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
       handleBatch: (records, context) => this.deliverBatch(records, context),
     });
+    if (this.options.observeDeadLetters ?? true) this.stopObserving ??= this.observeDeadLetters();
+  }
+
+  /**
+   * `cancuoc.dlq.depth` per topic: records in `<topic>.dlq` past the position of the redrive group
+   * for this subscriber (or the one for all subscribers, whichever went further). A dead-letter
+   * topic is shared by the topic's subscribers, so where several consume a topic this counts their
+   * dead letters too: an upper bound, exact for a topic with one subscriber.
+   */
+  private observeDeadLetters(): () => void {
+    return meter.observe('deadLetterDepth', async (observe) => {
+      for (const topic of this.options.topics) {
+        const dlq = deadLetterTopic(topic);
+        const depth = await this.deadLetterDepth(dlq).catch(() => undefined);
+        if (depth === undefined) continue;
+        observe(depth, {
+          'messaging.destination.name': dlq,
+          'messaging.consumer.group.name': this.options.subscriber,
+        });
+      }
+    });
+  }
+
+  private async deadLetterDepth(dlq: string): Promise<number> {
+    const { transport, subscriber } = this.options;
+    const [end, redrivenForMe, redrivenForAll] = await Promise.all([
+      transport.endOffsets(dlq),
+      transport.committedOffsets(redriveGroup(dlq, subscriber), dlq),
+      transport.committedOffsets(redriveGroup(dlq), dlq),
+    ]);
+    let depth = 0n;
+    for (const [partition, high] of end) {
+      const mine = redrivenForMe.get(partition) ?? 0n;
+      const everyone = redrivenForAll.get(partition) ?? 0n;
+      const position = mine > everyone ? mine : everyone;
+      if (high > position) depth += high - position;
+    }
+    return Number(depth);
   }
 
   async stop(): Promise<void> {
+    this.stopObserving?.();
+    this.stopObserving = undefined;
     clearInterval(this.pruneTimer);
     this.pruneTimer = undefined;
     await this.subscription?.stop();
@@ -151,27 +201,63 @@ export class IdempotentConsumer {
     for (const record of records) await this.deliver(record, context);
   }
 
-  private applyAll(
+  /**
+   * Each new event is handled in a process span of its own, child of its record's traceparent; the
+   * spans end when the slice commits (or rolls back). An event's `messaging.process.duration` is
+   * its handler's time plus its share of the slice's inbox insert and commit.
+   */
+  private async applyAll(
     events: readonly CloudEvent[],
     records: readonly IncomingRecord[],
   ): Promise<{ processed: number; duplicates: number }> {
-    return this.options.db.transaction(async (tx) => {
-      const fresh = await tx.query<{ event_id: string }>(
-        `INSERT INTO msg_inbox (subscriber, event_id, topic)
-         SELECT $1, u.event_id, u.topic FROM unnest($2::text[], $3::text[]) AS u(event_id, topic)
-         ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id`,
-        [this.options.subscriber, events.map((e) => e.id), records.map((r) => r.topic)],
-      );
-      const pending = new Set(fresh.map((row) => row.event_id));
-      let processed = 0;
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i]!;
-        // A relay re-send can put the same event twice in one batch: only its first copy is new.
-        if (!pending.delete(event.id)) continue;
-        await this.options.handle(event, tx, records[i]!);
-        processed += 1;
+    const started = performance.now();
+    const handled: { span: Span; record: IncomingRecord; ms: number }[] = [];
+    try {
+      const outcome = await this.options.db.transaction(async (tx) => {
+        const fresh = await tx.query<{ event_id: string }>(
+          `INSERT INTO msg_inbox (subscriber, event_id, topic)
+           SELECT $1, u.event_id, u.topic FROM unnest($2::text[], $3::text[]) AS u(event_id, topic)
+           ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id`,
+          [this.options.subscriber, events.map((e) => e.id), records.map((r) => r.topic)],
+        );
+        const pending = new Set(fresh.map((row) => row.event_id));
+        let processed = 0;
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i]!;
+          // A relay re-send can put the same event twice in one batch: only its first copy is new.
+          if (!pending.delete(event.id)) continue;
+          const record = records[i]!;
+          const { span, parent } = startProcessSpan(this.options.transport, this.options.subscriber, record);
+          const handlerStarted = performance.now();
+          handled.push({ span, record, ms: 0 });
+          await context.with(trace.setSpan(parent, span), () => this.options.handle(event, tx, record));
+          handled[handled.length - 1]!.ms = performance.now() - handlerStarted;
+          processed += 1;
+        }
+        return { processed, duplicates: events.length - processed };
+      });
+      const handlersMs = handled.reduce((sum, h) => sum + h.ms, 0);
+      const shareMs = (performance.now() - started - handlersMs) / Math.max(1, handled.length);
+      for (const h of handled) {
+        h.span.end();
+        this.recordProcessing(h.record, (h.ms + shareMs) / 1000);
       }
-      return { processed, duplicates: events.length - processed };
+      return outcome;
+    } catch (error) {
+      // Rolled back whole; the records are taken again one at a time, each measured then.
+      for (const h of handled) {
+        failSpan(h.span, errorTypeOf(error));
+        h.span.end();
+      }
+      throw error;
+    }
+  }
+
+  private recordProcessing(record: IncomingRecord, seconds: number, errorType?: string): void {
+    meter.record('consumerProcessDuration', seconds, {
+      'messaging.destination.name': record.topic,
+      'messaging.consumer.group.name': this.options.subscriber,
+      ...(errorType !== undefined && { 'error.type': errorType }),
     });
   }
 
@@ -181,7 +267,7 @@ export class IdempotentConsumer {
       event = fromKafkaRecord(record, this.options.types);
     } catch (error) {
       // Retrying cannot make a malformed record readable.
-      await this.deadLetter(record, error, 1);
+      await this.deadLetter(record, error, 1, 'undecodable');
       return;
     }
     const maxAttempts = this.options.maxAttempts ?? 5;
@@ -195,7 +281,7 @@ export class IdempotentConsumer {
         this.stats.failedAttempts += 1;
         this.options.onError?.(error, record);
         if (attempt >= maxAttempts || error instanceof PoisonRecordError) {
-          await this.deadLetter(record, error, attempt);
+          await this.deadLetter(record, error, attempt, 'handler');
           return;
         }
         const initial = this.options.initialBackoffMs ?? 100;
@@ -205,23 +291,59 @@ export class IdempotentConsumer {
     }
   }
 
-  private applyOnce(event: CloudEvent, record: IncomingRecord): Promise<'processed' | 'duplicate'> {
-    return this.options.db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO msg_inbox (subscriber, event_id, topic) VALUES ($1, $2, $3)
-         ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING 1 AS inserted`,
-        [this.options.subscriber, event.id, record.topic],
+  /** One attempt: inbox row and effect in one transaction, in a process span and measured. */
+  private async applyOnce(event: CloudEvent, record: IncomingRecord): Promise<'processed' | 'duplicate'> {
+    const { span, parent } = startProcessSpan(this.options.transport, this.options.subscriber, record);
+    const started = performance.now();
+    try {
+      const outcome = await inSpan(
+        span,
+        () =>
+          this.options.db.transaction(async (tx) => {
+            const inserted = await tx.query(
+              `INSERT INTO msg_inbox (subscriber, event_id, topic) VALUES ($1, $2, $3)
+               ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING 1 AS inserted`,
+              [this.options.subscriber, event.id, record.topic],
+            );
+            if (inserted.length === 0) return 'duplicate' as const;
+            await this.options.handle(event, tx, record);
+            return 'processed' as const;
+          }),
+        parent,
       );
-      if (inserted.length === 0) return 'duplicate';
-      await this.options.handle(event, tx, record);
-      return 'processed';
-    });
+      this.recordProcessing(record, (performance.now() - started) / 1000);
+      return outcome;
+    } catch (error) {
+      this.recordProcessing(record, (performance.now() - started) / 1000, errorTypeOf(error));
+      throw error;
+    }
   }
 
-  /** Resolves once the dead letter is acknowledged; throws (so the record comes again) if not. */
-  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<void> {
-    await this.options.transport.publish([toDeadLetter(record, this.options.subscriber, error, attempts)]);
+  /**
+   * Resolves once the dead letter is acknowledged; throws (so the record comes again) if not. The
+   * send is a span in the record's trace, so the trace shows where its event ended up.
+   */
+  private async deadLetter(
+    record: IncomingRecord,
+    error: unknown,
+    attempts: number,
+    reason: 'undecodable' | 'handler',
+  ): Promise<void> {
+    const letter = toDeadLetter(record, this.options.subscriber, error, attempts);
+    const parent = contextOfTraceparent(record.headers.traceparent);
+    const span = startSendSpan(
+      this.options.transport,
+      [letter],
+      { 'messaging.consumer.group.name': this.options.subscriber, 'cancuoc.dead_letter.reason': reason },
+      parent,
+    );
+    await inSpan(span, () => this.options.transport.publish([letter]), parent);
     this.stats.deadLettered += 1;
+    meter.add('deadLettered', 1, {
+      'messaging.destination.name': record.topic,
+      'messaging.consumer.group.name': this.options.subscriber,
+      'cancuoc.dead_letter.reason': reason,
+    });
     this.options.onError?.(error, record);
   }
 }

@@ -18,6 +18,11 @@ export interface RedriveResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The consumer group a redrive of `dlq` reads with: one per subscriber redriven, or one for all. */
+export function redriveGroup(dlq: string, subscriber?: string): string {
+  return `cancuoc.redrive.${subscriber ?? 'all'}.${dlq}`;
+}
+
 /**
  * Sends the dead letters of a topic back to it, after the cause was fixed, and returns once every
  * dead letter there at the start has been handled. The redrive has its own consumer group, so each
@@ -27,7 +32,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function redriveDeadLetters(options: RedriveOptions): Promise<RedriveResult> {
   const { transport, topic, subscriber } = options;
   const dlq = deadLetterTopic(topic);
-  const group = `cancuoc.redrive.${subscriber ?? 'all'}.${dlq}`;
+  const group = redriveGroup(dlq, subscriber);
   const end = await transport.endOffsets(dlq);
   let redriven = 0;
   let skipped = 0;

@@ -1,8 +1,10 @@
 import type { DescMessage, Message } from '@bufbuild/protobuf';
+import { inSpan } from '@cancuoc/observability';
 import {
   APPENDED_CHANNEL,
   START,
   Follower,
+  backlogOf,
   compareCheckpoints,
   type Checkpoint,
   type FollowStep,
@@ -11,6 +13,7 @@ import {
   type RecordedEvent,
 } from '@cancuoc/eventstore';
 import { toKafkaRecord } from './cloudevents.js';
+import { meter, startSendSpan } from './telemetry.js';
 import type { OutgoingRecord, Transport } from './transport.js';
 
 /** What a domain event becomes on the wire: an integration event on a topic. */
@@ -119,6 +122,7 @@ export class Relay {
   private leadership: Leadership | undefined;
   private position: Checkpoint = START;
   private published = 0;
+  private stopObserving: (() => void) | undefined;
 
   constructor(private readonly options: RelayOptions) {
     this.follower = new Follower({
@@ -147,10 +151,48 @@ export class Relay {
       [this.options.name],
     );
     await this.follower.start();
+    this.stopObserving ??= this.observeLag();
+  }
+
+  /**
+   * `cancuoc.relay.lag` and `.backlog`, read at each collection by the leading instance (the others
+   * would only repeat its figures): the events past the checkpoint, which moves only on acknowledgement.
+   */
+  private observeLag(): () => void {
+    const attributes = { 'cancuoc.relay.name': this.options.name };
+    let reading: Promise<{ events: number; oldestAgeSeconds: number }> | undefined;
+    const read = () =>
+      (reading ??= backlogOf(this.options.store.db, this.options.name).finally(() => (reading = undefined)));
+    const stopLag = meter.observe('relayLag', async (observe) => {
+      if (this.leadership) observe((await read()).oldestAgeSeconds, attributes);
+    });
+    const stopBacklog = meter.observe('outboxBacklog', async (observe) => {
+      if (this.leadership) observe((await read()).events, attributes);
+    });
+    return () => {
+      stopLag();
+      stopBacklog();
+    };
+  }
+
+  /** Publishes one batch in a PRODUCER span; counts the records per topic once acknowledged. */
+  private async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    const span = startSendSpan(this.options.transport, records, { 'cancuoc.relay.name': this.options.name });
+    await inSpan(span, () => this.options.transport.publish(records));
+    const perTopic = new Map<string, number>();
+    for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, count] of perTopic) {
+      meter.add('recordsPublished', count, {
+        'cancuoc.relay.name': this.options.name,
+        'messaging.destination.name': topic,
+      });
+    }
   }
 
   /** Finishes the batch in flight (published and checkpointed, or not at all) and stops. */
   async stop(): Promise<void> {
+    this.stopObserving?.();
+    this.stopObserving = undefined;
     await this.follower.stop();
     await this.leadership?.release();
     this.leadership = undefined;
@@ -209,7 +251,7 @@ export class Relay {
           // Awaited on the next turn; a failure while this batch is published must not go unhandled.
           next.catch(() => undefined);
         }
-        await this.options.transport.publish(batch.records);
+        if (batch.records.length > 0) await this.publish(batch.records);
         if (!this.leadership) throw new Error(`relay ${this.options.name} lost its lead during a batch`);
         // The previous batch's checkpoint, written while this batch was published, must have held.
         await checkpointing;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
+import { SpanKind } from '@opentelemetry/api';
 import {
   Health,
   HealthCheckResponse_ServingStatus,
@@ -16,6 +17,8 @@ import {
   type GrpcClient,
 } from '@cancuoc/grpc';
 import { KafkaTransport } from '@cancuoc/messaging';
+import { METRICS } from '@cancuoc/observability';
+import { pointsOf, startTestTelemetry, type TestTelemetry } from '@cancuoc/observability/testing';
 import {
   CitizenRecordChangedSchema,
   MaritalStatus,
@@ -62,8 +65,11 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
   let dropDb: () => Promise<void>;
   let running: RunningRegistry;
   let client: GrpcClient<typeof RegistryService>;
+  // The whole suite runs under the SDK with the privacy guard: every span it makes is checked.
+  let telemetry: TestTelemetry;
 
   before(async () => {
+    telemetry = await startTestTelemetry('registry');
     broker = await startKafkaBroker({ topics: catalogueTopics(), brokers: 1 });
     const db = await createTestDatabase('registry_grpc');
     dropDb = db.drop;
@@ -93,6 +99,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     await running?.stop();
     await dropDb?.();
     await broker?.stop();
+    await telemetry?.shutdown();
   });
 
   it('refuses a caller without a valid token', async () => {
@@ -374,5 +381,32 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     assert.equal(seen.get('001188000001@1'), 'Sáu');
     assert.equal(seen.get('001188000001@2'), 'Sáu', 'the residence registered with the record');
     assert.equal(seen.get('001188000001@3'), 'Bảy');
+  });
+
+  it('puts no personal data in any span or metric attribute, though every request above carried some', async () => {
+    const spans = telemetry.spans();
+    const served = new Set(spans.filter((s) => s.kind === SpanKind.SERVER).map((s) => s.name));
+    for (const method of ['RegisterBirth', 'GetCitizen', 'SearchCitizens', 'CorrectField', 'GetAccessLog']) {
+      assert.ok(served.has(`cancuoc.registry.v1.RegistryService/${method}`), method);
+    }
+    assert.ok(spans.some((s) => s.name === 'send internal.registry.citizen.v1'));
+    assert.ok(spans.some((s) => s.name === 'Subscription registry-citizens'));
+    assert.ok(telemetry.spansChecked >= spans.length && spans.length > 50, String(spans.length));
+    assert.deepEqual(telemetry.privacyViolations, []);
+    const collected = await telemetry.collectMetrics();
+    const rpcs = pointsOf(collected, METRICS.rpcServerDuration.name);
+    assert.ok(rpcs.some((p) => p.attributes['rpc.status_code'] === 'INVALID_ARGUMENT'));
+    assert.ok(rpcs.some((p) => p.attributes['rpc.status_code'] === 'NOT_FOUND'));
+    for (const metric of collected) {
+      for (const point of metric.dataPoints) {
+        for (const value of Object.values(point.attributes)) {
+          assert.doesNotMatch(
+            String(value),
+            /\d{9}|[0-9a-f]{8}-[0-9a-f]{4}-|[^\x20-\x7e]/,
+            metric.descriptor.name,
+          );
+        }
+      }
+    }
   });
 });

@@ -19,9 +19,10 @@ import {
   inProcessLogMigrations,
   type Transport,
 } from '@cancuoc/messaging';
+import { createLogger, type Logger } from '@cancuoc/observability';
 import { topicCatalogue } from '@cancuoc/proto';
 import { Redis } from 'ioredis';
-import { citizenProjection } from './application/citizen-projection.js';
+import { CITIZEN_PROJECTION, citizenProjection } from './application/citizen-projection.js';
 import type { CitizenCache } from './application/ports.js';
 import { Registry } from './application/registry.js';
 import type { RegistryConfig, StorageConfig } from './config.js';
@@ -37,6 +38,11 @@ export interface StartOptions {
   readonly transport?: Transport;
   /** Fixes the register's calendar day, for tests. */
   readonly today?: () => CalendarDate;
+  /**
+   * Where the registry logs (unexpected gRPC errors, failing relay and projection batches). Default:
+   * JSON lines on stdout and stderr, service `registry`.
+   */
+  readonly logger?: Logger;
 }
 
 export const CONFIG = Symbol('RegistryConfig');
@@ -120,6 +126,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   grpc: RunningGrpcServer | undefined;
   readonly relay: Relay;
   private readonly projection: Subscription;
+  private readonly logger: Logger;
 
   constructor(
     @Inject(CONFIG) private readonly config: RegistryConfig,
@@ -132,7 +139,11 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(TODAY) today: () => CalendarDate,
     @Inject(AuditLog) private readonly audit: AuditLog,
   ) {
-    this.projection = citizenProjection(store, today);
+    this.logger = options.logger ?? createLogger({ service: 'registry' });
+    // A failing batch is retried with backoff; the log says so, with the error's class, never its message.
+    this.projection = citizenProjection(store, today, (error) =>
+      this.logger.warn('projection.batch_failed', { subscription: CITIZEN_PROJECTION, error }),
+    );
     const integrationEvents = new CitizenIntegrationEvents(store);
     this.relay = new Relay({
       name: 'registry-relay',
@@ -140,6 +151,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       store,
       transport,
       mapBatch: (events) => integrationEvents.map(events),
+      onError: (error) => this.logger.warn('relay.batch_failed', { relay: 'registry-relay', error }),
     });
   }
 
@@ -151,6 +163,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       host: this.config.grpcHost,
       port: this.config.grpcPort,
       services: [registryService(this.registry, bearerAuthenticator(this.config.authSecret, 'registry'))],
+      logger: this.logger,
     });
   }
 

@@ -22,11 +22,16 @@ const citizenIdOf = (streamId: string) => streamId.slice('citizen-'.length);
  * current administrative units of its residence) and `reg_quality_flags` (open issues, and probable
  * duplicates flagged on both records for review). Rebuilt from events by resetting the checkpoint.
  */
-export function citizenProjection(store: EventStore, today: () => CalendarDate): Subscription {
+export function citizenProjection(
+  store: EventStore,
+  today: () => CalendarDate,
+  onError?: (error: unknown) => void,
+): Subscription {
   return new Subscription(store, {
     name: CITIZEN_PROJECTION,
     batchSize: 1_000,
     handle: (events, tx) => project(events, tx, today()),
+    ...(onError && { onError }),
   });
 }
 

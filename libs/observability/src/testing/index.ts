@@ -1,0 +1,2 @@
+export * from './privacy-guard.js';
+export * from './test-telemetry.js';

@@ -1,0 +1,110 @@
+import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
+import { startTelemetry, type Telemetry } from '@cancuoc/observability/sdk';
+
+/** What a running service offers its process: where it listens, and how it stops. */
+export interface RunningService {
+  readonly grpc: { readonly port: number };
+  /** Stops taking calls, finishes the work in flight, closes its connections. */
+  stop(): Promise<void>;
+}
+
+/** How one service is configured, migrated and started: what its `main.ts` hands to `runServiceMain`. */
+export interface ServiceMainSpec<Storage, Config> {
+  /** `registry`, `enrollment`, …: the log lines' `service` and the telemetry's service name. */
+  readonly name: string;
+  /** The storage part of the configuration: all the migration job has. */
+  readonly storageConfigFromEnv: (env: NodeJS.ProcessEnv) => Storage;
+  readonly configFromEnv: (env: NodeJS.ProcessEnv) => Config;
+  /** Applies pending migrations; the names applied. */
+  readonly migrate: (storage: Storage) => Promise<readonly string[]>;
+  /** True when the configuration names no database server: the service migrates its own PGlite. */
+  readonly embedded: (config: Config) => boolean;
+  readonly start: (config: Config, context: { migrate: boolean; logger: Logger }) => Promise<RunningService>;
+  /** The service's configuration error class: its message is shown as it is (it names a variable, never a secret). */
+  readonly configError: new (...args: never[]) => Error;
+}
+
+export interface ProcessContext {
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly exit: (code: number) => void;
+  /** Registers the signal handlers that stop the service. */
+  readonly onSignal: (signal: 'SIGTERM' | 'SIGINT', handler: () => void) => void;
+  readonly logger?: Logger;
+}
+
+const nodeProcess = (): ProcessContext => ({
+  argv: process.argv.slice(2),
+  env: process.env,
+  exit: (code) => process.exit(code),
+  onSignal: (signal, handler) => void process.once(signal, handler),
+});
+
+/**
+ * A service's executable, the same for every service (docs/conventions.md):
+ * - `main.js migrate` applies pending migrations with only the storage configuration and exits 0;
+ * - `main.js [--migrate]` starts telemetry first, then the service (migrating first when asked, or
+ *   always when embedded), logs where it listens, and on SIGTERM or SIGINT stops the service, then
+ *   flushes telemetry last, and exits 0 (1 if stopping failed);
+ * - a refused configuration exits 1 with the refusal's message; any other start-up failure exits 1
+ *   with the error's class only, since driver messages may carry data that is not ours to log.
+ */
+export async function runServiceMain<Storage, Config>(
+  spec: ServiceMainSpec<Storage, Config>,
+  context: ProcessContext = nodeProcess(),
+): Promise<void> {
+  const logger =
+    context.logger ??
+    createLogger({
+      service: context.env.OTEL_SERVICE_NAME || spec.name,
+      level: logLevelFromEnv(context.env),
+    });
+  let telemetry: Telemetry | undefined;
+  try {
+    if (context.argv[0] === 'migrate') {
+      const applied = await spec.migrate(spec.storageConfigFromEnv(context.env));
+      logger.info(`${spec.name} migrated`, { applied });
+      context.exit(0);
+      return;
+    }
+    const config = spec.configFromEnv(context.env);
+    telemetry = await startTelemetry({ serviceName: spec.name, logger, env: context.env });
+    const running = await spec.start(config, {
+      migrate: context.argv.includes('--migrate') || spec.embedded(config),
+      logger,
+    });
+    logger.info(`${spec.name} started`, {
+      port: running.grpc.port,
+      traces: telemetry.traces,
+      metrics: telemetry.metrics,
+    });
+    const started = telemetry;
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${spec.name} stopping`, { signal });
+      void running
+        .stop()
+        .then(
+          () => 0,
+          (error: unknown) => {
+            logger.error(`${spec.name} stop failed`, { error });
+            return 1;
+          },
+        )
+        .then(async (code) => {
+          await started.shutdown();
+          context.exit(code);
+        });
+    };
+    context.onSignal('SIGTERM', () => stop('SIGTERM'));
+    context.onSignal('SIGINT', () => stop('SIGINT'));
+  } catch (error) {
+    if (error instanceof spec.configError)
+      logger.error(`${spec.name} configuration refused`, { problem: error.message });
+    else logger.error(`${spec.name} start-up failed`, { error });
+    await telemetry?.shutdown();
+    context.exit(1);
+  }
+}

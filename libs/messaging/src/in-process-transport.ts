@@ -274,7 +274,12 @@ class InProcessSubscription {
         await sleep(Math.min(50 * 2 ** (failures - 1), this.settings.maxBackoffMs ?? 5_000));
         continue;
       }
-      if (delivered > 0 || this.published) continue;
+      if (delivered > 0 || this.published) {
+        // PGlite answers without real I/O, so a busy loop of its promises would starve the event
+        // loop's timers and sockets: let them run between passes.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.settings.pollIntervalMs ?? 1_000);
         this.wake = () => {

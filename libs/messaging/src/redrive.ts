@@ -18,6 +18,15 @@ export interface RedriveResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Thrown for a dead letter that arrived after the redrive began, so that it is neither sent back
+ * nor counted as consumed: it waits for the next redrive. (Its event may have failed again as it was
+ * being redriven; sending it back at once would go round for as long as the cause lasts.)
+ */
+class ArrivedAfterRedriveBegan extends Error {
+  override readonly name = 'ArrivedAfterRedriveBegan';
+}
+
 /** The consumer group a redrive of `dlq` reads with: one per subscriber redriven, or one for all. */
 export function redriveGroup(dlq: string, subscriber?: string): string {
   return `cancuoc.redrive.${subscriber ?? 'all'}.${dlq}`;
@@ -25,7 +34,8 @@ export function redriveGroup(dlq: string, subscriber?: string): string {
 
 /**
  * Sends the dead letters of a topic back to it, after the cause was fixed, and returns once every
- * dead letter there at the start has been handled. The redrive has its own consumer group, so each
+ * dead letter there at the start has been handled; those that arrive meanwhile (a redriven event
+ * failing again, say) stay for the next redrive. The redrive has its own consumer group, so each
  * dead letter is sent back once per redrive of its subscriber; other subscribers of the topic see the
  * event again and their inboxes skip it.
  */
@@ -41,6 +51,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
     topics: [dlq],
     fromBeginning: true,
     handle: async (record) => {
+      if (record.offset >= (end.get(record.partition) ?? 0n)) throw new ArrivedAfterRedriveBegan();
       if (subscriber !== undefined && record.headers[DLQ_HEADERS.subscriber] !== subscriber) {
         skipped += 1;
         return;

@@ -30,6 +30,7 @@ export const CONTRACT_TOPICS = {
   duplicates: topic('duplicates'),
   poison: topic('poison'),
   backlog: topic('backlog'),
+  refailing: topic('refailing'),
 } as const;
 
 const plain = (t: TestTopic, key: string, n: number, value: Uint8Array | null = Uint8Array.of(n % 256)) =>
@@ -283,6 +284,46 @@ export function transportContract(
       );
       assert.ok(row!.n < ids.length / 5, `${row!.n} transactions for ${ids.length} events`);
       assert.equal(consumer.stats.processed, ids.length);
+    });
+
+    it('redrives while the subscriber runs: a dead letter failing again waits for the next redrive', async () => {
+      const t = CONTRACT_TOPICS.refailing;
+      const garbage: OutgoingRecord = {
+        ...citizenEvent(t, 'still-bad', 'citizen-r', 'x'),
+        value: Uint8Array.of(0xff, 0xff, 0xff),
+      };
+      await env.transport.publish([garbage]);
+      const consumer = new IdempotentConsumer({
+        subscriber: 'refailing',
+        transport: env.newTransport(),
+        db: env.db,
+        topics: [t.name],
+        types: TYPES,
+        handle: async () => undefined,
+      });
+      await consumer.start();
+      try {
+        await waitFor('the first dead letter', () => consumer.stats.deadLettered === 1);
+        const first = await redriveDeadLetters({
+          transport: env.newTransport(),
+          topic: t.name,
+          timeoutMs: 30_000,
+        });
+        assert.deepEqual(first, { redriven: 1, skipped: 0 });
+        await waitFor('the redriven record to fail again', () => consumer.stats.deadLettered === 2);
+        const second = await redriveDeadLetters({
+          transport: env.newTransport(),
+          topic: t.name,
+          timeoutMs: 30_000,
+        });
+        assert.deepEqual(
+          second,
+          { redriven: 1, skipped: 0 },
+          'the new dead letter was left for this redrive',
+        );
+      } finally {
+        await consumer.stop();
+      }
     });
 
     it('prunes inbox rows past their retention, and only this subscriber’s', async () => {

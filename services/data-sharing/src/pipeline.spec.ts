@@ -29,7 +29,14 @@ describe('data sharing pipeline (PostgreSQL, Redis, Kafka-protocol broker)', () 
   it('back-fills a new subscription and follows changes onto the agency topic', async () => {
     await h.upstream.publish(
       h.upstream.citizenRecord(an, citizenInit({ personalId: '001190000011', givenName: 'An' })),
-      h.upstream.citizenRecord(binh, citizenInit({ personalId: '001190000012', givenName: 'Bình', permanentResidence: { provinceCode: '079', communeCode: '26734', detail: 'x' } })),
+      h.upstream.citizenRecord(
+        binh,
+        citizenInit({
+          personalId: '001190000012',
+          givenName: 'Bình',
+          permanentResidence: { provinceCode: '079', communeCode: '26734', detail: 'x' },
+        }),
+      ),
     );
     await h.projected(an, 1);
     await h.projected(binh, 1);
@@ -52,14 +59,19 @@ describe('data sharing pipeline (PostgreSQL, Redis, Kafka-protocol broker)', () 
     assert.equal(citizen.personalId, undefined);
     assert.equal(reader.latest().has(binh), false, 'Bình lives outside the scope');
 
-    await h.upstream.publish(h.upstream.citizenRecord(an, citizenInit({ personalId: '001190000011', givenName: 'Ân' })));
+    await h.upstream.publish(
+      h.upstream.citizenRecord(an, citizenInit({ personalId: '001190000011', givenName: 'Ân' })),
+    );
     await eventually('the change on the topic', () => {
       const r = reader.latest().get(an);
       return r && fromBinary(partner.PartnerCitizenSchema, r.value!).name?.givenName === 'Ân';
     });
 
     const alpha = h.agency('alpha');
-    const reply = await alpha.getCitizen({ purpose: 'alpha-purpose', citizen: { key: { case: 'citizenId', value: an } } });
+    const reply = await alpha.getCitizen({
+      purpose: 'alpha-purpose',
+      citizen: { key: { case: 'citizenId', value: an } },
+    });
     assert.equal(reply.citizen?.name?.givenName, 'Ân');
     assert.ok(reply.position > 0n);
     await assert.rejects(

@@ -48,6 +48,7 @@ export interface Harness {
   readonly running: RunningDataSharing;
   readonly upstream: Upstream;
   readonly redis: TestRedis;
+  readonly databaseUrl: string;
   /** Every line data sharing logged. */
   readonly logs: string[];
   /** Two administrators, so that one requests and the other approves. */
@@ -74,7 +75,9 @@ export async function startHarness(
   const broker = await startKafkaBroker({
     topics: [
       ...catalogueTopics(),
-      ...options.agencies.flatMap((a) => partnerTopicsOf(a).map((t) => ({ name: t.name, partitions: t.partitions }))),
+      ...options.agencies.flatMap((a) =>
+        partnerTopicsOf(a).map((t) => ({ name: t.name, partitions: t.partitions })),
+      ),
     ],
     brokers: 1,
   });
@@ -99,7 +102,11 @@ export async function startHarness(
     },
     { migrate: true, today: () => TODAY, logger: new JsonLogger((line) => logs.push(line)) },
   );
-  const transport = new KafkaTransport({ brokers: broker.bootstrapServers, clientId: 'upstream', idempotent: false });
+  const transport = new KafkaTransport({
+    brokers: broker.bootstrapServers,
+    clientId: 'upstream',
+    idempotent: false,
+  });
   const address = running.grpc.address;
   const requester = adminClient(datasharing.SubscriptionService, address, 'an');
   const approver = adminClient(datasharing.SubscriptionService, address, 'binh');
@@ -109,6 +116,7 @@ export async function startHarness(
     running,
     upstream: new Upstream(transport),
     redis,
+    databaseUrl: database.url,
     logs,
     requester,
     approver,

@@ -19,7 +19,11 @@ export class PartnerReader {
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(brokers: readonly string[], agency: string): Promise<PartnerReader> {
-    const kafka = new Kafka({ clientId: `agency-${agency}`, brokers: [...brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: `agency-${agency}`,
+      brokers: [...brokers],
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({ groupId: `agency-${agency}-${randomUUID()}`, maxWaitTimeInMs: 100 });
     const reader = new PartnerReader(consumer);
     await consumer.connect();
@@ -27,7 +31,8 @@ export class PartnerReader {
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
+        for (const [k, v] of Object.entries(message.headers ?? {}))
+          headers[k] = String(Array.isArray(v) ? v[0] : v);
         const key = message.key?.toString() ?? '';
         const value = message.value ? new Uint8Array(message.value) : null;
         reader.records.push({

@@ -48,7 +48,14 @@ export class Upstream {
 
   constructor(private readonly transport: Transport) {}
 
-  private record(topic: string, schema: Parameters<typeof toKafkaRecord>[0]['schema'], data: Parameters<typeof toKafkaRecord>[0]['data'], subject: string, source: string, sequence: number): OutgoingRecord {
+  private record(
+    topic: string,
+    schema: Parameters<typeof toKafkaRecord>[0]['schema'],
+    data: Parameters<typeof toKafkaRecord>[0]['data'],
+    subject: string,
+    source: string,
+    sequence: number,
+  ): OutgoingRecord {
     return toKafkaRecord({
       topic,
       schema,
@@ -65,7 +72,11 @@ export class Upstream {
   }
 
   /** Builds the next version of a citizen's record; `version` forces one (an old one, say). */
-  citizenRecord(citizenId: string, citizen: CitizenInit, options: { version?: number; change?: ChangeKind } = {}): OutgoingRecord {
+  citizenRecord(
+    citizenId: string,
+    citizen: CitizenInit,
+    options: { version?: number; change?: ChangeKind } = {},
+  ): OutgoingRecord {
     const version = options.version ?? (this.versions.get(citizenId) ?? 0) + 1;
     this.versions.set(citizenId, Math.max(version, this.versions.get(citizenId) ?? 0));
     return this.record(
@@ -85,7 +96,14 @@ export class Upstream {
 
   card(
     citizenId: string,
-    card: { cardId: string; version: number; documentNumber: string; status?: CardStatus; issueDate?: string; expiryDate?: string },
+    card: {
+      cardId: string;
+      version: number;
+      documentNumber: string;
+      status?: CardStatus;
+      issueDate?: string;
+      expiryDate?: string;
+    },
   ): OutgoingRecord {
     return this.record(
       CARD_PRODUCTION_CARD_TOPIC.name,
@@ -112,7 +130,14 @@ export class Upstream {
 
   enrolment(
     citizenId: string,
-    application: { applicationId: string; version: number; face: string; faceSha256: string; fingerprints: string; fingerprintsSha256: string },
+    application: {
+      applicationId: string;
+      version: number;
+      face: string;
+      faceSha256: string;
+      fingerprints: string;
+      fingerprintsSha256: string;
+    },
   ): OutgoingRecord {
     return this.record(
       ENROLLMENT_APPLICATION_TOPIC.name,
@@ -125,7 +150,11 @@ export class Upstream {
           citizenId,
           stage: ApplicationStage.SUBMITTED,
           face: { reference: application.face, sha256: application.faceSha256, mediaType: 'image/jpeg' },
-          fingerprints: { reference: application.fingerprints, sha256: application.fingerprintsSha256, mediaType: 'application/vnd.iso.19794-2' },
+          fingerprints: {
+            reference: application.fingerprints,
+            sha256: application.fingerprintsSha256,
+            mediaType: 'application/vnd.iso.19794-2',
+          },
           submittedAt: new Date().toISOString(),
         },
       }),

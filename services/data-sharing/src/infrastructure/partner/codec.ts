@@ -161,7 +161,7 @@ export function sharedFieldsOf(citizen: partner.PartnerCitizen): CitizenField[] 
 }
 
 /** The message field number that carries each catalogue field. */
-const FIELD_NUMBER: Readonly<Record<CitizenField, number>> = {
+export const FIELD_NUMBER: Readonly<Record<CitizenField, number>> = {
   personal_id: 10,
   name: 11,
   birth_date: 12,

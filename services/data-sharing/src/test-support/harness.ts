@@ -13,6 +13,7 @@ import {
 } from '@cancuoc/testing';
 import { startDataSharing, type RunningDataSharing } from '../app.js';
 import type { DataSharingConfig } from '../config.js';
+import { INBOUND_TOPICS } from '../data-sharing.module.js';
 import { JsonLogger } from '../infrastructure/logger.js';
 import { eventually } from './partner-reader.js';
 import { Upstream } from './upstream.js';
@@ -59,6 +60,8 @@ export interface Harness {
   subscribe(request: Parameters<AdminClient['requestSubscription']>[0]): Promise<datasharing.Subscription>;
   /** Waits until the projection holds `version` of the citizen's record. */
   projected(citizenId: string, version: number): Promise<void>;
+  /** Waits until `reader` has received every record on its agency's topics. */
+  received(reader: { records: readonly unknown[] }, agency: string): Promise<void>;
   /** Waits until nothing is left to project, back-fill or publish. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -70,7 +73,13 @@ export interface Harness {
  * deploy provisions when agencies are onboarded.
  */
 export async function startHarness(
-  options: { agencies: readonly string[]; config?: Partial<DataSharingConfig> } = { agencies: [] },
+  options: {
+    agencies: readonly string[];
+    config?: Partial<DataSharingConfig>;
+    today?: () => CalendarDate;
+  } = {
+    agencies: [],
+  },
 ): Promise<Harness> {
   const broker = await startKafkaBroker({
     topics: [
@@ -100,7 +109,11 @@ export async function startHarness(
       backfillBatchSize: 100,
       ...options.config,
     },
-    { migrate: true, today: () => TODAY, logger: new JsonLogger((line) => logs.push(line)) },
+    {
+      migrate: true,
+      today: options.today ?? (() => TODAY),
+      logger: new JsonLogger((line) => logs.push(line)),
+    },
   );
   const transport = new KafkaTransport({
     brokers: broker.bootstrapServers,
@@ -140,7 +153,25 @@ export async function startHarness(
         return (row?.v ?? 0) >= version;
       });
     },
+    async received(reader, agency) {
+      await eventually(`every record of ${agency}`, async () => {
+        let total = 0n;
+        for (const t of partnerTopicsOf(agency))
+          for (const offset of (await transport.endOffsets(t.name)).values()) total += offset;
+        return BigInt(reader.records.length) === total;
+      });
+    },
     async settled() {
+      await eventually('data sharing to consume every upstream record', async () => {
+        for (const topic of INBOUND_TOPICS) {
+          const [end, committed] = await Promise.all([
+            transport.endOffsets(topic),
+            transport.committedOffsets('data-sharing', topic),
+          ]);
+          for (const [partition, offset] of end) if ((committed.get(partition) ?? 0n) < offset) return false;
+        }
+        return true;
+      });
       await eventually('the projection, back-fills and delivery to settle', async () => {
         const s = await running.operations.status();
         return s.lag === 0n && s.backfillsRunning === 0 && s.queued === 0n && !s.rebuilding;

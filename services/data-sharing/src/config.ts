@@ -9,6 +9,8 @@ export interface DataSharingConfig {
   readonly dataDir: string | undefined;
   /** Redis for rate limits and idempotency keys; without it, in process memory. */
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key data sharing writes, so that it can share a Redis. */
+  readonly redisKeyPrefix: string;
   /** Kafka bootstrap servers; without them the in-process transport on data sharing's database. */
   readonly kafkaBrokers: readonly string[] | undefined;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
@@ -73,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
     databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.DATA_SHARING_REDIS_KEY_PREFIX || 'data-sharing:',
     kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     grpcHost: env.DATA_SHARING_GRPC_HOST || '0.0.0.0',

@@ -299,14 +299,14 @@ export class DataSharingModule {
         {
           provide: LIMITER,
           useFactory: (redis: Redis | undefined): RateLimiter =>
-            redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(),
+            redis ? new RedisRateLimiter(redis, `${config.redisKeyPrefix}rate:`) : new MemoryRateLimiter(),
           inject: [REDIS],
         },
         {
           provide: IDEMPOTENCY,
           useFactory: (redis: Redis | undefined): IdempotencyStore =>
             redis
-              ? new RedisIdempotencyStore(redis, { keyPrefix: 'data-sharing:idempotency:' })
+              ? new RedisIdempotencyStore(redis, { keyPrefix: `${config.redisKeyPrefix}idempotency:` })
               : new InMemoryIdempotencyStore(),
           inject: [REDIS],
         },

@@ -5,6 +5,8 @@ import { PositionAheadOfLogError, PositionNotReachedError } from './errors.js';
 /** Longest a read waits for the projection, whatever deadline the caller set. */
 export const MAX_POSITION_WAIT_MS = 10_000;
 const POLL_MS = 100;
+/** Given up this long before the caller's deadline, so the caller gets the reason, not DEADLINE_EXCEEDED. */
+const DEADLINE_MARGIN_MS = 150;
 
 /**
  * The citizen projection's position (events applied), and waiting for it. Waiters wake on the
@@ -67,7 +69,10 @@ export class ProjectionPositions {
     let applied = await this.current();
     if (applied >= position) return;
     if (!(await this.inLog(position, applied))) throw new PositionAheadOfLogError();
-    const until = Math.min(deadline?.getTime() ?? Infinity, Date.now() + MAX_POSITION_WAIT_MS);
+    const until = Math.min(
+      (deadline?.getTime() ?? Infinity) - DEADLINE_MARGIN_MS,
+      Date.now() + MAX_POSITION_WAIT_MS,
+    );
     while (applied < position) {
       const left = until - Date.now();
       if (left <= 0) throw new PositionNotReachedError(applied);

@@ -1,6 +1,5 @@
 import { closeClient, createClient, signToken, type GrpcClient } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
-import { KafkaTransport } from '@cancuoc/messaging';
 import { datasharing, partner, partnerTopicsOf } from '@cancuoc/proto';
 import {
   TEST_REDIS_URL,
@@ -45,6 +44,7 @@ export function adminClient<S extends Parameters<typeof createClient>[0]>(
 }
 
 export interface Harness {
+  /** The Kafka-protocol broker; without one (`kafka: false`) the in-process transport on PostgreSQL. */
   readonly broker: KafkaBroker;
   readonly running: RunningDataSharing;
   readonly upstream: Upstream;
@@ -75,21 +75,24 @@ export interface Harness {
 export async function startHarness(
   options: {
     agencies: readonly string[];
+    /** false: no broker, the in-process transport on PostgreSQL (faster, for what Kafka adds nothing to). */
+    kafka?: boolean;
     config?: Partial<DataSharingConfig>;
     today?: () => CalendarDate;
-  } = {
-    agencies: [],
-  },
+  } = { agencies: [] },
 ): Promise<Harness> {
-  const broker = await startKafkaBroker({
-    topics: [
-      ...catalogueTopics(),
-      ...options.agencies.flatMap((a) =>
-        partnerTopicsOf(a).map((t) => ({ name: t.name, partitions: t.partitions })),
-      ),
-    ],
-    brokers: 1,
-  });
+  const broker =
+    options.kafka === false
+      ? undefined
+      : await startKafkaBroker({
+          topics: [
+            ...catalogueTopics(),
+            ...options.agencies.flatMap((a) =>
+              partnerTopicsOf(a).map((t) => ({ name: t.name, partitions: t.partitions })),
+            ),
+          ],
+          brokers: 1,
+        });
   const database = await createTestDatabase('data_sharing');
   const redis = await connectTestRedis();
   const logs: string[] = [];
@@ -98,7 +101,9 @@ export async function startHarness(
       databaseUrl: database.url,
       dataDir: undefined,
       redisUrl: TEST_REDIS_URL,
-      kafkaBrokers: broker.bootstrapServers,
+      // Under the test's own prefix, so the test's clean-up deletes what the service wrote.
+      redisKeyPrefix: redis.keyPrefix,
+      kafkaBrokers: broker?.bootstrapServers,
       kafkaIdempotent: false,
       grpcHost: '127.0.0.1',
       grpcPort: 0,
@@ -115,17 +120,14 @@ export async function startHarness(
       logger: new JsonLogger((line) => logs.push(line)),
     },
   );
-  const transport = new KafkaTransport({
-    brokers: broker.bootstrapServers,
-    clientId: 'upstream',
-    idempotent: false,
-  });
+  // Upstream events go through data sharing's own transport: the same broker or in-process log.
+  const transport = running.transport;
   const address = running.grpc.address;
   const requester = adminClient(datasharing.SubscriptionService, address, 'an');
   const approver = adminClient(datasharing.SubscriptionService, address, 'binh');
   const agencies: AgencyClient[] = [];
   const harness: Harness = {
-    broker,
+    broker: broker!,
     running,
     upstream: new Upstream(transport),
     redis,
@@ -179,11 +181,10 @@ export async function startHarness(
     },
     async close() {
       for (const c of [requester, approver, ...agencies]) closeClient(c);
-      await transport.close();
       await running.stop();
       await redis.close();
       await database.drop();
-      await broker.stop();
+      await broker?.stop();
     },
   };
   return harness;

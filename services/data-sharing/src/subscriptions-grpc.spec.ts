@@ -248,21 +248,17 @@ describe('SubscriptionService over gRPC (PostgreSQL, Redis, in-process transport
       await h.approver.approveSubscription({ subscriptionId: subscription!.subscriptionId });
     }
     await assert.rejects(
-      h
-        .agency('kafkaonly')
-        .getCitizen({
-          purpose: 'kafkaonly-purpose',
-          citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
-        }),
+      h.agency('kafkaonly').getCitizen({
+        purpose: 'kafkaonly-purpose',
+        citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
+      }),
       (e) => readErrorDetails(e)?.errorInfo?.reason === 'DELIVERY_NOT_ALLOWED',
     );
     await assert.rejects(
-      h
-        .agency('grpconly')
-        .getCitizen({
-          purpose: 'grpconly-purpose',
-          citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
-        }),
+      h.agency('grpconly').getCitizen({
+        purpose: 'grpconly-purpose',
+        citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
+      }),
       (e) => code(e) === status.NOT_FOUND,
       'a gRPC subscription reads',
     );

@@ -15,6 +15,11 @@ export interface DataSharingConfig {
   readonly kafkaBrokers: readonly string[] | undefined;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
   readonly kafkaIdempotent: boolean;
+  /**
+   * Longest wait of a fetch that finds nothing. A real broker answers as soon as records arrive; the
+   * test broker only when the wait is over, so there it sets the consumer's latency.
+   */
+  readonly kafkaMaxWaitMs?: number;
   readonly grpcHost: string;
   readonly grpcPort: number;
   /** Verifies callers' bearer tokens (audience `data-sharing`); at least 32 bytes. */
@@ -78,6 +83,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
     redisKeyPrefix: env.DATA_SHARING_REDIS_KEY_PREFIX || 'data-sharing:',
     kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
+    kafkaMaxWaitMs: integer(env, 'KAFKA_MAX_WAIT_MS', 500, 1),
     grpcHost: env.DATA_SHARING_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'DATA_SHARING_GRPC_PORT', 50054),
     authSecret,

@@ -141,6 +141,7 @@ async function transportFor(
           brokers: config.kafkaBrokers,
           clientId: 'cancuoc-data-sharing',
           idempotent: config.kafkaIdempotent,
+          maxWaitTimeMs: config.kafkaMaxWaitMs,
         })
       : new InProcessTransport({ db }));
   if (transport instanceof InProcessTransport) {

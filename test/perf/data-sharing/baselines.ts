@@ -61,7 +61,8 @@ export async function nodeAndPg(client: pg.Client, batchSize: number): Promise<{
   for (;;) {
     const { rows: batch } = (await client.query(
       `SELECT citizen_id::text AS citizen_id, state FROM ds_citizens
-       WHERE $1::uuid IS NULL OR citizen_id > $1::uuid ORDER BY citizen_id LIMIT $2`,
+       WHERE citizen_id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000')
+       ORDER BY ds_citizens.citizen_id LIMIT $2`,
       [after, batchSize],
     )) as { rows: Row[] };
     if (batch.length === 0) break;

@@ -34,7 +34,7 @@ export async function seedCitizens(client: pg.Client, count: number, chunk = 100
          pid, (extract(month FROM birth) * 100 + extract(day FROM birth))::smallint, now()
        FROM (
          SELECT n, md5('citizen' || n)::uuid AS id, lpad(n::text, 12, '0') AS pid,
-                date '1930-01-01' + (n * 7919 % 34000) AS birth,
+                date '1930-01-01' + ((n::bigint * 7919) % 34000)::int AS birth,
                 ($3::text[])[1 + n % array_length($3::text[], 1)] AS province
          FROM generate_series($1::int, $2::int) n
        ) s`,

@@ -2,10 +2,8 @@ import type { AuditLog, AuditRecord } from '@cancuoc/audit';
 import { Follower, type Database, type FollowStep, type Leadership } from '@cancuoc/eventstore';
 import type { OutgoingRecord, Transport } from '@cancuoc/messaging';
 import type { CitizenField } from '../../domain/catalogue/fields.js';
-import { deliversKafka } from '../../domain/subscription/terms.js';
 import { DELIVERY_CHANNEL } from '../citizen-projection.js';
 import type { DeliveryGate, Logger, PartnerTopics } from '../ports.js';
-import { currentSubscriptionOf } from '../subscription-rows.js';
 import { hex, sameBytes, type Bytes } from '../views/bytes.js';
 
 /** One citizen's delivery to one agency, as the record builder needs it. */
@@ -37,6 +35,8 @@ export interface PublisherOptions {
 }
 
 interface QueuedRow {
+  subscription_id: string;
+  purpose: string;
   citizen_id: string;
   touched: number;
   present: boolean;
@@ -51,10 +51,10 @@ const LEADERSHIP = 'data-sharing-delivery';
 
 /**
  * Publishes each agency's view to its topics: for every queued citizen, the record it should hold
- * (or a tombstone) and the change. Per agency and batch, under the agency's delivery gate: the
- * current subscription is read, then only rows it allows are read — data only while the
- * subscription is approved for Kafka and only of its current generation; tombstones unless it is
- * suspended — published, and, once acknowledged, marked sent and audited in one transaction. A
+ * (or a tombstone) and the change. Per agency and batch, under the agency's delivery gate: the rows
+ * the agency's current subscription allows are read with it in one statement — data only while it
+ * is approved for Kafka and only of its current generation; tombstones unless it is suspended —
+ * published, and, once acknowledged, marked sent and audited in one transaction. A
  * crash between acknowledgement and commit sends the batch again, with the same CloudEvents ids.
  * One instance leads; the others wait to take over.
  */
@@ -116,21 +116,27 @@ export class DeliveryPublisher {
 
   private async publishBatch(agency: string): Promise<number> {
     const { db } = this.options;
-    const current = await currentSubscriptionOf(db, agency);
-    if (!current || current.subscription.status === 'suspended') return 0;
-    const s = current.subscription;
-    const dataAllowed = s.status === 'approved' && deliversKafka(s.terms.delivery);
+    // One statement, so one snapshot: the subscription that decides what may go and the rows it lets
+    // go are read together. A change committed after it is waited for by the change (the gate).
     const rows = await db.query<QueuedRow>(
-      `SELECT q.citizen_id::text AS citizen_id, q.touched, v.citizen_id IS NOT NULL AS present,
+      `WITH answering AS (
+         SELECT subscription_id::text AS subscription_id, status, generation,
+                subscription->>'purpose' AS purpose,
+                subscription->'terms'->>'delivery' IN ('kafka', 'kafka-and-grpc') AS kafka
+         FROM ds_subscriptions WHERE agency = $1
+         ORDER BY (status <> 'revoked') DESC, updated_at DESC LIMIT 1)
+       SELECT q.citizen_id::text AS citizen_id, q.touched, v.citizen_id IS NOT NULL AS present,
               v.payload, v.published, coalesce(v.sequence, 0) AS sequence,
-              coalesce(v.position, 0)::text AS position, v.changed_at
-       FROM ds_delivery_queue q
+              coalesce(v.position, 0)::text AS position, v.changed_at,
+              c.subscription_id, c.purpose
+       FROM answering c
+       JOIN ds_delivery_queue q ON q.agency = $1
        LEFT JOIN ds_agency_views v ON v.agency = q.agency AND v.citizen_id = q.citizen_id
-       WHERE q.agency = $1
+       WHERE c.status <> 'suspended'
          AND (v.citizen_id IS NULL OR v.payload IS NULL OR v.payload IS NOT DISTINCT FROM v.published
-              OR ($2 AND v.generation = $3::bigint))
-       ORDER BY q.seq LIMIT $4`,
-      [agency, dataAllowed, current.generation.toString(), this.batchSize],
+              OR (c.status = 'approved' AND c.kafka AND v.generation = c.generation))
+       ORDER BY q.seq LIMIT $2`,
+      [agency, this.batchSize],
     );
     if (rows.length === 0) return 0;
     const deliveries: PendingDelivery[] = rows
@@ -150,11 +156,11 @@ export class DeliveryPublisher {
       .map((d) => ({
         actor: `agency:${agency}`,
         action: 'partner.delivery',
-        purpose: s.purpose,
+        purpose: rows[0]!.purpose,
         subjectId: d.citizenId,
         fields: [...this.options.fieldsOf(d.next!)],
         detail: {
-          subscriptionId: s.subscriptionId,
+          subscriptionId: rows[0]!.subscription_id,
           channel: 'kafka',
           sequence: d.sequence,
           position: d.position.toString(),

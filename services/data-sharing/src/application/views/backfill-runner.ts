@@ -114,7 +114,8 @@ export class BackfillRunner {
       const row = await subscriptionRow(tx, job.subscription_id);
       const rows = await tx.query<CitizenRow>(
         `SELECT citizen_id::text AS citizen_id, state, changed_at FROM ds_citizens
-         WHERE $1::uuid IS NULL OR citizen_id > $1::uuid ORDER BY citizen_id LIMIT $2`,
+         WHERE citizen_id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000')
+         ORDER BY ds_citizens.citizen_id LIMIT $2`,
         [job.after_citizen, this.batchSize],
       );
       ids = rows.map((r) => r.citizen_id);
@@ -130,7 +131,8 @@ export class BackfillRunner {
     } else {
       const rows = await tx.query<{ citizen_id: string }>(
         `SELECT citizen_id::text AS citizen_id FROM ds_agency_views
-         WHERE agency = $1 AND ($2::uuid IS NULL OR citizen_id > $2::uuid) ORDER BY citizen_id LIMIT $3`,
+         WHERE agency = $1 AND citizen_id > coalesce($2::uuid, '00000000-0000-0000-0000-000000000000')
+         ORDER BY ds_agency_views.citizen_id LIMIT $3`,
         [job.agency, job.after_citizen, this.batchSize],
       );
       ids = rows.map((r) => r.citizen_id);
@@ -167,8 +169,9 @@ export class BackfillRunner {
         ? []
         : await tx.query<CitizenRow>(
             `SELECT citizen_id::text AS citizen_id, state, changed_at FROM ds_citizens
-             WHERE birth_md = ANY($1::smallint[]) AND ($2::uuid IS NULL OR citizen_id > $2::uuid)
-             ORDER BY citizen_id LIMIT $3`,
+             WHERE birth_md = ANY($1::smallint[])
+               AND citizen_id > coalesce($2::uuid, '00000000-0000-0000-0000-000000000000')
+             ORDER BY ds_citizens.citizen_id LIMIT $3`,
             [birthdaysOn(day), projection.sweep_after, this.batchSize],
           );
     await refreshViews(tx, this.options.encode, subscriptions, rows.map(changeOf), position, today);

@@ -71,8 +71,9 @@ function refuse(what: string): never {
   throw new PoisonRecordError(`unusable ${what}`);
 }
 
+/** A record id: a UUID, never the nil one (back-fills page from below it). */
 function citizenId(value: string, what: string): string {
-  if (!UUID.test(value)) refuse(`${what} (not a record id)`);
+  if (!UUID.test(value) || /^[0-]+$/.test(value)) refuse(`${what} (not a record id)`);
   return value;
 }
 

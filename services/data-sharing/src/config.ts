@@ -31,6 +31,8 @@ export interface DataSharingConfig {
   readonly verificationsPerCitizenPerDay: number;
   /** Citizens per back-fill transaction. */
   readonly backfillBatchSize: number;
+  /** Citizens per delivery batch (two records each), per agency. */
+  readonly deliveryBatchSize?: number;
 }
 
 export class ConfigError extends Error {
@@ -91,5 +93,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
     verificationsPerMinute: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_MINUTE', 600, 1),
     verificationsPerCitizenPerDay: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_CITIZEN_PER_DAY', 10, 1),
     backfillBatchSize: integer(env, 'DATA_SHARING_BACKFILL_BATCH_SIZE', 1_000, 1),
+    deliveryBatchSize: integer(env, 'DATA_SHARING_DELIVERY_BATCH_SIZE', 1_000, 1),
   };
 }

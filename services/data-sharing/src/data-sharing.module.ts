@@ -215,6 +215,7 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
       topics,
       audit,
       recordsOf: partnerRecords,
+      batchSize: config.deliveryBatchSize,
       fieldsOf: (payload) => sharedFieldsOf(decodeCitizen(payload)),
       logger,
       onError: failed('delivery.batch_failed'),

@@ -43,7 +43,18 @@ export interface LatencyRun {
   /** Milliseconds, ascending. */
   readonly samples: number[];
   readonly seconds: number;
+  /**
+   * The same changes split where the pipeline leaves a timestamp, each ascending (wall clock, ms):
+   * published → recorded in data sharing's event store (inbound consumer and inbox);
+   * → sent to the agency's topic (projection, view, queue, publisher); → in the agency's consumer.
+   */
+  readonly stages?: { readonly inbound: number[]; readonly project: number[]; readonly agency: number[] };
 }
+
+/** Where each measured change was recorded: `es_events.recorded_at` of its received event. */
+export type RecordedAt = (
+  changes: readonly { citizenId: string; version: number }[],
+) => Promise<(number | undefined)[]>;
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
@@ -63,6 +74,7 @@ export async function pipelineLatency(options: {
   warmupSeconds: number;
   maxWaitMs: number;
   firstSeq: number;
+  recordedAt: RecordedAt;
 }): Promise<LatencyRun> {
   const transport = new KafkaTransport({
     brokers: options.brokers,
@@ -71,6 +83,10 @@ export async function pipelineLatency(options: {
   });
   const sentAt = new Map<number, number>();
   const arrived = new Map<number, number>();
+  const wall = new Map<
+    number,
+    { sent: number; topic?: number; arrived?: number; citizenId: string; version: number }
+  >();
   const kafka = new Kafka({
     clientId: 'bench-agency',
     brokers: [...options.brokers],
@@ -89,7 +105,12 @@ export async function pipelineLatency(options: {
       if (!message.value) return;
       const name = fromBinary(partner.PartnerCitizenSchema, message.value).name?.givenName ?? '';
       const seq = Number(name.slice(1));
-      if (sentAt.has(seq) && !arrived.has(seq)) arrived.set(seq, performance.now());
+      if (sentAt.has(seq) && !arrived.has(seq)) {
+        arrived.set(seq, performance.now());
+        const w = wall.get(seq)!;
+        w.arrived = Date.now();
+        w.topic = Number(message.timestamp);
+      }
     },
   });
   while (!joined) await new Promise((r) => setTimeout(r, 100));
@@ -106,6 +127,7 @@ export async function pipelineLatency(options: {
     const version = (options.versions.get(id) ?? 0) + 1;
     options.versions.set(id, version);
     sentAt.set(seq, performance.now());
+    wall.set(seq, { sent: Date.now(), citizenId: id, version });
     sends.push(transport.publish([registryChange(id, version, seq)]));
   }
   await Promise.all(sends);
@@ -114,13 +136,28 @@ export async function pipelineLatency(options: {
   await consumer.disconnect();
   await transport.close();
   const samples: number[] = [];
+  const measuredSeqs: number[] = [];
   for (let i = warmup; i < total; i++) {
     const seq = options.firstSeq + i;
     const at = arrived.get(seq);
-    if (at !== undefined) samples.push(at - sentAt.get(seq)!);
+    if (at !== undefined) {
+      samples.push(at - sentAt.get(seq)!);
+      measuredSeqs.push(seq);
+    }
   }
   samples.sort((a, b) => a - b);
-  return { rate: options.rate, sent: measured, samples, seconds: options.seconds };
+  const recorded = await options.recordedAt(measuredSeqs.map((seq) => wall.get(seq)!));
+  const stages = { inbound: [] as number[], project: [] as number[], agency: [] as number[] };
+  measuredSeqs.forEach((seq, i) => {
+    const w = wall.get(seq)!;
+    const r = recorded[i];
+    if (r === undefined || w.topic === undefined || w.arrived === undefined) return;
+    stages.inbound.push(r - w.sent);
+    stages.project.push(w.topic - r);
+    stages.agency.push(w.arrived - w.topic);
+  });
+  for (const list of Object.values(stages)) list.sort((a, b) => a - b);
+  return { rate: options.rate, sent: measured, samples, seconds: options.seconds, stages };
 }
 
 /** The same rate through kafkajs alone: send → eachMessage on a plain topic, no database. */

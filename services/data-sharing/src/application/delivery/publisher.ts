@@ -64,7 +64,7 @@ export class DeliveryPublisher {
   private leadership: Leadership | undefined;
 
   constructor(private readonly options: PublisherOptions) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1_000;
     this.follower = new Follower({
       db: options.db,
       channel: DELIVERY_CHANNEL,

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { closeClient } from '@cancuoc/grpc';
-import { datasharing } from '@cancuoc/proto';
+import { Database } from '@cancuoc/eventstore';
+import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
+import { datasharing, REGISTRY_CITIZEN_TOPIC } from '@cancuoc/proto';
 import { startDataSharing, type RunningDataSharing } from './app.js';
 import type { DataSharingConfig } from './config.js';
 import { adminClient, agencyClient, DELIVERY, F, SECRET, TODAY } from './test-support/harness.js';
@@ -39,24 +41,26 @@ const partnerRecords = async (running: RunningDataSharing) => {
   return Number(row!.n);
 };
 
+const embeddedConfig = (dataDir: string | undefined): DataSharingConfig => ({
+  databaseUrl: undefined,
+  dataDir,
+  redisUrl: undefined,
+  redisKeyPrefix: 'data-sharing:',
+  kafkaBrokers: undefined,
+  kafkaIdempotent: false,
+  grpcHost: '127.0.0.1',
+  grpcPort: 0,
+  authSecret: SECRET,
+  readsPerMinute: 100,
+  verificationsPerMinute: 100,
+  verificationsPerCitizenPerDay: 10,
+  backfillBatchSize: 100,
+});
+
 describe('data sharing, embedded (PGlite, in-process transport)', () => {
   it('delivers to an agency’s in-process topics, answers its queries, and survives a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cancuoc-data-sharing-'));
-    const config: DataSharingConfig = {
-      databaseUrl: undefined,
-      dataDir,
-      redisUrl: undefined,
-      redisKeyPrefix: 'data-sharing:',
-      kafkaBrokers: undefined,
-      kafkaIdempotent: false,
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
-      authSecret: SECRET,
-      readsPerMinute: 100,
-      verificationsPerMinute: 100,
-      verificationsPerCitizenPerDay: 10,
-      backfillBatchSize: 100,
-    };
+    const config = embeddedConfig(dataDir);
     const citizen = randomUUID();
     try {
       await withService(config, async (running) => {
@@ -111,6 +115,37 @@ describe('data sharing, embedded (PGlite, in-process transport)', () => {
       });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('joins the all-in-one process’s shared transport, and leaves it open when it stops', async () => {
+    const shared = await Database.connect({ migrations: inProcessLogMigrations });
+    await shared.migrate();
+    const transport = new InProcessTransport({ db: shared });
+    try {
+      const running = await startDataSharing(embeddedConfig(undefined), {
+        transport,
+        today: () => TODAY,
+        logger: { info: () => undefined, error: () => undefined },
+      });
+      try {
+        const upstream = new Upstream(transport);
+        const citizen = randomUUID();
+        await upstream.publish(upstream.citizenRecord(citizen, citizenInit()));
+        await eventually('the record consumed from the shared log', async () => {
+          const [row] = await running.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ds_citizens`);
+          return row!.n === '1';
+        });
+      } finally {
+        await running.stop();
+      }
+      assert.ok(
+        (await transport.endOffsets(REGISTRY_CITIZEN_TOPIC.name)).size > 0,
+        'the shared transport is still open',
+      );
+    } finally {
+      await transport.close();
+      await shared.close();
     }
   });
 });

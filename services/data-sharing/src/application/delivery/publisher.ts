@@ -170,7 +170,8 @@ export class DeliveryPublisher {
     await db.transaction(async (tx) => {
       // Row locks in one order (views, then queue, by citizen), as the projection takes them.
       await tx.query(
-        'SELECT 1 FROM ds_agency_views WHERE agency = $1 AND citizen_id = ANY($2::uuid[]) ORDER BY citizen_id FOR UPDATE',
+        `SELECT 1 FROM unnest($2::uuid[]) AS u(id) JOIN ds_agency_views v ON v.agency = $1 AND v.citizen_id = u.id
+         ORDER BY v.citizen_id FOR UPDATE OF v`,
         [agency, ids],
       );
       if (deliveries.length > 0) {
@@ -187,11 +188,13 @@ export class DeliveryPublisher {
         );
       }
       await tx.query(
-        'DELETE FROM ds_agency_views WHERE agency = $1 AND citizen_id = ANY($2::uuid[]) AND payload IS NULL AND published IS NULL',
+        `DELETE FROM ds_agency_views v USING unnest($2::uuid[]) AS u(id)
+         WHERE v.agency = $1 AND v.citizen_id = u.id AND v.payload IS NULL AND v.published IS NULL`,
         [agency, ids],
       );
       await tx.query(
-        'SELECT 1 FROM ds_delivery_queue WHERE agency = $1 AND citizen_id = ANY($2::uuid[]) ORDER BY citizen_id FOR UPDATE',
+        `SELECT 1 FROM unnest($2::uuid[]) AS u(id) JOIN ds_delivery_queue q ON q.agency = $1 AND q.citizen_id = u.id
+         ORDER BY q.citizen_id FOR UPDATE OF q`,
         [agency, ids],
       );
       // Off the queue only what is settled: a row touched since it was read, or whose view changed,

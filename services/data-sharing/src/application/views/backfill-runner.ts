@@ -17,8 +17,12 @@ export interface BackfillRunnerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** Rows back-filled between two ANALYZE of the tables it grows. */
+const ANALYSE_EVERY = 50_000;
+
 interface Job {
   agency: string;
+  processed: string;
   subscription_id: string;
   generation: string;
   mode: 'project' | 'withdraw';
@@ -86,6 +90,7 @@ export class BackfillRunner {
 
   /** One batch of the oldest unfinished back-fill, else of the age sweep. */
   async step(): Promise<FollowStep> {
+    let analyse = false;
     const read = await this.options.db.transaction(async (tx) => {
       await lockViews(tx);
       const [projection] = await tx.query<ProjectionRow>(
@@ -96,13 +101,22 @@ export class BackfillRunner {
       if (projection!.rebuilding) return 0;
       const [job] = await tx.query<Job>(
         `SELECT agency, subscription_id::text AS subscription_id, generation::text AS generation, mode,
-                after_citizen::text AS after_citizen
+                after_citizen::text AS after_citizen, processed::text AS processed
          FROM ds_backfills WHERE NOT done ORDER BY started_at LIMIT 1`,
       );
       const position = BigInt(projection!.position);
-      if (job) return this.backfill(tx, job, position);
+      if (job) {
+        const done = await this.backfill(tx, job, position);
+        analyse =
+          Math.floor((Number(job.processed) + done) / ANALYSE_EVERY) >
+          Math.floor(Number(job.processed) / ANALYSE_EVERY);
+        return done;
+      }
       return this.sweepAges(tx, projection!, position);
     });
+    // A back-fill grows the view and the queue faster than autovacuum's ANALYZE follows; with the
+    // statistics of a near-empty table the planner reads whole tables for every batch.
+    if (analyse) await this.options.db.query('ANALYZE ds_agency_views, ds_delivery_queue');
     if (read > 0) this.options.db.notify(DELIVERY_CHANNEL);
     return read === 0 ? 'idle' : { read, full: true };
   }

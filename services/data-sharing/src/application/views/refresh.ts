@@ -27,8 +27,10 @@ interface Write {
 
 async function existingViews(tx: Tx, agency: string, ids: readonly string[]): Promise<Map<string, ViewRow>> {
   const rows = await tx.query<ViewRow>(
-    `SELECT citizen_id::text AS citizen_id, payload, published, generation::text AS generation
-     FROM ds_agency_views WHERE agency = $1 AND citizen_id = ANY($2::uuid[])`,
+    // A join on the ids, not `= ANY`: with the composite key and stale statistics the planner reads
+    // every row of the agency for `= ANY`, which made back-fills quadratic.
+    `SELECT v.citizen_id::text AS citizen_id, v.payload, v.published, v.generation::text AS generation
+     FROM unnest($2::uuid[]) AS u(id) JOIN ds_agency_views v ON v.agency = $1 AND v.citizen_id = u.id`,
     [agency, ids],
   );
   return new Map(rows.map((r) => [r.citizen_id, r]));
@@ -63,10 +65,10 @@ async function writeViews(
 
 async function dropViews(tx: Tx, agency: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.query('DELETE FROM ds_agency_views WHERE agency = $1 AND citizen_id = ANY($2::uuid[])', [
-    agency,
-    ids,
-  ]);
+  await tx.query(
+    'DELETE FROM ds_agency_views v USING unnest($2::uuid[]) AS u(id) WHERE v.agency = $1 AND v.citizen_id = u.id',
+    [agency, ids],
+  );
 }
 
 /**
@@ -142,12 +144,14 @@ export async function withdrawViews(
 ): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(
-    `DELETE FROM ds_agency_views WHERE agency = $1 AND citizen_id = ANY($2::uuid[]) AND published IS NULL`,
+    `DELETE FROM ds_agency_views v USING unnest($2::uuid[]) AS u(id)
+     WHERE v.agency = $1 AND v.citizen_id = u.id AND v.published IS NULL`,
     [agency, ids],
   );
   const kept = await tx.query<{ citizen_id: string }>(
-    `UPDATE ds_agency_views SET payload = NULL, generation = $3::bigint, position = $4::bigint, changed_at = now()
-     WHERE agency = $1 AND citizen_id = ANY($2::uuid[]) RETURNING citizen_id::text AS citizen_id`,
+    `UPDATE ds_agency_views v SET payload = NULL, generation = $3::bigint, position = $4::bigint, changed_at = now()
+     FROM unnest($2::uuid[]) AS u(id) WHERE v.agency = $1 AND v.citizen_id = u.id
+     RETURNING v.citizen_id::text AS citizen_id`,
     [agency, ids, generation.toString(), position.toString()],
   );
   await enqueue(

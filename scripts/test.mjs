@@ -49,6 +49,7 @@ const patterns = only
   : [
       'libs/*/dist/**/*.spec.js',
       'services/*/dist/**/*.spec.js',
+      'deploy/dist/**/*.spec.js',
       'test/*/**/*.spec.mjs',
       'test/*/dist/**/*.spec.js',
     ];

@@ -29,7 +29,7 @@ export * from './lds/vietnam-dg13.js';
 export { PkiError } from './pki/errors.js';
 export type { DigestAlgorithm, SignatureAlgorithm } from './pki/algorithms.js';
 export { defaultSignatureAlgorithm, softwareSigner, type Signer } from './pki/signer.js';
-export { readCertificate, type CertificateInfo } from './pki/certificate.js';
+export { issuerAndSerialNumber, readCertificate, type CertificateInfo } from './pki/certificate.js';
 export type { DistinguishedName } from './pki/distinguished-name.js';
 export {
   createCsca,

@@ -1,6 +1,7 @@
 import type { Database } from '@cancuoc/eventstore';
 import { partitionFor } from './partitioner.js';
 import {
+  deliverInOrder,
   UnknownTopicError,
   type IncomingRecord,
   type OutgoingRecord,
@@ -308,11 +309,13 @@ class InProcessSubscription {
     const start = next;
     const records = await this.transport.read(topic, partition, next, this.settings.batchSize ?? 500);
     try {
-      for (const record of records) {
-        if (this.stopping) break;
-        await this.options.handle(record, { heartbeat: async () => undefined });
-        next = record.offset + 1n;
-      }
+      await deliverInOrder(
+        this.options,
+        records,
+        { heartbeat: async () => undefined },
+        (last) => (next = last.offset + 1n),
+        () => !this.stopping,
+      );
     } finally {
       if (next !== start) {
         await this.transport.commit(group, topic, partition, next);

@@ -2,6 +2,7 @@ export * from './cloudevents.js';
 export * from './consumer.js';
 export * from './dead-letters.js';
 export * from './in-process-transport.js';
+export * from './kafka-security.js';
 export * from './kafka-transport.js';
 export * from './migrations/index.js';
 export * from './partitioner.js';

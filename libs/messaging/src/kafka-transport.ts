@@ -8,12 +8,13 @@ import {
   type KafkaConfig,
   type Producer,
 } from 'kafkajs';
-import type {
-  IncomingRecord,
-  OutgoingRecord,
-  SubscribeOptions,
-  Transport,
-  TransportSubscription,
+import {
+  deliverInOrder,
+  type IncomingRecord,
+  type OutgoingRecord,
+  type SubscribeOptions,
+  type Transport,
+  type TransportSubscription,
 } from './transport.js';
 
 export interface KafkaTransportOptions {
@@ -136,23 +137,28 @@ export class KafkaTransport implements Transport {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, options.concurrency ?? 1),
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         let next: bigint | undefined;
         try {
-          for (const message of batch.messages) {
-            if (!isRunning() || isStale()) break;
-            const record: IncomingRecord = {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: BigInt(message.offset),
-              key: message.key?.toString() ?? '',
-              value: message.value ? new Uint8Array(message.value) : null,
-              headers: headersOf(message.headers),
-            };
-            await options.handle(record, { heartbeat });
-            resolveOffset(message.offset);
-            next = record.offset + 1n;
-          }
+          const records = batch.messages.map((message): IncomingRecord => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: BigInt(message.offset),
+            key: message.key?.toString() ?? '',
+            value: message.value ? new Uint8Array(message.value) : null,
+            headers: headersOf(message.headers),
+          }));
+          await deliverInOrder(
+            options,
+            records,
+            { heartbeat },
+            (last) => {
+              resolveOffset(last.offset.toString());
+              next = last.offset + 1n;
+            },
+            () => isRunning() && !isStale(),
+          );
         } catch (error) {
           options.onError?.(error);
           throw error;

@@ -38,12 +38,23 @@ export interface DeliveryContext {
   heartbeat(): Promise<void>;
 }
 
-export interface SubscribeOptions {
+interface SubscribeCommon {
   /** Consumer group: its members share the partitions, and its committed offsets survive restarts. */
   readonly group: string;
   readonly topics: readonly string[];
   /** Where a group that has never committed starts: the oldest record, or only new ones. */
   readonly fromBeginning?: boolean;
+  /**
+   * Partitions handled at once by this member (kafkajs `partitionsConsumedConcurrently`); records
+   * of one partition are always handled in order. The in-process transport handles one at a time.
+   */
+  readonly concurrency?: number;
+  /** Told about every failed delivery attempt. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Record by record. */
+export interface SubscribeEach extends SubscribeCommon {
   /**
    * Called for each record in partition order. When it resolves the record counts as consumed and
    * its offset is committed (after the batch at the latest). When it throws, the record and those
@@ -51,8 +62,47 @@ export interface SubscribeOptions {
    * (consumer.ts) is how services make them so.
    */
   readonly handle: (record: IncomingRecord, context: DeliveryContext) => Promise<void>;
-  /** Told about every failed delivery attempt. */
-  readonly onError?: (error: unknown) => void;
+  readonly handleBatch?: never;
+}
+
+/** A batch at a time, so that a consumer can take effect for many records in one transaction. */
+export interface SubscribeBatches extends SubscribeCommon {
+  /**
+   * Called with consecutive records of one partition, in order (at most `maxBatchSize`). When it
+   * resolves they all count as consumed; when it throws none of them does, and they come again.
+   */
+  readonly handleBatch: (records: readonly IncomingRecord[], context: DeliveryContext) => Promise<void>;
+  readonly maxBatchSize?: number;
+  readonly handle?: never;
+}
+
+export type SubscribeOptions = SubscribeEach | SubscribeBatches;
+
+/** Default largest batch handed to `handleBatch`. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+
+/** Calls `handleBatch` once per slice of at most `maxBatchSize` records, or `handle` per record; how many were handled. */
+export async function deliverInOrder(
+  options: SubscribeOptions,
+  records: readonly IncomingRecord[],
+  context: DeliveryContext,
+  onHandled: (last: IncomingRecord) => void,
+  proceed: () => boolean,
+): Promise<void> {
+  if (options.handleBatch) {
+    const size = Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
+    for (let i = 0; i < records.length && proceed(); i += size) {
+      const slice = records.slice(i, i + size);
+      await options.handleBatch(slice, context);
+      onHandled(slice[slice.length - 1]!);
+    }
+    return;
+  }
+  for (const record of records) {
+    if (!proceed()) return;
+    await options.handle(record, context);
+    onHandled(record);
+  }
 }
 
 export interface TransportSubscription {

@@ -5,7 +5,7 @@ import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Transport } from '@cancuoc/messaging';
 import type { Operations } from './application/operations.js';
 import type { Subscriptions } from './application/subscriptions.js';
-import type { DataSharingConfig } from './config.js';
+import type { DataSharingConfig, StorageConfig } from './config.js';
 import {
   DataSharingModule,
   DataSharingRuntime,
@@ -56,6 +56,6 @@ export async function startDataSharing(
 }
 
 /** Applies pending migrations and returns the names applied (`node dist/main.js migrate`). */
-export function migrateDataSharing(config: DataSharingConfig): Promise<readonly string[]> {
+export function migrateDataSharing(config: StorageConfig): Promise<readonly string[]> {
   return migrateDataSharingDatabase(config);
 }

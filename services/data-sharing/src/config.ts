@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How data sharing is configured: from the environment in server mode, by the launcher when embedded. */
 export interface DataSharingConfig {
@@ -20,6 +21,8 @@ export interface DataSharingConfig {
    * test broker only when the wait is over, so there it sets the consumer's latency.
    */
   readonly kafkaMaxWaitMs?: number;
+  /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
+  readonly kafkaSecurity?: KafkaSecurity;
   readonly grpcHost: string;
   readonly grpcPort: number;
   /** Verifies callers' bearer tokens (audience `data-sharing`); at least 32 bytes. */
@@ -64,28 +67,50 @@ function embeddedSecret(dataDir: string): string {
   }
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharingConfig {
+/** Where data sharing keeps its data: all that applying migrations needs. */
+export type StorageConfig = Pick<DataSharingConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
+
+/** The storage part of the configuration, without the token key the migration job has no use for. */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
-  const dataDir = databaseUrl ? undefined : env.DATA_DIR || join('.data', 'data-sharing');
-  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
-  if (!authSecret)
-    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
-  if (Buffer.byteLength(authSecret) < 32)
-    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
   const brokers = env.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
     .filter(Boolean);
   return {
     databaseUrl,
+    dataDir: databaseUrl ? undefined : env.DATA_DIR || join('.data', 'data-sharing'),
+    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+  };
+}
+
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  try {
+    return kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaSecurityError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharingConfig {
+  const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
+  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
+  if (!authSecret)
+    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
+  if (Buffer.byteLength(authSecret) < 32)
+    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  return {
+    databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.DATA_SHARING_REDIS_KEY_PREFIX || 'data-sharing:',
-    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaMaxWaitMs: integer(env, 'KAFKA_MAX_WAIT_MS', 500, 1),
+    kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
     grpcHost: env.DATA_SHARING_GRPC_HOST || '0.0.0.0',
     grpcPort: integer(env, 'DATA_SHARING_GRPC_PORT', 50054),
     authSecret,

@@ -42,7 +42,7 @@ import type { DeliveryGate, Logger, PartnerTopics, RateLimiter } from './applica
 import { ProjectionPositions } from './application/positions.js';
 import { Subscriptions } from './application/subscriptions.js';
 import { BackfillRunner } from './application/views/backfill-runner.js';
-import type { DataSharingConfig } from './config.js';
+import type { DataSharingConfig, StorageConfig } from './config.js';
 import { LocalDeliveryGate } from './infrastructure/delivery/local-gate.js';
 import { InProcessPartnerTopics, KafkaPartnerTopics } from './infrastructure/delivery/partner-topics.js';
 import { PgDeliveryGate } from './infrastructure/delivery/pg-gate.js';
@@ -79,6 +79,9 @@ export const LIMITER = Symbol('RateLimiter');
 export const IDEMPOTENCY = Symbol('IdempotencyStore');
 export const LOGGER = Symbol('Logger');
 
+/** The consumer group of the inbound events. */
+export const INBOUND_GROUP = 'data-sharing.citizens';
+
 /** The events data sharing consumes. */
 export const INBOUND_TOPICS = [
   REGISTRY_CITIZEN_TOPIC,
@@ -86,7 +89,7 @@ export const INBOUND_TOPICS = [
   ENROLLMENT_APPLICATION_TOPIC,
 ].map((t) => t.name);
 
-function open(config: DataSharingConfig): Promise<Database> {
+function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -96,7 +99,7 @@ function open(config: DataSharingConfig): Promise<Database> {
 }
 
 /** Applies pending migrations and closes; the names of those applied. */
-export async function migrateDataSharingDatabase(config: DataSharingConfig): Promise<readonly string[]> {
+export async function migrateDataSharingDatabase(config: StorageConfig): Promise<readonly string[]> {
   const db = await open(config);
   try {
     return await db.migrate();
@@ -142,6 +145,7 @@ async function transportFor(
           clientId: 'cancuoc-data-sharing',
           idempotent: config.kafkaIdempotent,
           maxWaitTimeMs: config.kafkaMaxWaitMs,
+          ...config.kafkaSecurity,
         })
       : new InProcessTransport({ db }));
   if (transport instanceof InProcessTransport) {
@@ -158,7 +162,11 @@ function topicsFor(
 ): PartnerTopics & { close?(): Promise<void> } {
   if (transport instanceof InProcessTransport) return new InProcessPartnerTopics(transport);
   if (!config.kafkaBrokers) throw new Error('a Kafka transport needs KAFKA_BROKERS to check partner topics');
-  return new KafkaPartnerTopics({ brokers: config.kafkaBrokers, clientId: 'cancuoc-data-sharing-admin' });
+  return new KafkaPartnerTopics({
+    brokers: config.kafkaBrokers,
+    clientId: 'cancuoc-data-sharing-admin',
+    ...config.kafkaSecurity,
+  });
 }
 
 /**
@@ -221,7 +229,8 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
       onError: failed('delivery.batch_failed'),
     });
     this.consumer = new IdempotentConsumer({
-      subscriber: 'data-sharing',
+      // Under the service's name, as the Kafka ACLs require (conventions: `<service>.<purpose>`).
+      subscriber: INBOUND_GROUP,
       transport,
       db,
       topics: INBOUND_TOPICS,

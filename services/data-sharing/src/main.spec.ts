@@ -13,7 +13,6 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
-const SECRET = 'main-test-secret-0123456789-0123456789-01';
 
 async function run(args: string[], env: Record<string, string>) {
   try {
@@ -36,7 +35,8 @@ describe('data-sharing executable', () => {
   after(() => db.drop());
 
   it('`migrate` applies the migrations once and exits; `verify-audit` checks the chain', async () => {
-    const env = { DATABASE_URL: db.url, CANCUOC_AUTH_SECRET: SECRET };
+    // The migration job gets no token key (conventions).
+    const env = { DATABASE_URL: db.url };
     const first = await run(['migrate'], env);
     assert.equal(first.code, 0, first.stderr);
     const applied = (JSON.parse(first.stdout.trim()) as { applied: string[] }).applied;

@@ -7,7 +7,7 @@
 import { AuditLog } from '@cancuoc/audit';
 import { Database } from '@cancuoc/eventstore';
 import { migrateDataSharing, startDataSharing } from './app.js';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 const say = (line: Record<string, unknown>) =>
   process.stdout.write(
@@ -15,13 +15,18 @@ const say = (line: Record<string, unknown>) =>
   );
 
 try {
-  const config = configFromEnv();
+  // The migration job and the audit check need the database only: no token key.
   if (process.argv[2] === 'migrate') {
-    say({ level: 'info', msg: 'data-sharing migrated', applied: await migrateDataSharing(config) });
+    say({
+      level: 'info',
+      msg: 'data-sharing migrated',
+      applied: await migrateDataSharing(storageConfigFromEnv()),
+    });
     process.exit(0);
   }
   if (process.argv[2] === 'verify-audit') {
-    const db = await Database.connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const storage = storageConfigFromEnv();
+    const db = await Database.connect({ databaseUrl: storage.databaseUrl, dataDir: storage.dataDir });
     try {
       const result = await new AuditLog(db, { chain: 'data-sharing' }).verify();
       say({ level: result.ok ? 'info' : 'error', msg: 'audit log verified', ...result });
@@ -31,6 +36,7 @@ try {
     }
     process.exit();
   }
+  const config = configFromEnv();
   // Embedded, data sharing migrates its own PGlite; against a server, only when asked (a deploy step).
   const running = await startDataSharing(config, {
     migrate: process.argv.includes('--migrate') || !config.databaseUrl,

@@ -3,7 +3,7 @@ import type { Database } from '@cancuoc/eventstore';
 import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Relay } from '@cancuoc/messaging';
 import type { Registry } from './application/registry.js';
-import type { RegistryConfig } from './config.js';
+import type { RegistryConfig, StorageConfig } from './config.js';
 import {
   migrateRegistryDatabase,
   RegistryModule,
@@ -51,6 +51,6 @@ export async function startRegistry(
  * Applies the registry's pending migrations and returns the names applied: what the deployment's
  * migration job runs before a rollout (`node dist/main.js migrate`).
  */
-export async function migrateRegistry(config: RegistryConfig): Promise<readonly string[]> {
+export async function migrateRegistry(config: StorageConfig): Promise<readonly string[]> {
   return migrateRegistryDatabase(config);
 }

@@ -53,6 +53,7 @@ describe('registry, embedded (PGlite, in-process transport)', () => {
       redisUrl: undefined,
       kafkaBrokers: undefined,
       kafkaIdempotent: false,
+      kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
       authSecret: SECRET,
@@ -82,7 +83,7 @@ describe('registry, embedded (PGlite, in-process transport)', () => {
         return registration!.personalId;
       });
       await withRegistry(config, async (client, running) => {
-        const view = await client.getCitizen({ personalId });
+        const view = await client.getCitizen({ personalId, purpose: 'test' });
         assert.equal(view.citizen?.givenName, 'An');
         assert.equal(view.recordVersion, 2n);
         assert.equal(await published(running), 2, 'nothing relayed twice after the restart');

@@ -4,15 +4,15 @@
  * `main.js --migrate` migrates, then serves.
  */
 import { migrateRegistry, startRegistry } from './app.js';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 try {
-  const config = configFromEnv();
   if (process.argv[2] === 'migrate') {
-    const applied = await migrateRegistry(config);
+    const applied = await migrateRegistry(storageConfigFromEnv());
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'registry migrated', applied })}\n`);
     process.exit(0);
   }
+  const config = configFromEnv();
   // Embedded, the registry migrates its own PGlite; against a server, only when asked (a deploy step).
   const running = await startRegistry(config, {
     migrate: process.argv.includes('--migrate') || !config.databaseUrl,

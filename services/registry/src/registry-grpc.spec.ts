@@ -74,6 +74,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
         redisUrl: TEST_REDIS_URL,
         kafkaBrokers: broker.bootstrapServers,
         kafkaIdempotent: false,
+        kafkaSecurity: {},
         grpcHost: '127.0.0.1',
         grpcPort: 0,
         authSecret: SECRET,
@@ -98,7 +99,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     const anonymous = createClient(RegistryService, running.grpc.address);
     try {
       await assert.rejects(
-        anonymous.getCitizen({ personalId: '001188000001' }),
+        anonymous.getCitizen({ personalId: '001188000001', purpose: 'test' }),
         (e) => code(e) === status.UNAUTHENTICATED,
       );
     } finally {
@@ -122,16 +123,37 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
       personalId: '001188000001',
     });
     assert.equal(registration?.personalId, '001188000001');
-    const first = await client.getCitizen({ personalId: '001188000001' });
+    const first = await client.getCitizen({ personalId: '001188000001', purpose: 'test' });
     assert.equal(first.citizen?.givenName, 'Sáu');
     await client.changeName({
       citizen: { personalId: '001188000001' },
       name: { familyName: 'Võ', middleName: 'Thị', givenName: 'Bảy' },
       reason: 'court decision',
     });
-    const second = await client.getCitizen({ personalId: '001188000001' });
+    const second = await client.getCitizen({ personalId: '001188000001', purpose: 'test' });
     assert.equal(second.citizen?.givenName, 'Bảy');
     assert.equal(second.recordVersion, first.recordVersion + 1n);
+  });
+
+  it('audits every read with the caller, the stated purpose and the fields, and refuses a read without purpose', async () => {
+    await client.registerExistingCitizen({ facts: facts(), personalId: '001188000005' });
+    await assert.rejects(
+      client.getCitizen({ personalId: '001188000005' }),
+      (e) => readErrorDetails(e)?.badRequest?.fieldViolations[0]?.field === 'purpose',
+    );
+    await client.getCitizen({ personalId: '001188000005', purpose: 'card-application' });
+    await client.getCitizenHistory({ personalId: '001188000005', purpose: 'residence-check' });
+    const { entries } = await client.getAccessLog({ personalId: '001188000005', purpose: 'citizen asked' });
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.action, e.purpose]),
+      [
+        ['clerk:hn-001', 'citizen.read', 'card-application'],
+        ['clerk:hn-001', 'citizen.history', 'residence-check'],
+        ['clerk:hn-001', 'citizen.access-log', 'citizen asked'],
+      ],
+    );
+    assert.ok(entries[0]!.fields.includes('ethnicity') && entries[0]!.fields.includes('religion'));
+    assert.ok(!JSON.stringify(entries).includes('001188000005'), 'the log names fields, never values');
   });
 
   it('answers bad input with INVALID_ARGUMENT and every field violation', async () => {
@@ -157,7 +179,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
 
   it('maps the register’s refusals to NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and ABORTED', async () => {
     await assert.rejects(
-      client.getCitizen({ personalId: '001188999999' }),
+      client.getCitizen({ personalId: '001188999999', purpose: 'test' }),
       (e) => code(e) === status.NOT_FOUND,
     );
     await client.registerExistingCitizen({ facts: facts(), personalId: '001188000002' });
@@ -204,7 +226,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     const once = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
     const again = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
     assert.deepEqual(again, once);
-    const { entries } = await client.getCitizenHistory({ personalId });
+    const { entries } = await client.getCitizenHistory({ personalId, purpose: 'test' });
     assert.deepEqual(
       entries.map((e) => e.change),
       ['CitizenRegistered', 'PermanentResidenceRegistered'],
@@ -225,6 +247,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     while (found.length === 0 && Date.now() < deadline) {
       const { citizens } = await client.searchCitizens({
         criteria: { case: 'byName', value: { fullName: 'DANG THU', birthDate: '1970-01-01' } },
+        purpose: 'test',
       });
       found = citizens.map((c) => c.personalId);
       if (found.length === 0) await new Promise((r) => setTimeout(r, 100));
@@ -233,6 +256,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     const byCommune = await client.searchCitizens({
       criteria: { case: 'byCommune', value: { communeCode: '31120' } },
       pageSize: 2,
+      purpose: 'test',
     });
     assert.equal(byCommune.citizens.length, 2);
     assert.notEqual(byCommune.nextPageToken, '');
@@ -302,14 +326,14 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
         return fields.includes('reason') && fields.includes('evidence_ref');
       },
     );
-    const view = await client.getCitizen(ref);
+    const view = await client.getCitizen({ ...ref, purpose: 'test' });
     assert.equal(view.citizen?.ethnicity, 'Tày');
     assert.equal(view.citizen?.givenName, 'Sáo');
     assert.equal(view.citizen?.fatherCitizenId, father);
     assert.equal(view.citizen?.spouseCitizenId, father);
     assert.equal(view.citizen?.maritalStatus, MaritalStatus.MARRIED);
     assert.equal(view.citizen?.temporaryResidence, undefined);
-    const { entries } = await client.getCitizenHistory(ref);
+    const { entries } = await client.getCitizenHistory({ ...ref, purpose: 'test' });
     const corrected = entries
       .filter((e) => e.change === 'FieldCorrected')
       .map((e) => JSON.parse(e.detailsJson));

@@ -8,6 +8,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { AuditLog, auditMigrations } from '@cancuoc/audit';
 import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
 import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
@@ -23,7 +24,7 @@ import { Redis } from 'ioredis';
 import { citizenProjection } from './application/citizen-projection.js';
 import type { CitizenCache } from './application/ports.js';
 import { Registry } from './application/registry.js';
-import type { RegistryConfig } from './config.js';
+import type { RegistryConfig, StorageConfig } from './config.js';
 import { MemoryCitizenCache, RedisCitizenCache } from './infrastructure/citizen-caches.js';
 import { registryService } from './infrastructure/grpc/registry-service.js';
 import { CitizenIntegrationEvents } from './infrastructure/integration-events.js';
@@ -45,17 +46,21 @@ export const CACHE = Symbol('CitizenCache');
 export const REDIS = Symbol('Redis');
 export const TRANSPORT = Symbol('Transport');
 
-function open(config: RegistryConfig): Promise<Database> {
+function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: 'cancuoc-registry',
-    migrations: [...registryMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
+    migrations: [
+      ...registryMigrations,
+      ...auditMigrations,
+      ...(config.kafkaBrokers ? [] : inProcessLogMigrations),
+    ],
   });
 }
 
 /** Applies pending migrations and closes; the names of those applied. */
-export async function migrateRegistryDatabase(config: RegistryConfig): Promise<readonly string[]> {
+export async function migrateRegistryDatabase(config: StorageConfig): Promise<readonly string[]> {
   const db = await open(config);
   try {
     return await db.migrate();
@@ -95,6 +100,7 @@ async function transportFor(config: RegistryConfig, options: StartOptions, db: D
       brokers: config.kafkaBrokers,
       clientId: 'cancuoc-registry',
       idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
     });
   }
   const transport = new InProcessTransport({ db });
@@ -124,6 +130,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(TRANSPORT) private readonly transport: Transport,
     @Inject(REDIS) private readonly redis: Redis | undefined,
     @Inject(TODAY) today: () => CalendarDate,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {
     this.projection = citizenProjection(store, today);
     const integrationEvents = new CitizenIntegrationEvents(store);
@@ -137,6 +144,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.audit.start();
     await this.projection.start();
     await this.relay.start();
     this.grpc = await startGrpcServer({
@@ -150,6 +158,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.grpc?.shutdown();
     await this.relay.stop();
     await this.projection.stop();
+    await this.audit.stop();
     if (!this.options.transport) await this.transport.close();
     this.redis?.disconnect();
     await this.db.close();
@@ -181,16 +190,22 @@ export class RegistryModule {
           inject: [Database],
         },
         {
+          provide: AuditLog,
+          useFactory: (db: Database) => new AuditLog(db, { chain: 'registry' }),
+          inject: [Database],
+        },
+        {
           provide: Registry,
-          useFactory: (store: EventStore, cache: CitizenCache, today: () => CalendarDate) =>
+          useFactory: (store: EventStore, cache: CitizenCache, today: () => CalendarDate, audit: AuditLog) =>
             new Registry({
               store,
               cache,
               today,
               random: (max) => randomInt(max),
               staleAfterDays: config.staleAfterDays,
+              audit,
             }),
-          inject: [EventStore, CACHE, TODAY],
+          inject: [EventStore, CACHE, TODAY, AuditLog],
         },
         RegistryRuntime,
       ],

@@ -336,8 +336,14 @@ async function main(): Promise<void> {
     );
     const drainRows: DrainRow[] = [
       {
-        consumer: 'Cancuoc IdempotentConsumer: inbox row + effect row, one transaction per event',
+        consumer:
+          'Cancuoc IdempotentConsumer: inbox row + effect per event, up to 500 events per transaction',
         rate: drains['ours'] ?? Number.NaN,
+      },
+      {
+        consumer:
+          'raw kafkajs eachBatch + one inbox and one effects INSERT … unnest per 500, one `pg` transaction',
+        rate: drains['raw-batch'] ?? Number.NaN,
       },
       {
         consumer: 'raw kafkajs eachMessage + the same two INSERTs in one `pg` transaction per event',

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Database, EventStore, START, type Checkpoint, type RecordedEvent } from '@cancuoc/eventstore';
 import type { OutgoingRecord } from '@cancuoc/messaging';
-import { Kafka, Partitioners, logLevel, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type ConsumerRunConfig,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import pg from 'pg';
 import { citizenEvent } from '../eventstore/payload.js';
 import { citizenMapper, recordsOf, summarise } from './payload.js';
@@ -178,31 +186,78 @@ export class Raw {
    * one applying each record in a PostgreSQL transaction through plain `pg` (the same inbox and effect
    * inserts as the IdempotentConsumer), and one that only receives.
    */
+  /**
+   * The hand-written peer of a batching idempotent consumer: kafkajs eachBatch, and per slice of up
+   * to 500 records one `pg` transaction with one inbox INSERT … unnest and one effects INSERT of the
+   * records that were new, then the offsets.
+   */
+  private drainBatched(client: pg.Client, group: string, tag: string, topic: string, events: number) {
+    return this.timedDrain(group, topic, events, (done) => ({
+      eachBatch: async ({ batch, resolveOffset }) => {
+        for (let i = 0; i < batch.messages.length; i += 500) {
+          const slice = batch.messages.slice(i, i + 500);
+          const ids = slice.map((m) => m.headers?.['ce_id']?.toString() ?? '');
+          const subjects = slice.map((m) => m.headers?.['ce_subject']?.toString() ?? '');
+          await client.query('BEGIN');
+          try {
+            const fresh = await client.query<{ event_id: string }>(
+              `INSERT INTO raw_inbox (subscriber, event_id, topic) SELECT $1, u, $3 FROM unnest($2::text[]) AS u
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+              [`${tag}-batch`, ids, topic],
+            );
+            const wanted = new Set(fresh.rows.map((r) => r.event_id));
+            const keep = ids.map((id, j) => (wanted.has(id) ? j : -1)).filter((j) => j >= 0);
+            await client.query(
+              `INSERT INTO raw_effects (run, event_id, subject) SELECT $1, e, s FROM unnest($2::text[], $3::text[]) AS u(e, s)`,
+              [`${tag}-batch`, keep.map((j) => ids[j]), keep.map((j) => subjects[j])],
+            );
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+          const now = performance.now();
+          for (let j = 0; j < slice.length; j++) done.push(now);
+          resolveOffset(slice[slice.length - 1]!.offset);
+        }
+      },
+    }));
+  }
+
+  /** Runs a fresh group over `topic` from the beginning until `events` records are done; their rate. */
+  private async timedDrain(
+    group: string,
+    topic: string,
+    events: number,
+    handlers: (done: number[]) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
+  ): Promise<number> {
+    const consumer = this.kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 500,
+    });
+    const done: number[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run(handlers(done));
+      await until(`${group} to take ${events} records`, () => done.length >= events, TIMEOUT_MS, 10);
+    } finally {
+      await consumer.disconnect();
+    }
+    return rateOf(done);
+  }
+
   async drain(tag: string, topic: string, events: number): Promise<Drain> {
-    const consume = async (group: string, apply?: (message: KafkaMessage) => Promise<void>) => {
-      const consumer = this.kafka.consumer({
-        groupId: group,
-        allowAutoTopicCreation: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
-        maxWaitTimeInMs: 500,
-      });
-      const done: number[] = [];
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await consumer.run({
-          eachMessage: async ({ message }) => {
-            await apply?.(message);
-            done.push(performance.now());
-          },
-        });
-        await until(`${group} to take ${events} records`, () => done.length >= events, TIMEOUT_MS, 10);
-      } finally {
-        await consumer.disconnect();
-      }
-      return rateOf(done);
-    };
+    const consume = (group: string, apply?: (message: KafkaMessage) => Promise<void>) =>
+      this.timedDrain(group, topic, events, (done) => ({
+        eachMessage: async ({ message }) => {
+          await apply?.(message);
+          done.push(performance.now());
+        },
+      }));
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'bench-raw' });
     await client.connect();
     try {
@@ -233,8 +288,9 @@ export class Raw {
           throw error;
         }
       });
+      const batched = await this.drainBatched(client, `bench-${tag}-batch`, tag, topic, events);
       const alone = await consume(`bench-${tag}-alone`);
-      return { kind: 'drain', rates: { 'raw-tx': transactional, 'raw-alone': alone } };
+      return { kind: 'drain', rates: { 'raw-tx': transactional, 'raw-batch': batched, 'raw-alone': alone } };
     } finally {
       await client.end();
     }

@@ -26,7 +26,7 @@ import { RegistryService } from '@cancuoc/proto';
 import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { POPULATION_COLUMNS, csvLine, generatePopulation, type PopulationRow } from './generate.js';
+import { POPULATION_COLUMNS, csvLine, generatePopulation, type PopulationRow } from '@cancuoc/synthetic';
 import { measureLatency, type CpuProbe, type LatencyResult } from './latency.js';
 import { RAW_SCHEMA, writeRaw, type RawMethod } from './raw.js';
 
@@ -286,12 +286,13 @@ async function latencyBench(
       `projection and relay caught up with ${count(rows.length)} records in ${(catchUpMs / 1000).toFixed(1)} s`,
     );
     const sample = rows[rows.length >> 1]!;
-    const check = await client.getCitizen({ personalId: sample.personal_id });
+    const check = await client.getCitizen({ personalId: sample.personal_id, purpose: 'benchmark' });
     if (check.citizen?.givenName !== sample.given_name) throw new Error('GetCitizen returned another record');
     const ids = rows.map((r) => r.personal_id);
     const hot = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 1_000)) === 0).slice(0, 1_000);
     const pick = (from: readonly string[]) => from[Math.floor(Math.random() * from.length)]!;
-    const grpc = (from: readonly string[]) => () => client.getCitizen({ personalId: pick(from) });
+    const grpc = (from: readonly string[]) => () =>
+      client.getCitizen({ personalId: pick(from), purpose: 'benchmark' });
     const select = (from: readonly string[]) => () =>
       pool.query('SELECT record FROM reg_citizens WHERE personal_id = $1', [pick(from)]);
     const workloads = [

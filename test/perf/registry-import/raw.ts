@@ -1,7 +1,7 @@
 import { newEventId } from '@cancuoc/eventstore';
 import type pg from 'pg';
 import { copyFrom, copyValue } from './copy-from.js';
-import type { PopulationRow } from './generate.js';
+import type { PopulationRow } from '@cancuoc/synthetic';
 
 /**
  * The tables an import writes, with the columns, keys and indexes of the registry's migrations

@@ -7,10 +7,10 @@ const MRZ_TEXT = /^[A-Z0-9<]*$/;
 /** Checks the alphabet and the maximum length, then fills the field up with `<` on the right. */
 export function padField(field: string, value: string, length: number): string {
   if (!MRZ_TEXT.test(value)) {
-    throw new MrzFieldError(field, `${JSON.stringify(value)} has characters outside A–Z, 0–9 and <`);
+    throw new MrzFieldError(field, 'has characters outside A–Z, 0–9 and <');
   }
   if (value.length > length) {
-    throw new MrzFieldError(field, `${JSON.stringify(value)} is longer than ${length} characters`);
+    throw new MrzFieldError(field, `is longer than ${length} characters`);
   }
   return value.padEnd(length, MRZ_FILLER);
 }

@@ -24,10 +24,7 @@ export interface FormattedName {
 function assertIdentifier(field: string, value: string, optional: boolean): void {
   if (optional && value === '') return;
   if (!IDENTIFIER.test(value)) {
-    throw new MrzFieldError(
-      field,
-      `${JSON.stringify(value)} must be letters A–Z with components separated by a single <`,
-    );
+    throw new MrzFieldError(field, 'must be letters A–Z with components separated by a single <');
   }
 }
 

@@ -126,7 +126,11 @@ describe('TD1 MRZ', () => {
       it(what, () =>
         assert.throws(
           () => encodeTd1({ ...SPECIMEN_FIELDS, ...change }),
-          (error: unknown) => error instanceof MrzFieldError && error.field === field,
+          (error: unknown) =>
+            error instanceof MrzFieldError &&
+            error.field === field &&
+            // Field values are personal data and errors reach logs: the message names the rule only.
+            !Object.values(change).some((value) => error.message.includes(String(value))),
         ),
       );
     }

@@ -55,7 +55,7 @@ const STATE = /^[A-Z<]{3}$/;
 function assertState(field: string, value: string): string {
   const padded = padField(field, value, 3);
   if (!STATE.test(padded) || padded.startsWith('<')) {
-    throw new MrzFieldError(field, `${JSON.stringify(value)} is not a 3-letter state code`);
+    throw new MrzFieldError(field, 'is not a 3-letter state code');
   }
   return padded;
 }
@@ -72,12 +72,9 @@ function compositeInput(line1: string, line2: string): string {
 
 export function encodeTd1(fields: Td1Fields): Td1 {
   if (!/^[ACI][A-Z<]?$/.test(fields.documentCode)) {
-    throw new MrzFieldError(
-      'documentCode',
-      `${JSON.stringify(fields.documentCode)} must start with A, C or I`,
-    );
+    throw new MrzFieldError('documentCode', 'must start with A, C or I');
   }
-  if (!['M', 'F', '<'].includes(fields.sex)) throw new MrzFieldError('sex', `${fields.sex} is not M, F or <`);
+  if (!['M', 'F', '<'].includes(fields.sex)) throw new MrzFieldError('sex', 'is not M, F or <');
   assertDate('dateOfBirth', fields.dateOfBirth);
   assertDate('dateOfExpiry', fields.dateOfExpiry);
 

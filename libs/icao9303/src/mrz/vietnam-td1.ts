@@ -46,7 +46,7 @@ export const VIETNAM_TD1_LAYOUT_2021: VietnamTd1Layout = {
   noExpiry: { kind: 'fillers' },
   numberFields(personalIdNumber) {
     if (!PERSONAL_ID.test(personalIdNumber)) {
-      throw new MrzFieldError('personalIdNumber', `${JSON.stringify(personalIdNumber)} is not 12 digits`);
+      throw new MrzFieldError('personalIdNumber', 'is not 12 digits');
     }
     return {
       documentNumber: personalIdNumber.slice(3),

@@ -35,14 +35,38 @@ export interface CertificateInfo {
   isSignedBy(issuerKey: KeyObject): boolean;
 }
 
+/** The TBSCertificate's fields from the serial number on (the version, when present, skipped). */
+function tbsFields(der: Uint8Array) {
+  const tbs = decodeTlv(der).children[0]!;
+  return tbs.children[0]?.tag === 0xa0 ? tbs.children.slice(1) : tbs.children;
+}
+
+/**
+ * What a CMS SignerInfo names its signer by: the issuer name (DER, exactly as encoded) and the
+ * serial number, read straight from the TBSCertificate without parsing the rest, so that signing
+ * many EF.SODs with one Document Signer does not parse its certificate each time.
+ */
+export function issuerAndSerialNumber(der: Uint8Array): { issuerName: Uint8Array; serialNumber: bigint } {
+  try {
+    const fields = tbsFields(der);
+    return {
+      issuerName: fields[2]!.encoded,
+      serialNumber: readInteger(fields[0]!, 'certificate serial number'),
+    };
+  } catch (error) {
+    throw new PkiError(
+      `not a readable certificate: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 /** Parses a DER certificate; anything unreadable is a {@link PkiError}. */
 export function readCertificate(der: Uint8Array): CertificateInfo {
   try {
     const parsed = AsnConvert.parse(der, Certificate);
     const x509 = new X509Certificate(der);
     // Names as raw bytes, straight from the TBSCertificate: re-encoding could hide a difference.
-    const tbs = decodeTlv(der).children[0]!;
-    const fields = tbs.children[0]?.tag === 0xa0 ? tbs.children.slice(1) : tbs.children;
+    const fields = tbsFields(der);
     const extension = (oid: string): ArrayBuffer | undefined =>
       parsed.tbsCertificate.extensions?.find((e) => e.extnID === oid)?.extnValue.buffer;
     const keyUsageDer = extension(id_ce_keyUsage);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { CSCA_NAME, DAY, DS_NAME, testCsca, testDocumentSigner } from '../test-support/pki.js';
-import { readCertificate } from './certificate.js';
+import { issuerAndSerialNumber, readCertificate } from './certificate.js';
 import { createCsca, issueDocumentSigner, type KeyAndCertificate } from './development-pki.js';
 import { PkiError } from './errors.js';
 import { softwareSigner } from './signer.js';
@@ -48,6 +48,12 @@ describe('development PKI', () => {
     });
     const info = readCertificate(issued.certificate);
     assert.deepEqual([info.notBefore, info.notAfter, info.serialNumber], [notBefore, notAfter, 4242n]);
+    // The cheap read a SignerInfo is built from agrees with the full parse.
+    assert.deepEqual(issuerAndSerialNumber(issued.certificate), {
+      issuerName: info.issuerName,
+      serialNumber: 4242n,
+    });
+    assert.throws(() => issuerAndSerialNumber(Uint8Array.of(0x30, 0x00)), PkiError);
   });
 
   it('refuses a Document Signer of another country than its CSCA', async () => {

@@ -15,7 +15,7 @@ import {
   signatureAlgorithmIdentifier,
   type DigestAlgorithm,
 } from '../pki/algorithms.js';
-import { readCertificate } from '../pki/certificate.js';
+import { issuerAndSerialNumber } from '../pki/certificate.js';
 import type { Signer } from '../pki/signer.js';
 import { decodeTlv, encodeTlv } from '../tlv/tlv.js';
 
@@ -38,7 +38,7 @@ export async function signedData(
   digestAlgorithm: DigestAlgorithm,
   signingTime: Date,
 ): Promise<Uint8Array> {
-  const signerCertificate = readCertificate(signer.certificate);
+  const signerCertificate = issuerAndSerialNumber(signer.certificate);
   const signedAttributes = derSet(
     attribute(Oid.contentType, derOid(encapsulated.contentType)),
     attribute(Oid.signingTime, derTime(signingTime)),

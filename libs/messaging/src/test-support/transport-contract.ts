@@ -29,6 +29,7 @@ export const CONTRACT_TOPICS = {
   relay: topic('relay'),
   duplicates: topic('duplicates'),
   poison: topic('poison'),
+  backlog: topic('backlog'),
 } as const;
 
 const plain = (t: TestTopic, key: string, n: number, value: Uint8Array | null = Uint8Array.of(n % 256)) =>
@@ -243,6 +244,74 @@ export function transportContract(
       const done = await effects(env.db, 'dedupe');
       assert.equal(done.length, 2);
       assert.ok(done.every((e) => e.times === 1));
+    });
+
+    it('takes a backlog a batch per transaction: fewer commits than events, each effect once', async () => {
+      const t = CONTRACT_TOPICS.backlog;
+      const ids = Array.from(
+        { length: 120 },
+        (_, i) => `0192f000-0000-7000-8000-b${String(i).padStart(11, '0')}`,
+      );
+      await env.transport.publish(ids.map((id, i) => citizenEvent(t, id, `citizen-b${i % 3}`, `N${i}`)));
+      await env.db.query(
+        'CREATE TABLE IF NOT EXISTS msg_effect_tx (event_id text PRIMARY KEY, tx text NOT NULL)',
+      );
+      const handle = recordEffect('backlog');
+      const consumer = new IdempotentConsumer({
+        subscriber: 'backlog',
+        transport: env.newTransport(),
+        db: env.db,
+        topics: [t.name],
+        types: TYPES,
+        maxBatchSize: 50,
+        handle: async (event, tx, record) => {
+          await handle(event, tx, record);
+          await tx.query('INSERT INTO msg_effect_tx (event_id, tx) VALUES ($1, pg_current_xact_id()::text)', [
+            event.id,
+          ]);
+        },
+      });
+      await consumer.start();
+      try {
+        await waitFor('every effect', async () => (await effects(env.db, 'backlog')).length === ids.length);
+      } finally {
+        await consumer.stop();
+      }
+      assert.ok((await effects(env.db, 'backlog')).every((e) => e.times === 1));
+      const [row] = await env.db.query<{ n: number }>(
+        'SELECT count(DISTINCT tx)::int AS n FROM msg_effect_tx',
+      );
+      assert.ok(row!.n < ids.length / 5, `${row!.n} transactions for ${ids.length} events`);
+      assert.equal(consumer.stats.processed, ids.length);
+    });
+
+    it('prunes inbox rows past their retention, and only this subscriber’s', async () => {
+      await env.db.query(
+        `INSERT INTO msg_inbox (subscriber, event_id, topic, processed_at)
+         SELECT s, 'old-' || g, 't', now() - interval '20 days' FROM generate_series(1, 25) g, unnest(ARRAY['prune', 'other']) s
+         UNION ALL SELECT 'prune', 'recent-' || g, 't', now() - interval '1 day' FROM generate_series(1, 5) g`,
+      );
+      const consumer = new IdempotentConsumer({
+        subscriber: 'prune',
+        transport: env.transport,
+        db: env.db,
+        topics: [],
+        types: TYPES,
+        inboxRetentionMs: 14 * 24 * 60 * 60 * 1000,
+        handle: async () => undefined,
+      });
+      assert.equal(await consumer.pruneInbox(), 25);
+      const rows = await env.db.query<{ subscriber: string; n: number }>(
+        `SELECT subscriber, count(*)::int AS n FROM msg_inbox WHERE subscriber IN ('prune', 'other')
+         GROUP BY subscriber ORDER BY subscriber`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.subscriber, r.n]),
+        [
+          ['other', 25],
+          ['prune', 5],
+        ],
+      );
     });
 
     it('sends a poison record to the DLQ with the error, keeps the partition flowing, and redrives it', async () => {

@@ -12,7 +12,7 @@ import {
 } from '@cancuoc/testing';
 import { startDataSharing, type RunningDataSharing } from '../app.js';
 import type { DataSharingConfig } from '../config.js';
-import { INBOUND_TOPICS } from '../data-sharing.module.js';
+import { INBOUND_GROUP, INBOUND_TOPICS } from '../data-sharing.module.js';
 import { JsonLogger } from '../infrastructure/logger.js';
 import { eventually } from './partner-reader.js';
 import { Upstream } from './upstream.js';
@@ -168,7 +168,7 @@ export async function startHarness(
         for (const topic of INBOUND_TOPICS) {
           const [end, committed] = await Promise.all([
             transport.endOffsets(topic),
-            transport.committedOffsets('data-sharing', topic),
+            transport.committedOffsets(INBOUND_GROUP, topic),
           ]);
           for (const [partition, offset] of end) if ((committed.get(partition) ?? 0n) < offset) return false;
         }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parsePersonalId } from '@cancuoc/identity';
 import { InvalidCitizenCommandError } from '../domain/citizen/errors.js';
-import { CAI_KHE, facts, openRegistry, type RegistryFixture } from '../test-support/registry-fixture.js';
+import {
+  CAI_KHE,
+  CLERK,
+  facts,
+  openRegistry,
+  type RegistryFixture,
+} from '../test-support/registry-fixture.js';
 import { citizenProjection } from './citizen-projection.js';
 import {
   IdempotencyKeyReusedError,
@@ -33,7 +39,7 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
     assert.equal(id.birthPlaceCode, '092');
     assert.equal(id.sex, 'male');
     assert.equal(id.birthYear, 2026);
-    const view = await f.registry.getCitizen(reg.personalId);
+    const view = await f.registry.getCitizen(reg.personalId, CLERK);
     assert.equal(view.record.name.givenName, 'Minh');
   });
 
@@ -82,9 +88,9 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
 
   it('reads its own writes through the cache, and works with Redis down', async () => {
     const { personalId } = await f.registry.registerExisting(facts(), '001190000010', clerk);
-    const first = await f.registry.getCitizen(personalId);
+    const first = await f.registry.getCitizen(personalId, CLERK);
     assert.equal(first.version, 2);
-    const cached = await f.registry.getCitizen(personalId);
+    const cached = await f.registry.getCitizen(personalId, CLERK);
     assert.deepEqual(cached.record, first.record);
     await f.registry.execute(
       { personalId },
@@ -95,7 +101,7 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
       },
       clerk,
     );
-    const changed = await f.registry.getCitizen(personalId);
+    const changed = await f.registry.getCitizen(personalId, CLERK);
     assert.equal(changed.record.name.givenName, 'Hoa');
     assert.equal(changed.version, 3);
 
@@ -107,7 +113,7 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
         { type: 'RecordDeath', dateOfDeath: '2026-11-01', certificateRef: 'KT-9' },
         clerk,
       );
-      const dead = await f.registry.getCitizen(personalId);
+      const dead = await f.registry.getCitizen(personalId, CLERK);
       assert.equal(dead.deceased, true);
       assert.ok(f.cache.failures > failuresBefore);
     } finally {
@@ -126,7 +132,7 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
     const ctx = { ...clerk, idempotencyKey: 'req-tmp-1' };
     const results = await Promise.all([1, 2, 3].map(() => f.registry.execute({ personalId }, command, ctx)));
     assert.ok(results.every((r) => r.recordVersion === results[0]!.recordVersion));
-    const history = await f.registry.history(personalId);
+    const history = await f.registry.history(personalId, CLERK);
     assert.equal(history.filter((h) => h.change === 'TemporaryResidenceRegistered').length, 1);
     await assert.rejects(
       f.registry.execute({ personalId }, { ...command, from: '2026-10-02' }, ctx),
@@ -195,23 +201,24 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
       { kind: 'name', fullName: 'pham van binh', birthDate: '1985-03-03' },
       10,
       '',
+      CLERK,
     );
     assert.deepEqual(byName.citizens.map((c) => c.personalId).sort(), [a.personalId, b.personalId]);
-    const inThuDauMot = await f.registry.search({ kind: 'commune', communeCode: '25747' }, 10, '');
+    const inThuDauMot = await f.registry.search({ kind: 'commune', communeCode: '25747' }, 10, '', CLERK);
     assert.deepEqual(
       inThuDauMot.citizens.map((c) => c.personalId),
       [b.personalId],
     );
-    const history = await f.registry.history(b.personalId);
+    const history = await f.registry.history(b.personalId, CLERK);
     assert.equal(
       (history.at(-1)!.details as { address: { communeCode: string } }).address.communeCode,
       '25753',
       'history is not rewritten',
     );
 
-    const viewA = await f.registry.getCitizen(a.personalId);
+    const viewA = await f.registry.getCitizen(a.personalId, CLERK);
     assert.ok(viewA.openQualityFlags.some((q) => q.kind === 'PROBABLE_DUPLICATE'));
-    const viewB = await f.registry.getCitizen(b.personalId);
+    const viewB = await f.registry.getCitizen(b.personalId, CLERK);
     assert.ok(viewB.openQualityFlags.some((q) => q.kind === 'PROBABLE_DUPLICATE'));
 
     const report = await f.registry.qualityReport(CAI_KHE.provinceCode, '');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditEntry, AuditLog } from '@cancuoc/audit';
 import {
   CommandHandler,
   WrongExpectedVersionError,
@@ -30,7 +31,38 @@ export interface RegistryOptions {
   readonly random: RandomSource;
   /** A record neither verified nor registered for this many days is reported stale. */
   readonly staleAfterDays: number;
+  /** Where every read of personal data is recorded: who, why, whose record, which fields. */
+  readonly audit: AuditLog;
 }
+
+/** Who reads personal data, and the purpose they state; both go to the audit log. */
+export interface Access {
+  readonly actor: string;
+  readonly purpose: string;
+}
+
+/** The fields a full read of a record discloses, as the audit log names them. */
+export const RECORD_FIELDS = [
+  'personal_id',
+  'name',
+  'birth_date',
+  'sex',
+  'nationality',
+  'ethnicity',
+  'religion',
+  'home_town',
+  'birth_place',
+  'permanent_residence',
+  'temporary_residence',
+  'marital_status',
+  'relationships',
+  'death_date',
+  'last_verified_date',
+  'quality_flags',
+] as const;
+
+/** What a search hit discloses. */
+export const SUMMARY_FIELDS = ['personal_id', 'name', 'birth_date', 'commune', 'deceased'] as const;
 
 /** Who asks, and how to recognise a retry; never personal data. */
 export interface CommandContext {
@@ -178,7 +210,8 @@ export class Registry {
     });
   }
 
-  async getCitizen(personalId: string): Promise<CitizenView> {
+  /** The record and its open quality flags; the read is audited before the record is returned. */
+  async getCitizen(personalId: string, access: Access): Promise<CitizenView> {
     const [row] = await this.store.db.query<{
       citizen_id: string;
       version: number;
@@ -203,12 +236,14 @@ export class Registry {
         raisedOn: today.toString(),
       });
     }
+    await this.audited(access, 'citizen.read', [row.citizen_id], RECORD_FIELDS, { version: row.version });
     return { ...snapshot, openQualityFlags: flags };
   }
 
-  async history(personalId: string): Promise<HistoryEntry[]> {
+  async history(personalId: string, access: Access): Promise<HistoryEntry[]> {
     const citizenId = await this.citizenIdOf(personalId);
     const { events } = await this.store.readStream(citizenStream(citizenId));
+    await this.audited(access, 'citizen.history', [citizenId], [...RECORD_FIELDS, 'history']);
     return events.map((e) => ({
       recordVersion: e.streamVersion,
       change: e.type,
@@ -222,6 +257,7 @@ export class Registry {
     criteria: SearchCriteria,
     pageSize: number,
     pageToken: string,
+    access: Access,
   ): Promise<{ citizens: CitizenSummary[]; nextPageToken: string }> {
     const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE_SIZE);
     const after = pageToken
@@ -246,6 +282,13 @@ export class Registry {
       [...where.params, after, limit + 1],
     );
     const page = rows.slice(0, limit);
+    await this.audited(
+      access,
+      'citizen.search',
+      page.map((r) => r.citizen_id),
+      SUMMARY_FIELDS,
+      { criteria: criteria.kind },
+    );
     return {
       citizens: page.map((r) => ({
         citizenId: r.citizen_id,
@@ -257,6 +300,36 @@ export class Registry {
       })),
       nextPageToken: rows.length > limit ? Buffer.from(page.at(-1)!.citizen_id).toString('base64url') : '',
     };
+  }
+
+  /** Every recorded access to one record, oldest first; reading it is itself an access. */
+  async accessLog(personalId: string, access: Access): Promise<readonly AuditEntry[]> {
+    const citizenId = await this.citizenIdOf(personalId);
+    await this.audited(access, 'citizen.access-log', [citizenId], ['access_log']);
+    return this.options.audit.forSubject(citizenId);
+  }
+
+  /**
+   * Records that `access.actor` saw `fields` of each record, before the data leaves the register: a
+   * read whose record cannot be written fails instead of going unrecorded.
+   */
+  private async audited(
+    access: Access,
+    action: string,
+    citizenIds: readonly string[],
+    fields: readonly string[],
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    await this.options.audit.recordMany(
+      citizenIds.map((subjectId) => ({
+        actor: access.actor,
+        action,
+        purpose: access.purpose,
+        subjectId,
+        fields,
+        detail: detail ?? null,
+      })),
+    );
   }
 
   async qualityReport(

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { AuditLog, auditMigrations } from '@cancuoc/audit';
 import { Database, EventStore } from '@cancuoc/eventstore';
 import { CalendarDate, type RandomSource } from '@cancuoc/identity';
 import { connectTestRedis, createTestDatabase, type TestRedis } from '@cancuoc/testing';
@@ -15,6 +16,7 @@ export interface RegistryFixture {
   readonly redis: TestRedis;
   readonly cache: RedisCitizenCache;
   readonly databaseUrl: string;
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,15 @@ export async function openRegistry(options: { random?: RandomSource } = {}): Pro
   const db = await Database.connect({
     databaseUrl: testDb.url,
     poolSize: 20,
-    migrations: registryMigrations,
+    migrations: [...registryMigrations, ...auditMigrations],
   });
   await db.migrate();
   const redis = await connectTestRedis();
   const cache = new RedisCitizenCache(redis.client);
   const store = new EventStore(db);
+  const audit = new AuditLog(db, { chain: 'registry' });
   const registry = new Registry({
+    audit,
     store,
     cache,
     today: () => TODAY,
@@ -44,6 +48,7 @@ export async function openRegistry(options: { random?: RandomSource } = {}): Pro
     redis,
     cache,
     databaseUrl: testDb.url,
+    audit,
     async close() {
       await redis.close();
       await db.close();
@@ -71,3 +76,6 @@ export function facts(overrides: Partial<RegistrationFacts> = {}): RegistrationF
     ...overrides,
   };
 }
+
+/** How the tests read: a clerk stating a purpose, as every read must. */
+export const CLERK = { actor: 'clerk:test', purpose: 'test' } as const;

@@ -1,4 +1,4 @@
-import type { InProcessTransport } from '@cancuoc/messaging';
+import type { InProcessTransport, KafkaSecurity } from '@cancuoc/messaging';
 import { partnerTopicsOf } from '@cancuoc/proto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { PartnerTopics } from '../../application/ports.js';
@@ -17,10 +17,12 @@ export class KafkaPartnerTopics implements PartnerTopics {
   private readonly readyAgencies = new Set<string>();
   private readonly missingUntil = new Map<string, number>();
 
-  constructor(options: { brokers: readonly string[]; clientId: string }) {
+  constructor(options: { brokers: readonly string[]; clientId: string } & KafkaSecurity) {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ssl: options.ssl,
+      sasl: options.sasl,
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CalendarDate } from '@cancuoc/identity';
-import { facts, openRegistry, type RegistryFixture } from '../../test-support/registry-fixture.js';
+import { CLERK, facts, openRegistry, type RegistryFixture } from '../../test-support/registry-fixture.js';
 import { importCitizens, type ImportOptions, type ImportProgress } from './citizen-import.js';
 import { ImportMismatchError } from './errors.js';
 import { citizenRow, toCsv, toNdjson, type Row } from './test-support/rows.js';
@@ -57,7 +57,7 @@ describe('bulk import of an existing population', () => {
 
   const registered = async (personalId: string) => {
     try {
-      return await f.registry.getCitizen(personalId);
+      return await f.registry.getCitizen(personalId, CLERK);
     } catch {
       return undefined;
     }
@@ -93,7 +93,7 @@ describe('bulk import of an existing population', () => {
     const quoted = await registered(rows[2]!.personal_id);
     assert.equal(quoted?.record.permanentResidence?.detail, 'Số 12, ngõ 5 "Hàng Bạc"\nHoàn Kiếm');
     assert.equal(quoted?.record.registeredOn, today().toString());
-    const history = await f.registry.history(rows[0]!.personal_id);
+    const history = await f.registry.history(rows[0]!.personal_id, CLERK);
     assert.deepEqual(
       history.map((h) => [h.change, h.actor]),
       [

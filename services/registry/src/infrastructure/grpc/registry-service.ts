@@ -15,6 +15,7 @@ import {
   type RegistrationFacts as FactsMessage,
 } from '@cancuoc/proto';
 import type {
+  Access,
   CitizenRef,
   CommandContext,
   RecordCommand,
@@ -79,6 +80,21 @@ function context(call: CallContext<Caller>): CommandContext {
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
     traceparent: first('traceparent'),
   };
+}
+
+/** Who reads and why: the purpose is required, since every read of personal data is audited with it. */
+function access(call: CallContext<Caller>, purpose: string): Access {
+  const stated = purpose.trim();
+  if (!stated || stated.length > 200) {
+    throw invalidArgument([
+      {
+        field: 'purpose',
+        reason: stated ? 'TOO_LONG' : 'REQUIRED',
+        description: 'state why the record is read (at most 200 characters); it is recorded in the audit log',
+      },
+    ]);
+  }
+  return { actor: call.principal.actor, purpose: stated };
 }
 
 async function guarded<T>(prefix: string, work: () => Promise<T>): Promise<T> {
@@ -215,8 +231,9 @@ export function registryService(
           },
           call,
         ),
-      getCitizen: async (req) => {
-        const view = await guarded('', () => registry.getCitizen(req.personalId));
+      getCitizen: async (req, call) => {
+        const reader = access(call, req.purpose);
+        const view = await guarded('', () => registry.getCitizen(req.personalId, reader));
         return {
           citizenId: view.citizenId,
           recordVersion: BigInt(view.version),
@@ -229,8 +246,9 @@ export function registryService(
           })),
         };
       },
-      getCitizenHistory: async (req) => {
-        const entries = await guarded('', () => registry.history(req.personalId));
+      getCitizenHistory: async (req, call) => {
+        const reader = access(call, req.purpose);
+        const entries = await guarded('', () => registry.history(req.personalId, reader));
         return {
           entries: entries.map((e) => ({
             recordVersion: BigInt(e.recordVersion),
@@ -241,7 +259,8 @@ export function registryService(
           })),
         };
       },
-      searchCitizens: async (req) => {
+      searchCitizens: async (req, call) => {
+        const reader = access(call, req.purpose);
         const c = req.criteria;
         if (c.case === undefined) {
           throw invalidArgument([
@@ -264,7 +283,7 @@ export function registryService(
             { field: 'by_name', reason: 'REQUIRED', description: 'a full name and a YYYY-MM-DD birth date' },
           ]);
         }
-        const page = await guarded('', () => registry.search(criteria, req.pageSize, req.pageToken));
+        const page = await guarded('', () => registry.search(criteria, req.pageSize, req.pageToken, reader));
         return {
           citizens: page.citizens.map((s) => ({
             citizenId: s.citizenId,
@@ -293,6 +312,19 @@ export function registryService(
           discrepancies: BigInt(q.discrepancies),
         });
         return { total: figures(report.total), communes: report.communes.map(figures), asOf: report.asOf };
+      },
+      getAccessLog: async (req, call) => {
+        const reader = access(call, req.purpose);
+        const entries = await guarded('', () => registry.accessLog(req.personalId, reader));
+        return {
+          entries: entries.map((e) => ({
+            recordedAt: e.recordedAt,
+            actor: e.actor,
+            action: e.action,
+            purpose: e.purpose,
+            fields: [...e.fields],
+          })),
+        };
       },
     },
   );

@@ -1,11 +1,11 @@
 /**
- * A plausible synthetic population, for the import benchmark and for seeding: Vietnamese names by
+ * A plausible synthetic population, for benchmarks, end-to-end tests and `cancuoc seed`: Vietnamese names by
  * their real frequency, ages from 0 to 95, birthplaces among the communes of libs/identity's sample
  * data that were in force on the day of birth (the wards created in July 2025 only for the youngest),
  * personal id numbers that agree with birth date, sex and birth province, residences in today's
  * communes, and parents for a share of the people, always on an earlier row.
  *
- *   node test/perf/dist/registry-import/generate.js --count 200000 --out people.csv [--seed 1]
+ *   node libs/synthetic/dist/population.js --count 200000 --out people.csv [--seed 1]
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';

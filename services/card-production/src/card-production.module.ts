@@ -1,0 +1,386 @@
+import 'reflect-metadata';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuditLog } from '@cancuoc/audit';
+import { Database, EventStore } from '@cancuoc/eventstore';
+import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import {
+  IdempotentConsumer,
+  InProcessTransport,
+  KafkaTransport,
+  Relay,
+  inProcessLogMigrations,
+  type Transport,
+} from '@cancuoc/messaging';
+import {
+  ENROLLMENT_APPLICATION_TOPIC,
+  payloadRegistry,
+  topicCatalogue,
+  type CardApplicationChanged,
+} from '@cancuoc/proto';
+import { Redis } from 'ioredis';
+import { ApplicationIntake } from './application/application-intake.js';
+import { CardJobs } from './application/card-jobs.js';
+import { CardQueries } from './application/card-queries.js';
+import { Dispatcher } from './application/dispatcher.js';
+import { LeaseSweeper } from './application/lease-sweeper.js';
+import { CardOperations } from './application/operations.js';
+import { Personaliser } from './application/personaliser.js';
+import type { CardVault, Clock, DocumentSigners, LeaseBoard, PortraitSource } from './application/ports.js';
+import { StationReports } from './application/station-reports.js';
+import type { CardProductionConfig, StorageConfig } from './config.js';
+import type { CardPolicy } from './domain/card/decider.js';
+import { applicationChange } from './infrastructure/application-events.js';
+import { EnrollmentPortraits } from './infrastructure/enrollment-portraits.js';
+import { cardProductionService } from './infrastructure/grpc/card-production-service.js';
+import { encodingStationService } from './infrastructure/grpc/encoding-station-service.js';
+import { CardIntegrationEvents } from './infrastructure/integration-events.js';
+import { embeddedDataKey, FileKeyStore } from './infrastructure/keys/file-key-store.js';
+import { MemoryLeaseBoard } from './infrastructure/leases/memory-lease-board.js';
+import { RedisLeaseBoard } from './infrastructure/leases/redis-lease-board.js';
+import { cardProductionMigrations } from './infrastructure/migrations/index.js';
+import { RevocationListPublisher } from './infrastructure/revocation-list.js';
+import { EncryptedCardVault } from './infrastructure/vault.js';
+
+export interface StartOptions {
+  /** Applies pending migrations first; server deployments run them as a separate step instead. */
+  readonly migrate?: boolean;
+  /** A transport shared with other services in this process (embedded mode); the caller closes it. */
+  readonly transport?: Transport;
+  /** The service's clock, for tests. */
+  readonly clock?: Clock;
+  /** The Document Signers, e.g. an HSM adapter; default: the key directory of the configuration. */
+  readonly documentSigners?: DocumentSigners;
+  /** Where portraits come from; default: enrollment at `enrollmentAddress`. */
+  readonly portraits?: PortraitSource;
+  /** Told about failures of the background work (no personal data reaches it from here). */
+  readonly onError?: (component: string, error: unknown) => void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+const CONFIG = Symbol('CardProductionConfig');
+const OPTIONS = Symbol('StartOptions');
+const CLOCK = Symbol('Clock');
+const REDIS = Symbol('Redis');
+const BOARD = Symbol('LeaseBoard');
+const TRANSPORT = Symbol('Transport');
+const SIGNERS = Symbol('DocumentSigners');
+const VAULT = Symbol('CardVault');
+const PORTRAITS = Symbol('PortraitSource');
+
+function open(config: StorageConfig): Promise<Database> {
+  return Database.connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: 'cancuoc-card-production',
+    migrations: [...cardProductionMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
+  });
+}
+
+/** Applies pending migrations and closes; the names of those applied. */
+export async function migrateCardProductionDatabase(config: StorageConfig): Promise<readonly string[]> {
+  const db = await open(config);
+  try {
+    return await db.migrate();
+  } finally {
+    await db.close();
+  }
+}
+
+async function connect(config: CardProductionConfig, options: StartOptions): Promise<Database> {
+  const db = await open(config);
+  try {
+    if (options.migrate ?? !config.databaseUrl) await db.migrate();
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function redisClient(config: CardProductionConfig): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    connectTimeout: 2_000,
+  });
+  // Redis down only costs the fast path of heartbeats; ioredis keeps reconnecting meanwhile.
+  redis.on('error', () => undefined);
+  await redis.connect().catch(() => undefined);
+  return redis;
+}
+
+async function transportFor(
+  config: CardProductionConfig,
+  options: StartOptions,
+  db: Database,
+): Promise<Transport> {
+  if (options.transport) return options.transport;
+  if (config.kafkaBrokers) {
+    return new KafkaTransport({
+      brokers: config.kafkaBrokers,
+      clientId: 'cancuoc-card-production',
+      idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
+    });
+  }
+  const transport = new InProcessTransport({ db });
+  await transport.createTopics(
+    topicCatalogue().map((t) => ({ name: t.name, partitions: t.partitions, retentionMs: t.retentionMs })),
+  );
+  return transport;
+}
+
+async function documentSigners(
+  config: CardProductionConfig,
+  options: StartOptions,
+): Promise<DocumentSigners> {
+  if (options.documentSigners) return options.documentSigners;
+  if (!config.keyDir) throw new Error('no key directory is configured and no Document Signers were given');
+  return FileKeyStore.open({
+    dir: config.keyDir,
+    developmentPki: config.developmentPki,
+    signingPeriodMs: config.documentSignerDays * 24 * 60 * 60 * 1000,
+    // The longest a card runs: issued just over two years before 40, it is valid until 60.
+    verificationPeriodMs: 23 * 365 * 24 * 60 * 60 * 1000,
+  });
+}
+
+async function vault(config: CardProductionConfig): Promise<CardVault> {
+  if (config.dataKey) return new EncryptedCardVault(config.dataKey);
+  if (!config.keyDir) throw new Error('no vault key is configured');
+  return new EncryptedCardVault(await embeddedDataKey(config.keyDir));
+}
+
+function defaultOnError(component: string, error: unknown): void {
+  // The class of the error only: messages of third-party errors could carry data.
+  process.stderr.write(
+    `${JSON.stringify({ level: 'warn', msg: 'card-production.background_failure', component, error: (error as Error)?.name ?? typeof error })}\n`,
+  );
+}
+
+/**
+ * What runs in card production and in which order it starts and stops: the relay and the
+ * application consumer, then the personaliser, dispatcher and lease sweeper, then the gRPC server;
+ * on shutdown the server first (streams end, calls in flight finish), then the background work
+ * finishes what it holds, then the connections close.
+ */
+@Injectable()
+export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  grpc: RunningGrpcServer | undefined;
+  readonly relay: Relay;
+  readonly consumer: IdempotentConsumer;
+  readonly personaliser: Personaliser;
+  readonly dispatcher: Dispatcher;
+  readonly sweeper: LeaseSweeper;
+  readonly jobs: CardJobs;
+  readonly queries: CardQueries;
+  private readonly reports: StationReports;
+  private readonly operations: CardOperations;
+  private readonly revocationList: RevocationListPublisher;
+  private readonly audit: AuditLog;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: CardProductionConfig,
+    @Inject(OPTIONS) private readonly options: StartOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(Database) readonly db: Database,
+    @Inject(EventStore) readonly store: EventStore,
+    @Inject(TRANSPORT) readonly transport: Transport,
+    @Inject(REDIS) private readonly redis: Redis | undefined,
+    @Inject(BOARD) board: LeaseBoard,
+    @Inject(SIGNERS) readonly signers: DocumentSigners,
+    @Inject(VAULT) vault: CardVault,
+    @Inject(PORTRAITS) private readonly portraits: PortraitSource,
+  ) {
+    const onError = (component: string) => (error: unknown) =>
+      (options.onError ?? defaultOnError)(component, error);
+    this.audit = new AuditLog(db, { chain: 'card-production', onError: onError('audit-sealer') });
+    const policy: CardPolicy = {
+      maxAttempts: config.maxAttempts,
+      leaseMs: config.leaseMs,
+      retryBackoffMs: config.retryBackoffMs,
+      maxRetryBackoffMs: config.maxRetryBackoffMs,
+    };
+    this.jobs = new CardJobs(store, vault, policy);
+    this.dispatcher = new Dispatcher({
+      db,
+      jobs: this.jobs,
+      vault,
+      audit: this.audit,
+      board,
+      clock,
+      pollMs: config.pollMs,
+      onError: onError('dispatcher'),
+    });
+    const dispatch = () => this.dispatcher.wake();
+    this.personaliser = new Personaliser({
+      db,
+      jobs: this.jobs,
+      vault,
+      portraits,
+      signers,
+      audit: this.audit,
+      clock,
+      concurrency: config.personalisationConcurrency,
+      retryMs: Math.max(500, Math.min(config.retryBackoffMs, 5_000)),
+      maxRetryMs: 5 * 60_000,
+      claimMs: 60_000,
+      pollMs: config.pollMs,
+      onQueued: dispatch,
+      onError: onError('personaliser'),
+    });
+    const personalise = () => this.personaliser.wake();
+    this.sweeper = new LeaseSweeper({
+      db,
+      jobs: this.jobs,
+      board,
+      clock,
+      everyMs: config.sweepMs,
+      onRequeued: dispatch,
+      onError: onError('lease-sweeper'),
+    });
+    this.reports = new StationReports({ db, jobs: this.jobs, board, clock, onSettled: dispatch });
+    this.operations = new CardOperations(store, this.jobs, vault, clock, () => {
+      personalise();
+      dispatch();
+    });
+    this.queries = new CardQueries(store, board, () => this.dispatcher.connected, clock);
+    this.revocationList = new RevocationListPublisher(
+      this.queries,
+      signers,
+      clock,
+      config.revocationListValidityMs,
+    );
+    const intake = new ApplicationIntake(this.jobs, vault, clock, personalise);
+    const types = payloadRegistry([ENROLLMENT_APPLICATION_TOPIC]);
+    this.consumer = new IdempotentConsumer({
+      // `<service>.<purpose>`: the Kafka ACLs grant card production's groups by prefix. Stable forever.
+      subscriber: 'card-production.applications',
+      transport,
+      db,
+      topics: [ENROLLMENT_APPLICATION_TOPIC.name],
+      types,
+      handle: (event, tx) =>
+        intake.handle(applicationChange(event.data as CardApplicationChanged), tx, {
+          actor: 'service:enrollment',
+          // Carried on only when well formed: a malformed header must not make the event unprocessable.
+          correlationId:
+            event.correlationId && UUID.test(event.correlationId) ? event.correlationId : undefined,
+          traceparent:
+            event.traceparent && TRACEPARENT.test(event.traceparent) ? event.traceparent : undefined,
+        }),
+      onError: onError('application-consumer'),
+    });
+    const integrationEvents = new CardIntegrationEvents(store, policy);
+    this.relay = new Relay({
+      name: 'card-production-relay',
+      source: '/cancuoc/card-production',
+      store,
+      transport,
+      mapBatch: (events) => integrationEvents.map(events),
+      onError: onError('relay'),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.audit.start();
+    await this.relay.start();
+    await this.consumer.start();
+    await this.personaliser.start();
+    await this.dispatcher.start();
+    this.sweeper.start();
+    const authenticate = bearerAuthenticator(this.config.authSecret, 'card-production');
+    this.grpc = await startGrpcServer({
+      host: this.config.grpcHost,
+      port: this.config.grpcPort,
+      services: [
+        encodingStationService({
+          dispatcher: this.dispatcher,
+          reports: this.reports,
+          leaseMs: this.config.leaseMs,
+          heartbeatMs: this.config.heartbeatMs,
+          authenticate,
+        }),
+        cardProductionService({
+          queries: this.queries,
+          operations: this.operations,
+          signers: this.signers,
+          revocationList: this.revocationList,
+          clock: this.clock,
+          maxAttempts: this.config.maxAttempts,
+          audit: this.audit,
+          authenticate,
+        }),
+      ],
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.grpc?.shutdown();
+    await this.dispatcher.stop();
+    await this.sweeper.stop();
+    await this.personaliser.stop();
+    await this.consumer.stop();
+    await this.relay.stop();
+    await this.audit.stop();
+    if (!this.options.transport) await this.transport.close();
+    if (this.portraits instanceof EnrollmentPortraits) this.portraits.close();
+    this.redis?.disconnect();
+    await this.db.close();
+  }
+}
+
+/** Card production's composition root as a Nest module: configuration in, runtime out. */
+@Module({})
+export class CardProductionModule {
+  static forRoot(config: CardProductionConfig, options: StartOptions = {}): DynamicModule {
+    return {
+      module: CardProductionModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: OPTIONS, useValue: options },
+        { provide: CLOCK, useValue: options.clock ?? (() => new Date()) },
+        { provide: Database, useFactory: () => connect(config, options) },
+        { provide: EventStore, useFactory: (db: Database) => new EventStore(db), inject: [Database] },
+        { provide: REDIS, useFactory: () => redisClient(config) },
+        {
+          provide: BOARD,
+          useFactory: (redis: Redis | undefined): LeaseBoard =>
+            redis
+              ? new RedisLeaseBoard(redis, {
+                  keyPrefix: config.redisKeyPrefix,
+                  leaseMs: config.leaseMs,
+                  presenceMs: config.heartbeatMs * 3,
+                })
+              : new MemoryLeaseBoard(),
+          inject: [REDIS],
+        },
+        {
+          provide: TRANSPORT,
+          useFactory: (db: Database) => transportFor(config, options, db),
+          inject: [Database],
+        },
+        { provide: SIGNERS, useFactory: () => documentSigners(config, options) },
+        { provide: VAULT, useFactory: () => vault(config) },
+        {
+          provide: PORTRAITS,
+          useFactory: (): PortraitSource =>
+            options.portraits ?? new EnrollmentPortraits(config.enrollmentAddress, config.authSecret),
+        },
+        CardProductionRuntime,
+      ],
+      exports: [CardProductionRuntime],
+    };
+  }
+}

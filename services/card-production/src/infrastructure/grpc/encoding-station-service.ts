@@ -1,0 +1,147 @@
+import {
+  defineService,
+  invalidArgument,
+  type Authenticator,
+  type Caller,
+  type ServiceRegistration,
+} from '@cancuoc/grpc';
+import { EncodingFailureReason, EncodingStationService, JobDisposition } from '@cancuoc/proto';
+import type { Dispatcher, DispatchedJob } from '../../application/dispatcher.js';
+import type { StationReports } from '../../application/station-reports.js';
+import { EMRTD_APPLICATION_ID } from '../../domain/personalisation/chip-image.js';
+import { FAILURE_FROM_PROTO } from '../card-proto.js';
+import { guarded, requireIds } from './errors.js';
+import { stationOf } from './principals.js';
+
+export const MAX_CAPACITY = 64;
+const MAX_LEASES_PER_HEARTBEAT = 256;
+
+export interface StationServiceOptions {
+  readonly dispatcher: Dispatcher;
+  readonly reports: StationReports;
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+  readonly authenticate: Authenticator<Caller>;
+}
+
+const DISPOSITIONS = {
+  requeued: JobDisposition.REQUEUED,
+  'manual-handling': JobDisposition.MANUAL_HANDLING,
+  'lease-not-held': JobDisposition.LEASE_NOT_HELD,
+} as const;
+
+function jobMessage(job: DispatchedJob) {
+  return {
+    jobId: job.cardId,
+    leaseId: job.leaseId,
+    leaseDeadline: job.deadline,
+    attempt: job.attempt,
+    priority: job.priority,
+    chip: {
+      applicationIdentifier: EMRTD_APPLICATION_ID,
+      efCom: job.files.efCom,
+      dg1: job.files.dg1,
+      dg2: job.files.dg2,
+      dg13: job.files.dg13,
+      efSod: job.files.efSod,
+    },
+  };
+}
+
+/** Resolves when any of the signals aborts. */
+function anyAborted(...signals: AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    if (signals.some((s) => s.aborted)) return resolve();
+    for (const s of signals) s.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** `cancuoc.cardproduction.v1.EncodingStationService`: stations only (role `encoding-station`). */
+export function encodingStationService(options: StationServiceOptions): ServiceRegistration {
+  const { dispatcher, reports } = options;
+  return defineService(
+    EncodingStationService,
+    { authenticate: options.authenticate },
+    {
+      streamJobs: async (request, call) => {
+        const stationId = stationOf(call);
+        if (request.capacity < 1 || request.capacity > MAX_CAPACITY) {
+          throw invalidArgument([
+            { field: 'capacity', reason: 'OUT_OF_RANGE', description: `between 1 and ${MAX_CAPACITY}` },
+          ]);
+        }
+        await call.send({
+          event: {
+            case: 'opened',
+            value: {
+              stationId,
+              leaseSeconds: Math.round(options.leaseMs / 1000),
+              heartbeatIntervalSeconds: Math.max(1, Math.round(options.heartbeatMs / 1000)),
+              capacity: request.capacity,
+            },
+          },
+        });
+        const replaced = new AbortController();
+        const detach = dispatcher.attach({
+          stationId,
+          capacity: request.capacity,
+          send: async (job) => {
+            if (call.signal.aborted || replaced.signal.aborted) throw new Error('the stream is closed');
+            await call.send({ event: { case: 'job', value: jobMessage(job) } });
+          },
+          close: () => replaced.abort(),
+        });
+        try {
+          await anyAborted(call.signal, call.draining, replaced.signal);
+        } finally {
+          detach();
+        }
+      },
+      completeJob: (request, call) => {
+        const stationId = stationOf(call);
+        requireIds({ job_id: request.jobId, lease_id: request.leaseId });
+        return guarded(
+          () =>
+            reports.complete(stationId, request.jobId, {
+              leaseId: request.leaseId,
+              chipSerial: request.chipSerial,
+              readBackSha256: request.readBackSha256,
+            }),
+          { chipSerial: 'chip_serial', readBackSha256: 'read_back_sha256' },
+        );
+      },
+      failJob: async (request, call) => {
+        const stationId = stationOf(call);
+        requireIds({ job_id: request.jobId, lease_id: request.leaseId });
+        const reason = FAILURE_FROM_PROTO.get(request.reason);
+        if (!reason || request.reason === EncodingFailureReason.UNSPECIFIED) {
+          throw invalidArgument([
+            { field: 'reason', reason: 'REQUIRED', description: 'say why the job failed' },
+          ]);
+        }
+        const outcome = await guarded(() =>
+          reports.fail(stationId, request.jobId, {
+            leaseId: request.leaseId,
+            reason,
+            detail: request.detail,
+            chipSerial: request.chipSerial === '' ? null : request.chipSerial,
+          }),
+        );
+        return { disposition: DISPOSITIONS[outcome.disposition], attemptsLeft: outcome.attemptsLeft };
+      },
+      heartbeat: async (request, call) => {
+        const stationId = stationOf(call);
+        if (request.leaseIds.length > MAX_LEASES_PER_HEARTBEAT) {
+          throw invalidArgument([
+            { field: 'lease_ids', reason: 'TOO_MANY', description: `at most ${MAX_LEASES_PER_HEARTBEAT}` },
+          ]);
+        }
+        requireIds(Object.fromEntries(request.leaseIds.map((id, i) => [`lease_ids[${i}]`, id])));
+        const leases = await guarded(() => reports.heartbeat(stationId, request.leaseIds));
+        return {
+          leases: leases.map((l) => ({ leaseId: l.leaseId, held: l.held, deadline: l.deadline ?? '' })),
+        };
+      },
+    },
+  );
+}

@@ -1,0 +1,272 @@
+import 'reflect-metadata';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuditLog, auditMigrations } from '@cancuoc/audit';
+import { Database, EventStore } from '@cancuoc/eventstore';
+import { startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import {
+  InProcessTransport,
+  KafkaTransport,
+  Relay,
+  inProcessLogMigrations,
+  type IdempotentConsumer,
+  type Transport,
+} from '@cancuoc/messaging';
+import { topicCatalogue } from '@cancuoc/proto';
+import { Redis } from 'ioredis';
+import { BiometricVault } from './application/biometric-vault.js';
+import { Enrollment } from './application/enrollment.js';
+import { Reprocessor } from './application/pipeline.js';
+import type { DuplicateMatcher, KeyProvider, RateLimiter, RegisterPort } from './application/ports.js';
+import type { EnrollmentConfig, StorageConfig } from './config.js';
+import { cardChangesConsumer } from './infrastructure/card-events.js';
+import { enrollmentAuthenticator } from './infrastructure/grpc/auth.js';
+import { enrollmentService } from './infrastructure/grpc/enrollment-service.js';
+import { personalisationService } from './infrastructure/grpc/personalisation-service.js';
+import { PortraitDecoder } from './infrastructure/images/image-decoder.js';
+import { ApplicationIntegrationEvents } from './infrastructure/integration-events.js';
+import { LocalKeyProvider } from './infrastructure/keys/local-key-provider.js';
+import { BuiltInMatcher } from './infrastructure/matcher/built-in-matcher.js';
+import { enrollmentMigrations } from './infrastructure/migrations/index.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './infrastructure/rate-limits/rate-limiters.js';
+import { RegistryRegister } from './infrastructure/registry/registry-register.js';
+
+export interface StartOptions {
+  /** Applies pending migrations first; server deployments run them as a separate step instead. */
+  readonly migrate?: boolean;
+  /** A transport shared with other services in this process (embedded mode); the caller closes it. */
+  readonly transport?: Transport;
+  /** The service's clock, for tests. */
+  readonly clock?: () => Date;
+  /** Where a KMS or HSM plugs in; without it the local provider on `config.masterKeys`. */
+  readonly keyProvider?: KeyProvider;
+  /** Where an ABIS plugs in; without it the built-in minutiae matcher. */
+  readonly matcher?: (builtIn: DuplicateMatcher) => DuplicateMatcher;
+  /** Told about failures in background work (errors only, no personal data). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export const CONFIG = Symbol('EnrollmentConfig');
+export const OPTIONS = Symbol('StartOptions');
+export const REDIS = Symbol('Redis');
+export const TRANSPORT = Symbol('Transport');
+export const REGISTER = Symbol('Register');
+export const CLOCK = Symbol('Clock');
+
+function open(config: StorageConfig): Promise<Database> {
+  return Database.connect({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: 'cancuoc-enrollment',
+    migrations: [
+      ...enrollmentMigrations,
+      ...auditMigrations,
+      ...(config.kafkaBrokers ? [] : inProcessLogMigrations),
+    ],
+  });
+}
+
+/** Applies pending migrations and closes; the names of those applied. */
+export async function migrateEnrollmentDatabase(config: StorageConfig): Promise<readonly string[]> {
+  const db = await open(config);
+  try {
+    return await db.migrate();
+  } finally {
+    await db.close();
+  }
+}
+
+async function connect(config: EnrollmentConfig, options: StartOptions): Promise<Database> {
+  const db = await open(config);
+  try {
+    if (options.migrate ?? !config.databaseUrl) await db.migrate();
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function redisClient(config: EnrollmentConfig): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  // Redis down only lifts the rate limits; ioredis keeps reconnecting meanwhile.
+  redis.on('error', () => undefined);
+  await redis.connect().catch(() => undefined);
+  return redis;
+}
+
+async function transportFor(
+  config: EnrollmentConfig,
+  options: StartOptions,
+  db: Database,
+): Promise<Transport> {
+  if (options.transport) return options.transport;
+  if (config.kafkaBrokers) {
+    return new KafkaTransport({
+      brokers: config.kafkaBrokers,
+      clientId: 'cancuoc-enrollment',
+      idempotent: config.kafkaIdempotent,
+      ...config.kafkaSecurity,
+    });
+  }
+  const transport = new InProcessTransport({ db });
+  await transport.createTopics(
+    topicCatalogue().map((t) => ({ name: t.name, partitions: t.partitions, retentionMs: t.retentionMs })),
+  );
+  return transport;
+}
+
+/**
+ * What runs in the background of enrollment and in which order it starts and stops: the audit
+ * sealer, the relay, the card-events consumer and the re-processor, then the gRPC server; on
+ * shutdown the server first (no new calls, in-flight calls finish), then the background work
+ * finishes its batch, then the connections close.
+ */
+@Injectable()
+export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  grpc: RunningGrpcServer | undefined;
+  readonly relay: Relay;
+  readonly reprocessor: Reprocessor;
+  readonly consumer: IdempotentConsumer;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: EnrollmentConfig,
+    @Inject(OPTIONS) private readonly options: StartOptions,
+    @Inject(CLOCK) private readonly clock: () => Date,
+    @Inject(Database) readonly db: Database,
+    @Inject(EventStore) store: EventStore,
+    @Inject(Enrollment) readonly enrollment: Enrollment,
+    @Inject(AuditLog) readonly audit: AuditLog,
+    @Inject(TRANSPORT) private readonly transport: Transport,
+    @Inject(REDIS) private readonly redis: Redis | undefined,
+    @Inject(REGISTER) private readonly register: RegistryRegister,
+  ) {
+    const integrationEvents = new ApplicationIntegrationEvents(store);
+    this.relay = new Relay({
+      name: 'enrollment-relay',
+      source: '/cancuoc/enrollment',
+      store,
+      transport,
+      mapBatch: (events) => integrationEvents.map(events),
+      ...(options.onError && { onError: options.onError }),
+    });
+    this.consumer = cardChangesConsumer(enrollment, db, transport, options.onError);
+    this.reprocessor = new Reprocessor(enrollment, db, {
+      pollIntervalMs: config.reprocessIntervalMs,
+      ...(options.onError && { onError: options.onError }),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.audit.start();
+    await this.relay.start();
+    await this.consumer.start();
+    this.reprocessor.start();
+    const authenticate = enrollmentAuthenticator(this.config.authSecret);
+    this.grpc = await startGrpcServer({
+      host: this.config.grpcHost,
+      port: this.config.grpcPort,
+      services: [
+        enrollmentService(
+          this.enrollment,
+          authenticate,
+          { maxFaceBytes: this.config.maxFaceBytes, maxFingerprintBytes: this.config.maxFingerprintBytes },
+          this.clock,
+        ),
+        personalisationService(this.enrollment, authenticate),
+      ],
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.grpc?.shutdown();
+    await this.reprocessor.stop();
+    await this.consumer.stop();
+    await this.relay.stop();
+    await this.audit.stop();
+    this.register.close();
+    if (!this.options.transport) await this.transport.close();
+    this.redis?.disconnect();
+    await this.db.close();
+  }
+}
+
+/** Enrollment's composition root as a Nest module: configuration in, use cases and runtime out. */
+@Module({})
+export class EnrollmentModule {
+  static forRoot(config: EnrollmentConfig, options: StartOptions = {}): DynamicModule {
+    const clock = options.clock ?? (() => new Date());
+    return {
+      module: EnrollmentModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: OPTIONS, useValue: options },
+        { provide: CLOCK, useValue: clock },
+        { provide: Database, useFactory: () => connect(config, options) },
+        { provide: EventStore, useFactory: (db: Database) => new EventStore(db), inject: [Database] },
+        {
+          provide: AuditLog,
+          useFactory: (db: Database) =>
+            new AuditLog(db, { chain: 'enrollment', ...(options.onError && { onError: options.onError }) }),
+          inject: [Database],
+        },
+        { provide: REDIS, useFactory: () => redisClient(config) },
+        {
+          provide: TRANSPORT,
+          useFactory: (db: Database) => transportFor(config, options, db),
+          inject: [Database],
+        },
+        {
+          provide: REGISTER,
+          useFactory: () =>
+            new RegistryRegister({ address: config.registryAddress, authSecret: config.authSecret }),
+        },
+        {
+          provide: BiometricVault,
+          useFactory: () =>
+            new BiometricVault(options.keyProvider ?? new LocalKeyProvider(config.masterKeys)),
+        },
+        {
+          provide: Enrollment,
+          useFactory: (
+            store: EventStore,
+            audit: AuditLog,
+            vault: BiometricVault,
+            register: RegisterPort,
+            redis: Redis | undefined,
+          ) => {
+            const builtIn = new BuiltInMatcher(store.db, vault, audit);
+            const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter();
+            return new Enrollment({
+              store,
+              register,
+              vault,
+              matcher: options.matcher ? options.matcher(builtIn) : builtIn,
+              images: new PortraitDecoder(),
+              audit,
+              rateLimiter,
+              startsPerMinute: config.startsPerMinute,
+              clock,
+              retry: { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs },
+              stuckAfterMs: config.stuckAfterMs,
+            });
+          },
+          inject: [EventStore, AuditLog, BiometricVault, REGISTER, REDIS],
+        },
+        EnrollmentRuntime,
+      ],
+      exports: [EnrollmentRuntime],
+    };
+  }
+}

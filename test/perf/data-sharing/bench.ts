@@ -17,7 +17,8 @@
  *
  *   tsc -b test/perf && node test/perf/dist/data-sharing/bench.js
  *
- * BENCH_SCALE (default 1) multiplies the population (1,000,000) and the load duration (20 s).
+ * BENCH_SCALE (default 1) multiplies the population (1,000,000) and the load duration (20 s);
+ * BENCH_ONLY=backfill or BENCH_ONLY=latency runs one part.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -38,6 +39,7 @@ const RATES = [20, 50, 100];
 const MAX_WAIT_MS = 20;
 const LATENCY_CITIZENS = 2_000;
 const RAW_TOPIC = 'bench.raw.latency.v1';
+const ONLY = process.env['BENCH_ONLY'];
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const log = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -367,21 +369,21 @@ async function main(): Promise<void> {
   const secret = randomBytes(32).toString('hex');
   try {
     const description = await machine(admin);
-    const backfill = await backfillBench(broker, admin, secret);
-    const latency = await latencyBench(broker, secret);
+    const backfill = ONLY === 'latency' ? undefined : await backfillBench(broker, admin, secret);
+    const latency = ONLY === 'backfill' ? undefined : await latencyBench(broker, secret);
     process.stdout.write(
       [
         description,
-        `Population: ${count(CITIZENS)} synthetic citizens written into the citizen projection (${(backfill.seedMs / 1000).toFixed(0)} s), ` +
+        `Population: ${count(CITIZENS)} synthetic citizens written into the citizen projection, ` +
           `one in 33 dead; subscription: 6 fields, alive only, whole country; scale ${SCALE}. ` +
           `Order: INSERT … SELECT, Node + pg, ours (CHECKPOINT before each).`,
         `Latency: ${LATENCY_CITIZENS} citizens registered first; each change a new name for one of them; ${LOAD_SECONDS} s measured after 2 s of warm-up; ` +
           `consumers' fetch wait ${MAX_WAIT_MS} ms (data sharing's inbound consumer too: KAFKA_MAX_WAIT_MS) — the mock broker answers an empty fetch only when the wait is over.`,
         `Run time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s`,
         '',
-        backfillTable(backfill),
+        backfill ? backfillTable(backfill) : '',
         '',
-        latencyTable(latency),
+        latency ? latencyTable(latency) : '',
         '',
       ].join('\n'),
     );

@@ -34,6 +34,20 @@ async function withService<T>(
   }
 }
 
+/** The given name the embedded agency reads for `citizen` through the query API. */
+async function givenNameOf(running: RunningDataSharing, citizen: string): Promise<string | undefined> {
+  const agency = agencyClient(running.grpc.address, 'embedded-agency');
+  try {
+    const reply = await agency.getCitizen({
+      purpose: 'embedded-purpose',
+      citizen: { key: { case: 'citizenId', value: citizen } },
+    });
+    return reply.citizen?.name?.givenName;
+  } finally {
+    closeClient(agency);
+  }
+}
+
 const partnerRecords = async (running: RunningDataSharing) => {
   const [row] = await running.db.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM mq_records WHERE topic = 'partner.embedded-agency.citizen.v1'`,
@@ -86,28 +100,10 @@ describe('data sharing, embedded (PGlite, in-process transport)', () => {
           'the record and its change in the in-process log',
           async () => (await partnerRecords(running)) === 1,
         );
-        const agency = agencyClient(running.grpc.address, 'embedded-agency');
-        try {
-          const reply = await agency.getCitizen({
-            purpose: 'embedded-purpose',
-            citizen: { key: { case: 'citizenId', value: citizen } },
-          });
-          assert.equal(reply.citizen?.name?.givenName, 'Nhúng');
-        } finally {
-          closeClient(agency);
-        }
+        assert.equal(await givenNameOf(running, citizen), 'Nhúng');
       });
       await withService(config, async (running) => {
-        const agency = agencyClient(running.grpc.address, 'embedded-agency');
-        try {
-          const reply = await agency.getCitizen({
-            purpose: 'embedded-purpose',
-            citizen: { key: { case: 'citizenId', value: citizen } },
-          });
-          assert.equal(reply.citizen?.name?.givenName, 'Nhúng');
-        } finally {
-          closeClient(agency);
-        }
+        assert.equal(await givenNameOf(running, citizen), 'Nhúng');
         await new Promise((r) => setTimeout(r, 1_000));
         assert.equal(await partnerRecords(running), 1, 'nothing delivered twice after the restart');
         await running.audit.seal();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TOPICS, deadLetterTopicOf, partnerCitizenTopic, topicCatalogue } from '@cancuoc/proto';
+import { TOPICS, deadLetterTopicOf, partnerTopicsOf, topicCatalogue } from '@cancuoc/proto';
 import type { KafkaTopic, KafkaUser } from './crds/strimzi.js';
 import { kafkaTopics } from './kafka.js';
 import type { KubeObject } from './manifests.js';
@@ -34,12 +34,15 @@ for (const overlay of OVERLAYS) {
     it('has a KafkaTopic for every topic in the catalogue, and one per agency', () => {
       const names = new Set(topics.map((t) => t.spec.topicName));
       for (const t of topicCatalogue()) assert.ok(names.has(t.name), t.name);
-      for (const agency of overlay.agencies) assert.ok(names.has(`partner.${agency}.citizen.v1`), agency);
-      assert.equal(topics.length, topicCatalogue().length + overlay.agencies.length);
+      for (const agency of overlay.agencies) {
+        assert.ok(names.has(`partner.${agency}.citizen.v1`), agency);
+        assert.ok(names.has(`partner.${agency}.citizen-changes.v1`), agency);
+      }
+      assert.equal(topics.length, topicCatalogue().length + 2 * overlay.agencies.length);
     });
 
     it('keeps partitions, retention and cleanup from the catalogue; compacts partner topics', () => {
-      for (const spec of [...topicCatalogue(), ...overlay.agencies.map((a) => partnerCitizenTopic(a, []))]) {
+      for (const spec of [...topicCatalogue(), ...overlay.agencies.flatMap((a) => partnerTopicsOf(a))]) {
         const t = topics.find((x) => x.spec.topicName === spec.name)!;
         assert.equal(t.spec.partitions, spec.partitions, spec.name);
         assert.equal(t.spec.config['retention.ms'], spec.retentionMs, spec.name);

@@ -1,4 +1,4 @@
-import { deadLetterTopicOf, partnerCitizenTopic, topicCatalogue, type TopicSpec } from '@cancuoc/proto';
+import { deadLetterTopicOf, partnerTopicsOf, topicCatalogue, type TopicSpec } from '@cancuoc/proto';
 import {
   STRIMZI_API,
   type Kafka,
@@ -25,9 +25,12 @@ export function agencyKafkaUser(agency: string): string {
   return `agency-${agency}`;
 }
 
-/** The topics of every agency in the overlay, one compacted citizen topic each. */
+/**
+ * The topics of every agency in the overlay, as data sharing publishes them: the compacted latest
+ * state per citizen and the change stream beside it.
+ */
 export function partnerTopics(overlay: Overlay): TopicSpec[] {
-  return overlay.agencies.map((agency) => partnerCitizenTopic(agency, []));
+  return overlay.agencies.flatMap((agency) => [...partnerTopicsOf(agency)]);
 }
 
 function replication(topic: TopicSpec, overlay: Overlay): { replicas: number; minIsr: number } {

@@ -85,7 +85,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     grpcPort: 50054,
     calls: [],
     publishes: undefined,
-    consumes: [REGISTRY_CITIZEN_TOPIC, CARD_PRODUCTION_CARD_TOPIC],
+    // Enrollment's events for the biometric references agencies may be allowed.
+    consumes: [REGISTRY_CITIZEN_TOPIC, CARD_PRODUCTION_CARD_TOPIC, ENROLLMENT_APPLICATION_TOPIC],
     publishesPartnerTopics: true,
     externalCallers: "agencies' systems (the query API)",
     secrets: [],

@@ -272,4 +272,30 @@ describe('audit log tampering, detected (PostgreSQL, as a superuser who bypasses
     assert.ok(verification.ok);
     assert.equal(verification.sealed, 640n);
   });
+
+  it('verify, while the sealer chains more entries, still finds the chain sound', async () => {
+    const audit = new AuditLog(env.db, { chain: 'verified-while-sealing', sealBatchSize: 7 });
+    await audit.recordMany(Array.from({ length: 300 }, (_, i) => read(`v${i}`, i)));
+    await audit.seal();
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        await audit.recordMany([read(`late${i}`, i)]);
+        await audit.seal();
+      }
+    })();
+    try {
+      for (let round = 0; round < 20; round++) {
+        const verification = await audit.verify(25);
+        assert.equal(
+          verification.ok,
+          true,
+          `round ${round}: ${JSON.stringify(verification, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
 });

@@ -276,8 +276,12 @@ export class AuditLog {
   }
 
   /** The chain's newest sealed entry: what to anchor outside the database. */
-  async head(): Promise<{ seq: bigint; hash: string }> {
-    const [head] = await this.db.query<{ seq: string; hash: Uint8Array }>(
+  head(): Promise<{ seq: bigint; hash: string }> {
+    return this.headIn(this.db);
+  }
+
+  private async headIn(executor: SqlExecutor): Promise<{ seq: bigint; hash: string }> {
+    const [head] = await executor.query<{ seq: string; hash: Uint8Array }>(
       'SELECT seq::text AS seq, hash FROM audit_heads WHERE chain = $1',
       [this.chain],
     );
@@ -292,10 +296,19 @@ export class AuditLog {
    * (the head). Reads in pages, so a long chain is checked in constant memory.
    */
   async verify(pageSize = 10_000): Promise<AuditVerification> {
+    // One snapshot for the pages and the head: entries the sealer chains meanwhile are simply not
+    // seen, instead of moving the head past what was checked (a false HEAD_MISMATCH).
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      return this.verifyIn(tx, pageSize);
+    });
+  }
+
+  private async verifyIn(tx: SqlExecutor, pageSize: number): Promise<AuditVerification> {
     let expectedSeq = 1n;
     let prev: Buffer = GENESIS_HASH;
     for (;;) {
-      const rows = await this.db.query<EntryRow>(
+      const rows = await tx.query<EntryRow>(
         `SELECT ${SELECT_ENTRY} FROM audit_entries
           WHERE chain = $1 AND audit_entries.seq >= $2 ORDER BY audit_entries.seq LIMIT $3`,
         [this.chain, expectedSeq.toString(), pageSize],
@@ -315,10 +328,10 @@ export class AuditLog {
       if (rows.length < pageSize) break;
     }
     const sealed = expectedSeq - 1n;
-    const head = await this.head();
+    const head = await this.headIn(tx);
     if (head.seq !== sealed || head.hash !== prev.toString('hex'))
       return { ok: false, sealed, brokenAt: sealed + 1n, reason: 'HEAD_MISMATCH' };
-    const [pending] = await this.db.query<{ n: string }>(
+    const [pending] = await tx.query<{ n: string }>(
       'SELECT count(*)::text AS n FROM audit_entries WHERE chain = $1 AND seq IS NULL',
       [this.chain],
     );

@@ -2,6 +2,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import { CardApplicationChangedSchema } from './gen/cancuoc/events/v1/application_pb.js';
 import { CardChangedSchema } from './gen/cancuoc/events/v1/card_pb.js';
 import { CitizenRecordChangedSchema } from './gen/cancuoc/events/v1/citizen_pb.js';
+import { PartnerCitizenChangedSchema, PartnerCitizenSchema } from './gen/cancuoc/partner/v1/citizen_pb.js';
 
 /**
  * The topic catalogue: every Kafka topic Cancuoc owns, described once. The test broker, the
@@ -111,6 +112,36 @@ export function partnerCitizenTopic(agency: string, payloadTypes: readonly DescM
     payloadTypes,
     description: `The latest state of each citizen in the scope of agency ${agency}, allowed fields only.`,
   });
+}
+
+/**
+ * The change stream beside an agency's compacted topic: one record per change the agency can see
+ * (entered its scope, updated, left it), kept for 30 days, so an agency can react to changes as
+ * well as read the latest state.
+ */
+export function partnerCitizenChangesTopic(agency: string, payloadTypes: readonly DescMessage[]): TopicSpec {
+  return topic({
+    name: `partner.${agency}.citizen-changes.v1`,
+    partitions: 6,
+    replicationFactor: 3,
+    minInSyncReplicas: 2,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    payloadTypes,
+    description: `Each change to a citizen in the scope of agency ${agency} that the agency can see.`,
+  });
+}
+
+/**
+ * Both topics of an agency, with the payloads data sharing publishes on them
+ * (`cancuoc.partner.v1.PartnerCitizen`, `cancuoc.partner.v1.PartnerCitizenChanged`): what the deploy
+ * provisions (a KafkaTopic each) when an agency is onboarded, and what a test broker pre-creates.
+ */
+export function partnerTopicsOf(agency: string): readonly [citizen: TopicSpec, changes: TopicSpec] {
+  return [
+    partnerCitizenTopic(agency, [PartnerCitizenSchema]),
+    partnerCitizenChangesTopic(agency, [PartnerCitizenChangedSchema]),
+  ];
 }
 
 /** Every payload message a topic in `topics` may carry, by full Protobuf name (the `ce_type`). */

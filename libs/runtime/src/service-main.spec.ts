@@ -30,11 +30,14 @@ function harness(argv: string[], env: NodeJS.ProcessEnv = { OTEL_SDK_DISABLED: '
   };
 }
 
-function spec(overrides: Partial<ServiceMainSpec<{ db: string }, { db: string }>> = {}) {
+type Storage = { db: string; databaseUrl: undefined; dataDir: undefined };
+
+function spec(overrides: Partial<ServiceMainSpec<Storage, { db: string }>> = {}) {
   const calls: string[] = [];
-  const value: ServiceMainSpec<{ db: string }, { db: string }> = {
+  const value: ServiceMainSpec<Storage, { db: string }> = {
     name: 'widget',
-    storageConfigFromEnv: () => ({ db: 'storage-only' }),
+    auditChain: 'widget',
+    storageConfigFromEnv: () => ({ db: 'storage-only', databaseUrl: undefined, dataDir: undefined }),
     configFromEnv: () => ({ db: '' }),
     migrate: async (storage) => {
       calls.push(`migrate ${storage.db}`);

@@ -1,3 +1,5 @@
+import { AuditLog } from '@cancuoc/audit';
+import { Database } from '@cancuoc/eventstore';
 import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
 import { startTelemetry, type Telemetry } from '@cancuoc/observability/sdk';
 
@@ -8,8 +10,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Where a service keeps its data: a server, or a PGlite folder. */
+export interface StorageLocation {
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string | undefined;
+}
+
 /** How one service is configured, migrated and started: what its `main.ts` hands to `runServiceMain`. */
-export interface ServiceMainSpec<Storage, Config> {
+export interface ServiceMainSpec<Storage extends StorageLocation, Config> {
   /** `registry`, `enrollment`, …: the log lines' `service` and the telemetry's service name. */
   readonly name: string;
   /** The storage part of the configuration: all the migration job has. */
@@ -17,6 +25,8 @@ export interface ServiceMainSpec<Storage, Config> {
   readonly configFromEnv: (env: NodeJS.ProcessEnv) => Config;
   /** Applies pending migrations; the names applied. */
   readonly migrate: (storage: Storage) => Promise<readonly string[]>;
+  /** The service's audit chain (`@cancuoc/audit`), checked by `main.js verify-audit`. */
+  readonly auditChain: string;
   /** True when the configuration names no database server: the service migrates its own PGlite. */
   readonly embedded: (config: Config) => boolean;
   readonly start: (config: Config, context: { migrate: boolean; logger: Logger }) => Promise<RunningService>;
@@ -43,13 +53,15 @@ const nodeProcess = (): ProcessContext => ({
 /**
  * A service's executable, the same for every service (docs/conventions.md):
  * - `main.js migrate` applies pending migrations with only the storage configuration and exits 0;
+ * - `main.js verify-audit` re-derives the audit log's hash chain with only the storage
+ *   configuration: exit 0 when it holds, 2 at the first broken link (the line says where and how);
  * - `main.js [--migrate]` starts telemetry first, then the service (migrating first when asked, or
  *   always when embedded), logs where it listens, and on SIGTERM or SIGINT stops the service, then
  *   flushes telemetry last, and exits 0 (1 if stopping failed);
  * - a refused configuration exits 1 with the refusal's message; any other start-up failure exits 1
  *   with the error's class only, since driver messages may carry data that is not ours to log.
  */
-export async function runServiceMain<Storage, Config>(
+export async function runServiceMain<Storage extends StorageLocation, Config>(
   spec: ServiceMainSpec<Storage, Config>,
   context: ProcessContext = nodeProcess(),
 ): Promise<void> {
@@ -65,6 +77,10 @@ export async function runServiceMain<Storage, Config>(
       const applied = await spec.migrate(spec.storageConfigFromEnv(context.env));
       logger.info(`${spec.name} migrated`, { applied });
       context.exit(0);
+      return;
+    }
+    if (context.argv[0] === 'verify-audit') {
+      context.exit(await verifyAudit(spec, context, logger));
       return;
     }
     const config = spec.configFromEnv(context.env);
@@ -106,5 +122,25 @@ export async function runServiceMain<Storage, Config>(
     else logger.error(`${spec.name} start-up failed`, { error });
     await telemetry?.shutdown();
     context.exit(1);
+  }
+}
+
+async function verifyAudit<Storage extends StorageLocation, Config>(
+  spec: ServiceMainSpec<Storage, Config>,
+  context: ProcessContext,
+  logger: Logger,
+): Promise<number> {
+  const storage = spec.storageConfigFromEnv(context.env);
+  const db = await Database.connect({ databaseUrl: storage.databaseUrl, dataDir: storage.dataDir });
+  try {
+    const result = await new AuditLog(db, { chain: spec.auditChain }).verify();
+    const fields = Object.fromEntries(
+      Object.entries(result).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
+    );
+    if (result.ok) logger.info(`${spec.name} audit log verified`, fields);
+    else logger.error(`${spec.name} audit log broken`, fields);
+    return result.ok ? 0 : 2;
+  } finally {
+    await db.close();
   }
 }

@@ -9,6 +9,7 @@ import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 await runServiceMain({
   name: 'card-production',
+  auditChain: 'card-production',
   storageConfigFromEnv,
   configFromEnv,
   migrate: migrateCardProduction,

@@ -9,6 +9,7 @@ import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 await runServiceMain({
   name: 'enrollment',
+  auditChain: 'enrollment',
   storageConfigFromEnv,
   configFromEnv,
   migrate: migrateEnrollment,

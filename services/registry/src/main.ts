@@ -9,6 +9,7 @@ import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
 
 await runServiceMain({
   name: 'registry',
+  auditChain: 'registry',
   storageConfigFromEnv,
   configFromEnv,
   migrate: migrateRegistry,

@@ -1,0 +1,160 @@
+import { Subscription, type EventStore, type RecordedEvent, type Tx } from '@cancuoc/eventstore';
+import type { CalendarDate } from '@cancuoc/identity';
+import { CITIZEN_STREAM_PREFIX, RECEIVED_EVENT_TYPES, type ReceivedEvent } from '../domain/citizen/events.js';
+import { evolveCitizen, newCitizen, type ProjectedCitizen } from '../domain/citizen/projected-citizen.js';
+import { lockViews } from './locks.js';
+import type { DisclosureEncoder } from './ports.js';
+import { currentSubscriptionOf } from './subscription-rows.js';
+import { startBackfill } from './views/backfills.js';
+import { refreshViews, type CitizenChange } from './views/refresh.js';
+import { viewSubscriptions } from './subscription-rows.js';
+
+export const CITIZEN_PROJECTION = 'data-sharing-citizens';
+/** NOTIFY channels: the projection moved on; the delivery queue may have grown; a back-fill waits. */
+export const PROJECTED_CHANNEL = 'ds_projected';
+export const DELIVERY_CHANNEL = 'ds_delivery';
+export const BACKFILL_CHANNEL = 'ds_backfill';
+
+/** A batch read before a rebuild reset the checkpoint: it must not move the checkpoint back up. */
+export class ProjectionResetError extends Error {
+  override readonly name = 'ProjectionResetError';
+  constructor() {
+    super('the citizen projection was reset while this batch was read; it is read again');
+  }
+}
+
+export interface CitizenProjectionOptions {
+  readonly store: EventStore;
+  readonly encode: DisclosureEncoder;
+  readonly today: () => CalendarDate;
+  readonly batchSize?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+const RECEIVED: ReadonlySet<string> = new Set(RECEIVED_EVENT_TYPES);
+const birthMonthDay = (birthDate: string) =>
+  Number(birthDate.slice(5, 7)) * 100 + Number(birthDate.slice(8, 10));
+
+interface StateRow {
+  citizen_id: string;
+  state: ProjectedCitizen;
+}
+
+/**
+ * The internal citizen projection (`ds_citizens`) and, from it, every agency's view: one durable
+ * subscription over the received events, whose batch — citizens, views, delivery queue, position
+ * and checkpoint — commits as one transaction. The position is the number of events applied; what
+ * every read reports.
+ */
+export function citizenProjection(options: CitizenProjectionOptions): Subscription {
+  return new Subscription(options.store, {
+    name: CITIZEN_PROJECTION,
+    batchSize: options.batchSize ?? 500,
+    onError: options.onError,
+    handle: (events, tx) => project(options, events, tx),
+  });
+}
+
+/**
+ * A rebuild resets the checkpoint under the views lock. A batch that read its events before then
+ * would, on commit, move the checkpoint back to where it was: it must find that the first event
+ * after the checkpoint as it stands is its own first event.
+ */
+async function guardAgainstReset(store: EventStore, tx: Tx, first: RecordedEvent): Promise<void> {
+  const [row] = await tx.query<{ tx: string; pos: string }>(
+    `SELECT transaction_id::text AS tx, global_position::text AS pos FROM es_subscriptions WHERE subscription_id = $1`,
+    [CITIZEN_PROJECTION],
+  );
+  const after = { transactionId: BigInt(row!.tx), position: BigInt(row!.pos) };
+  const { events } = await store.readAll({ after, limit: 1, tx });
+  if (events[0]?.eventId !== first.eventId) throw new ProjectionResetError();
+}
+
+async function project(
+  options: CitizenProjectionOptions,
+  events: readonly RecordedEvent[],
+  tx: Tx,
+): Promise<void> {
+  await lockViews(tx);
+  await guardAgainstReset(options.store, tx, events[0]!);
+  const [state] = await tx.query<{ position: string; rebuilding: boolean }>(
+    `SELECT position::text AS position, rebuilding FROM ds_projection WHERE projection = 'citizens'`,
+  );
+  const position = BigInt(state!.position) + BigInt(events.length);
+  const received = new Map<string, RecordedEvent[]>();
+  for (const e of events) {
+    if (!e.streamId.startsWith(CITIZEN_STREAM_PREFIX) || !RECEIVED.has(e.type)) continue;
+    const id = e.streamId.slice(CITIZEN_STREAM_PREFIX.length);
+    received.set(id, [...(received.get(id) ?? []), e]);
+  }
+  const changes = await applyReceived(tx, received);
+  await tx.query(`UPDATE ds_projection SET position = $1::bigint WHERE projection = 'citizens'`, [
+    position.toString(),
+  ]);
+  if (!state!.rebuilding) {
+    await refreshViews(tx, options.encode, await viewSubscriptions(tx), changes, position, options.today());
+  } else {
+    await finishRebuildIfCaughtUp(options.store, tx, events.at(-1)!);
+  }
+  const db = options.store.db;
+  tx.afterCommit(() => {
+    db.notify(PROJECTED_CHANNEL);
+    db.notify(DELIVERY_CHANNEL);
+  });
+}
+
+/** Folds the received events into `ds_citizens`; returns the citizens whose state changed. */
+async function applyReceived(
+  tx: Tx,
+  received: ReadonlyMap<string, RecordedEvent[]>,
+): Promise<CitizenChange[]> {
+  if (received.size === 0) return [];
+  const ids = [...received.keys()];
+  const rows = await tx.query<StateRow>(
+    'SELECT citizen_id::text AS citizen_id, state FROM ds_citizens WHERE citizen_id = ANY($1::uuid[])',
+    [ids],
+  );
+  const held = new Map(rows.map((r) => [r.citizen_id, r.state]));
+  const changes: CitizenChange[] = [];
+  for (const [id, list] of received) {
+    const before = held.get(id) ?? newCitizen(id);
+    const after = list.reduce((c, e) => evolveCitizen(c, e as unknown as ReceivedEvent), before);
+    if (after !== before) changes.push({ citizen: after, changedAt: list.at(-1)!.recordedAt });
+  }
+  if (changes.length === 0) return changes;
+  await tx.query(
+    `INSERT INTO ds_citizens (citizen_id, state, personal_id, birth_md, changed_at)
+     SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::smallint[], $5::timestamptz[])
+     ON CONFLICT (citizen_id) DO UPDATE SET state = EXCLUDED.state, personal_id = EXCLUDED.personal_id,
+       birth_md = EXCLUDED.birth_md, changed_at = EXCLUDED.changed_at`,
+    [
+      changes.map((c) => c.citizen.citizenId),
+      changes.map((c) => JSON.stringify(c.citizen)),
+      changes.map((c) => c.citizen.record?.personalId ?? null),
+      changes.map((c) => (c.citizen.record ? birthMonthDay(c.citizen.record.birthDate) : null)),
+      changes.map((c) => c.changedAt.toISOString()),
+    ],
+  );
+  return changes;
+}
+
+/**
+ * While a full rebuild replays the log, agency views are left alone (replaying old versions would
+ * send them again); once the replay reaches the end, each agency's view is back-filled from the
+ * rebuilt projection, and only real differences are published.
+ */
+async function finishRebuildIfCaughtUp(store: EventStore, tx: Tx, last: RecordedEvent): Promise<void> {
+  const { events } = await store.readAll({
+    after: { transactionId: last.transactionId, position: last.globalPosition },
+    limit: 1,
+    tx,
+  });
+  if (events.length > 0) return;
+  await tx.query(`UPDATE ds_projection SET rebuilding = false WHERE projection = 'citizens'`);
+  const agencies = await tx.query<{ agency: string }>('SELECT DISTINCT agency FROM ds_subscriptions');
+  for (const { agency } of agencies) {
+    const current = await currentSubscriptionOf(tx, agency);
+    if (current && current.subscription.status !== 'requested') await startBackfill(tx, current);
+  }
+  tx.afterCommit(() => store.db.notify(BACKFILL_CHANNEL));
+}

@@ -1,0 +1,195 @@
+import { closeClient, createClient, signToken, type GrpcClient } from '@cancuoc/grpc';
+import { CalendarDate } from '@cancuoc/identity';
+import { datasharing, partner, partnerTopicsOf } from '@cancuoc/proto';
+import {
+  TEST_REDIS_URL,
+  catalogueTopics,
+  connectTestRedis,
+  createTestDatabase,
+  startKafkaBroker,
+  type KafkaBroker,
+  type TestRedis,
+} from '@cancuoc/testing';
+import { startDataSharing, type RunningDataSharing } from '../app.js';
+import type { DataSharingConfig } from '../config.js';
+import { INBOUND_GROUP, INBOUND_TOPICS } from '../data-sharing.module.js';
+import { JsonLogger } from '../infrastructure/logger.js';
+import { eventually } from './partner-reader.js';
+import { Upstream } from './upstream.js';
+
+export const SECRET = 'data-sharing-test-secret-0123456789-abcdef';
+export const TODAY = CalendarDate.parse('2026-11-26');
+
+export type AgencyClient = GrpcClient<typeof datasharing.AgencyQueryService>;
+export type AdminClient = GrpcClient<typeof datasharing.SubscriptionService>;
+
+export function agencyClient(address: string, agency: string): AgencyClient {
+  const token = signToken(SECRET, { sub: `agency:${agency}`, aud: 'data-sharing', roles: ['agency'] });
+  return createClient(datasharing.AgencyQueryService, address, {
+    metadata: () => ({ authorization: `Bearer ${token}` }),
+    defaultTimeoutMs: 20_000,
+  });
+}
+
+export function adminClient<S extends Parameters<typeof createClient>[0]>(
+  service: S,
+  address: string,
+  staff: string,
+): GrpcClient<S> {
+  const token = signToken(SECRET, { sub: `admin:${staff}`, aud: 'data-sharing', roles: ['admin'] });
+  return createClient(service, address, {
+    metadata: () => ({ authorization: `Bearer ${token}` }),
+    defaultTimeoutMs: 20_000,
+  }) as GrpcClient<S>;
+}
+
+export interface Harness {
+  /** The Kafka-protocol broker; without one (`kafka: false`) the in-process transport on PostgreSQL. */
+  readonly broker: KafkaBroker;
+  readonly running: RunningDataSharing;
+  readonly upstream: Upstream;
+  readonly redis: TestRedis;
+  readonly databaseUrl: string;
+  /** Every line data sharing logged. */
+  readonly logs: string[];
+  /** Two administrators, so that one requests and the other approves. */
+  readonly requester: AdminClient;
+  readonly approver: AdminClient;
+  agency(code: string): AgencyClient;
+  /** Requests and approves a subscription; resolves once its back-fill is done. */
+  subscribe(request: Parameters<AdminClient['requestSubscription']>[0]): Promise<datasharing.Subscription>;
+  /** Waits until the projection holds `version` of the citizen's record. */
+  projected(citizenId: string, version: number): Promise<void>;
+  /** Waits until `reader` has received every record on its agency's topics. */
+  received(reader: { records: readonly unknown[] }, agency: string): Promise<void>;
+  /** Waits until nothing is left to project, back-fill or publish. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Data sharing in server mode on a fresh PostgreSQL database, Redis and the Kafka-protocol test
+ * broker started with the catalogue's topics and the given agencies' partner topics — what the
+ * deploy provisions when agencies are onboarded.
+ */
+export async function startHarness(
+  options: {
+    agencies: readonly string[];
+    /** false: no broker, the in-process transport on PostgreSQL (faster, for what Kafka adds nothing to). */
+    kafka?: boolean;
+    config?: Partial<DataSharingConfig>;
+    today?: () => CalendarDate;
+  } = { agencies: [] },
+): Promise<Harness> {
+  const broker =
+    options.kafka === false
+      ? undefined
+      : await startKafkaBroker({
+          topics: [
+            ...catalogueTopics(),
+            ...options.agencies.flatMap((a) =>
+              partnerTopicsOf(a).map((t) => ({ name: t.name, partitions: t.partitions })),
+            ),
+          ],
+          brokers: 1,
+        });
+  const database = await createTestDatabase('data_sharing');
+  const redis = await connectTestRedis();
+  const logs: string[] = [];
+  const running = await startDataSharing(
+    {
+      databaseUrl: database.url,
+      dataDir: undefined,
+      redisUrl: TEST_REDIS_URL,
+      // Under the test's own prefix, so the test's clean-up deletes what the service wrote.
+      redisKeyPrefix: redis.keyPrefix,
+      kafkaBrokers: broker?.bootstrapServers,
+      kafkaIdempotent: false,
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      authSecret: SECRET,
+      readsPerMinute: 10_000,
+      verificationsPerMinute: 1_000,
+      verificationsPerCitizenPerDay: 50,
+      backfillBatchSize: 100,
+      ...options.config,
+    },
+    {
+      migrate: true,
+      today: options.today ?? (() => TODAY),
+      logger: new JsonLogger((line) => logs.push(line)),
+    },
+  );
+  // Upstream events go through data sharing's own transport: the same broker or in-process log.
+  const transport = running.transport;
+  const address = running.grpc.address;
+  const requester = adminClient(datasharing.SubscriptionService, address, 'an');
+  const approver = adminClient(datasharing.SubscriptionService, address, 'binh');
+  const agencies: AgencyClient[] = [];
+  const harness: Harness = {
+    broker: broker!,
+    running,
+    upstream: new Upstream(transport),
+    redis,
+    databaseUrl: database.url,
+    logs,
+    requester,
+    approver,
+    agency(code) {
+      const client = agencyClient(address, code);
+      agencies.push(client);
+      return client;
+    },
+    async subscribe(request) {
+      const { subscription } = await requester.requestSubscription(request);
+      await approver.approveSubscription({ subscriptionId: subscription!.subscriptionId });
+      await harness.settled();
+      return (await approver.getSubscription({ subscriptionId: subscription!.subscriptionId })).subscription!;
+    },
+    async projected(citizenId, version) {
+      await eventually(`record ${version} of ${citizenId}`, async () => {
+        const [row] = await running.db.query<{ v: number }>(
+          `SELECT (state->>'recordVersion')::int AS v FROM ds_citizens WHERE citizen_id = $1`,
+          [citizenId],
+        );
+        return (row?.v ?? 0) >= version;
+      });
+    },
+    async received(reader, agency) {
+      await eventually(`every record of ${agency}`, async () => {
+        let total = 0n;
+        for (const t of partnerTopicsOf(agency))
+          for (const offset of (await transport.endOffsets(t.name)).values()) total += offset;
+        return BigInt(reader.records.length) === total;
+      });
+    },
+    async settled() {
+      await eventually('data sharing to consume every upstream record', async () => {
+        for (const topic of INBOUND_TOPICS) {
+          const [end, committed] = await Promise.all([
+            transport.endOffsets(topic),
+            transport.committedOffsets(INBOUND_GROUP, topic),
+          ]);
+          for (const [partition, offset] of end) if ((committed.get(partition) ?? 0n) < offset) return false;
+        }
+        return true;
+      });
+      await eventually('the projection, back-fills and delivery to settle', async () => {
+        const s = await running.operations.status();
+        return s.lag === 0n && s.backfillsRunning === 0 && s.queued === 0n && !s.rebuilding;
+      });
+    },
+    async close() {
+      for (const c of [requester, approver, ...agencies]) closeClient(c);
+      await running.stop();
+      await redis.close();
+      await database.drop();
+      await broker?.stop();
+    },
+  };
+  return harness;
+}
+
+/** Fields of the partner contract in catalogue terms, for requests. */
+export const F = partner.CitizenField;
+export const DELIVERY = datasharing.Delivery;

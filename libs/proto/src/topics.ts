@@ -75,7 +75,7 @@ export const ENROLLMENT_APPLICATION_TOPIC = topic({
 });
 
 export const CARD_PRODUCTION_CARD_TOPIC = topic({
-  name: 'internal.card-production.card.v1',
+  name: 'internal.cardproduction.card.v1',
   partitions: 12,
   replicationFactor: 3,
   minInSyncReplicas: 2,

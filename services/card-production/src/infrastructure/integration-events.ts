@@ -25,7 +25,7 @@ const PUBLIC_STATUS: Readonly<Record<JobStatus, CardStatus | undefined>> = {
 const CACHED_STATES = 20_000;
 
 /**
- * Card production's domain events as `CardChanged` on `internal.card-production.card.v1`: one record
+ * Card production's domain events as `CardChanged` on `internal.cardproduction.card.v1`: one record
  * per change of the card's public status (a lease extended or a chip voided is no news to enrollment
  * or agencies), carrying the card as of that event. The state is folded from the stream; the last
  * state of recently changed cards is kept, so a burst of changes reads a stream once.

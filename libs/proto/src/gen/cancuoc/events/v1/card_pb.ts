@@ -2,7 +2,7 @@
 // @generated from file cancuoc/events/v1/card.proto (package cancuoc.events.v1, syntax proto3)
 /* eslint-disable */
 
-// Integration events of card production, published on `internal.card-production.card.v1`, keyed by
+// Integration events of card production, published on `internal.cardproduction.card.v1`, keyed by
 // card id. Enrollment closes applications from them; data sharing offers card status to agencies
 // whose subscription allows it. No chip contents or biometrics travel here.
 

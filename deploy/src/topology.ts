@@ -49,7 +49,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     grpcPort: 50051,
     calls: [],
     publishes: REGISTRY_CITIZEN_TOPIC,
-    consumes: [],
+    consumes: [CARD_PRODUCTION_CARD_TOPIC],
     publishesPartnerTopics: false,
     externalCallers: 'registry clerks and platform admins',
     secrets: [],

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { SpanKind } from '@opentelemetry/api';
 import {
   Health,
@@ -16,10 +16,13 @@ import {
   status,
   type GrpcClient,
 } from '@cancuoc/grpc';
-import { KafkaTransport } from '@cancuoc/messaging';
+import { KafkaTransport, toKafkaRecord } from '@cancuoc/messaging';
 import { METRICS } from '@cancuoc/observability';
 import { pointsOf, startTestTelemetry, type TestTelemetry } from '@cancuoc/observability/testing';
 import {
+  CARD_PRODUCTION_CARD_TOPIC,
+  CardChangedSchema,
+  CardStatus,
   CitizenRecordChangedSchema,
   MaritalStatus,
   RegistryService,
@@ -381,6 +384,80 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     assert.equal(seen.get('001188000001@1'), 'Sáu');
     assert.equal(seen.get('001188000001@2'), 'Sáu', 'the residence registered with the record');
     assert.equal(seen.get('001188000001@3'), 'Bảy');
+  });
+
+  it('shows the cards card production reports for a citizen, ignoring an older report that comes late', async () => {
+    const { registration } = await client.registerExistingCitizen({
+      facts: facts(),
+      personalId: '001188000077',
+    });
+    const citizenId = registration!.citizenId;
+    const cardId = '0192f0aa-0000-7000-8000-000000000001';
+    const cardEvent = (version: number, status: CardStatus, card = cardId) =>
+      toKafkaRecord({
+        topic: CARD_PRODUCTION_CARD_TOPIC.name,
+        schema: CardChangedSchema,
+        data: create(CardChangedSchema, {
+          cardId: card,
+          cardVersion: BigInt(version),
+          card: {
+            cardId: card,
+            citizenId,
+            applicationId: '0192f0aa-0000-7000-8000-0000000000a1',
+            documentNumber: '188000077',
+            status,
+            issueDate: '2026-11-20',
+            expiryDate: '2028-02-29',
+            changedAt: '2026-11-26T03:00:00Z',
+          },
+        }),
+        id: `0192f0aa-0000-7000-8000-0000000${version}${card.slice(-5)}`,
+        source: '/cancuoc/card-production',
+        time: new Date(),
+        subject: cardId,
+        traceparent: undefined,
+        correlationId: undefined,
+        causationId: undefined,
+        sequence: version,
+      });
+    const producer = new KafkaTransport({
+      brokers: broker.bootstrapServers,
+      clientId: 'card-production-test',
+      idempotent: false,
+    });
+    const cardsOf = async () =>
+      (await client.getCitizen({ personalId: '001188000077', purpose: 'test' })).cards;
+    const until = async (what: string, ok: (cards: Awaited<ReturnType<typeof cardsOf>>) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      for (let cards = await cardsOf(); !ok(cards); cards = await cardsOf()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await producer.publish([cardEvent(3, CardStatus.ENCODED)]);
+      await until('the encoded card', (cards) => cards[0]?.status === CardStatus.ENCODED);
+      // An older version, redelivered after the newer one, changes nothing. The record after it has
+      // the same key (so the same partition, after it): once that one shows, the old one was handled.
+      const marker = '0192f0aa-0000-7000-8000-000000000002';
+      await producer.publish([
+        cardEvent(2, CardStatus.QUEUED),
+        { ...cardEvent(1, CardStatus.CANCELLED, marker), key: cardId },
+      ]);
+      await until('the record after the late one', (cards) => cards.some((c) => c.cardId === marker));
+      assert.equal((await cardsOf()).find((c) => c.cardId === cardId)?.status, CardStatus.ENCODED);
+      await producer.publish([cardEvent(6, CardStatus.DELIVERED)]);
+      await until(
+        'the delivered card',
+        (cards) => cards.find((c) => c.cardId === cardId)?.status === CardStatus.DELIVERED,
+      );
+    } finally {
+      await producer.close();
+    }
+    const card = (await cardsOf()).find((c) => c.cardId === cardId);
+    assert.equal(card?.documentNumber, '188000077');
+    assert.equal(card?.expiryDate, '2028-02-29');
+    assert.equal((await cardsOf()).length, 2);
   });
 
   it('puts no personal data in any span or metric attribute, though every request above carried some', async () => {

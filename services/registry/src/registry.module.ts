@@ -13,6 +13,7 @@ import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
 import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
 import {
+  IdempotentConsumer,
   InProcessTransport,
   KafkaTransport,
   Relay,
@@ -27,6 +28,7 @@ import type { CitizenCache } from './application/ports.js';
 import { Registry } from './application/registry.js';
 import type { RegistryConfig, StorageConfig } from './config.js';
 import { MemoryCitizenCache, RedisCitizenCache } from './infrastructure/citizen-caches.js';
+import { CARD_CONSUMER, cardChangesConsumer } from './infrastructure/card-events.js';
 import { registryService } from './infrastructure/grpc/registry-service.js';
 import { CitizenIntegrationEvents } from './infrastructure/integration-events.js';
 import { registryMigrations } from './infrastructure/migrations/index.js';
@@ -126,6 +128,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   grpc: RunningGrpcServer | undefined;
   readonly relay: Relay;
   private readonly projection: Subscription;
+  private readonly cards: IdempotentConsumer;
   private readonly logger: Logger;
 
   constructor(
@@ -153,12 +156,16 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       mapBatch: (events) => integrationEvents.map(events),
       onError: (error) => this.logger.warn('relay.batch_failed', { relay: 'registry-relay', error }),
     });
+    this.cards = cardChangesConsumer(db, transport, (error) =>
+      this.logger.warn('consumer.failed', { subscriber: CARD_CONSUMER, error }),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.audit.start();
     await this.projection.start();
     await this.relay.start();
+    await this.cards.start();
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
@@ -169,6 +176,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     await this.grpc?.shutdown();
+    await this.cards.stop();
     await this.relay.stop();
     await this.projection.stop();
     await this.audit.stop();

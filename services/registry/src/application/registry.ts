@@ -14,6 +14,7 @@ import { CitizenNotFoundError, InvalidCitizenCommandError } from '../domain/citi
 import type { CitizenEvent } from '../domain/citizen/events.js';
 import type { CitizenState } from '../domain/citizen/state.js';
 import { isStale } from '../domain/quality/rules.js';
+import { CARDS_OF_CITIZEN_SQL, type CardSummary } from './cards.js';
 import { CITIZEN_PROJECTION } from './citizen-projection.js';
 import {
   IdempotencyKeyReusedError,
@@ -59,6 +60,7 @@ export const RECORD_FIELDS = [
   'death_date',
   'last_verified_date',
   'quality_flags',
+  'cards',
 ] as const;
 
 /** What a search hit discloses. */
@@ -101,6 +103,8 @@ export type RecordCommand =
 
 export interface CitizenView extends CitizenSnapshot {
   readonly openQualityFlags: readonly { kind: string; detail: string; raisedOn: string }[];
+  /** The cards made for the citizen, newest first, as card production last reported them. */
+  readonly cards: readonly CardSummary[];
 }
 
 export interface HistoryEntry {
@@ -216,10 +220,12 @@ export class Registry {
       citizen_id: string;
       version: number;
       flags: Array<{ kind: string; detail: string; raised_on: string }> | null;
+      cards: CardSummary[] | null;
     }>(
       `SELECT p.citizen_id, s.version,
               (SELECT json_agg(json_build_object('kind', f.kind, 'detail', f.detail, 'raised_on', f.raised_on))
-               FROM reg_quality_flags f WHERE f.citizen_id = p.citizen_id) AS flags
+               FROM reg_quality_flags f WHERE f.citizen_id = p.citizen_id) AS flags,
+              ${CARDS_OF_CITIZEN_SQL} AS cards
        FROM reg_personal_ids p JOIN es_streams s ON s.stream_id = 'citizen-' || p.citizen_id
        WHERE p.personal_id = $1`,
       [personalId],
@@ -237,7 +243,7 @@ export class Registry {
       });
     }
     await this.audited(access, 'citizen.read', [row.citizen_id], RECORD_FIELDS, { version: row.version });
-    return { ...snapshot, openQualityFlags: flags };
+    return { ...snapshot, openQualityFlags: flags, cards: row.cards ?? [] };
   }
 
   async history(personalId: string, access: Access): Promise<HistoryEntry[]> {

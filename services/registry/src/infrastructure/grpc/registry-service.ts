@@ -7,6 +7,7 @@ import {
   type ServiceRegistration,
 } from '@cancuoc/grpc';
 import {
+  CardStatus,
   RegistryService,
   type Sex,
   VerificationOutcome,
@@ -243,6 +244,14 @@ export function registryService(
             kind: f.kind,
             detail: f.detail,
             raisedOn: f.raisedOn,
+          })),
+          cards: view.cards.map((c) => ({
+            cardId: c.cardId,
+            documentNumber: c.documentNumber,
+            status: CardStatus[c.status as keyof typeof CardStatus] ?? CardStatus.UNSPECIFIED,
+            issueDate: c.issueDate ?? '',
+            expiryDate: c.expiryDate ?? '',
+            changedAt: c.changedAt ?? '',
           })),
         };
       },

@@ -3,6 +3,7 @@ import { eventStoreMigrations } from '@cancuoc/eventstore';
 import { inboxMigrations } from '@cancuoc/messaging';
 import { RegistrySchema } from './0100-registry.js';
 import { RegistryImportSchema } from './0101-registry-import.js';
+import { RegistryCardsSchema } from './0103-registry-cards.js';
 
 /** Everything the registry's database needs, in order. */
 export const registryMigrations: readonly MigrationObject[] = [
@@ -10,4 +11,5 @@ export const registryMigrations: readonly MigrationObject[] = [
   ...inboxMigrations,
   { name: '0100-registry', class: RegistrySchema },
   { name: '0101-registry-import', class: RegistryImportSchema },
+  { name: '0103-registry-cards', class: RegistryCardsSchema },
 ];

@@ -16,6 +16,7 @@ import {
   type Transport,
   type TransportSubscription,
 } from './transport.js';
+import { crossesThreads, ProducerThread } from './kafka-producer.js';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -37,6 +38,13 @@ export interface KafkaTransportOptions {
    * how long leaving the group waits for the fetch in flight.
    */
   readonly maxWaitTimeMs?: number;
+  /**
+   * Sends from a producer on a thread of its own, so that encoding and sending records runs on
+   * another core than the caller's (a relay's reading and mapping). Falls back to sending on the
+   * caller's thread when the configuration cannot cross threads (a SASL provider function). On by
+   * default; `false` sends on the caller's thread.
+   */
+  readonly producerThread?: boolean;
 }
 
 function headersOf(raw: IHeaders | undefined): Record<string, string> {
@@ -55,18 +63,22 @@ export class KafkaTransport implements Transport {
   private producer: Promise<Producer> | undefined;
   private admin: Promise<Admin> | undefined;
   private readonly consumers = new Set<Consumer>();
+  private readonly thread: ProducerThread | undefined;
 
   constructor(private readonly options: KafkaTransportOptions) {
-    this.kafka = new Kafka({
+    const config = {
       clientId: options.clientId,
       brokers: [...options.brokers],
-      ssl: options.ssl,
-      sasl: options.sasl,
+      ...(options.ssl !== undefined && { ssl: options.ssl }),
+      ...(options.sasl !== undefined && { sasl: options.sasl }),
       requestTimeout: options.requestTimeoutMs ?? 30_000,
-      // kafkajs logs connection trouble at ERROR for every retry; the callers report what matters.
-      logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
-    });
+    } satisfies KafkaConfig;
+    // kafkajs logs connection trouble at ERROR for every retry; the callers report what matters.
+    this.kafka = new Kafka({ ...config, logLevel: logLevel.NOTHING });
+    if ((options.producerThread ?? true) && crossesThreads(config)) {
+      this.thread = new ProducerThread({ kafka: config, idempotent: options.idempotent ?? true });
+    }
   }
 
   private getProducer(): Promise<Producer> {
@@ -106,6 +118,10 @@ export class KafkaTransport implements Transport {
       const list = byTopic.get(record.topic) ?? [];
       list.push(record);
       byTopic.set(record.topic, list);
+    }
+    if (this.thread) {
+      await this.thread.send([...byTopic].map(([topic, list]) => ({ topic, messages: list })));
+      return;
     }
     const producer = await this.getProducer();
     await producer.sendBatch({
@@ -204,6 +220,7 @@ export class KafkaTransport implements Transport {
     this.producer = undefined;
     this.admin = undefined;
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
+    await this.thread?.close();
     await admin?.then((a) => a.disconnect()).catch(() => undefined);
   }
 }

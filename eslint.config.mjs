@@ -19,12 +19,12 @@ const ADAPTERS = [
 /** Services own their code; they meet only through libs/ and proto/ contracts. */
 const SERVICES = ['registry', 'enrollment', 'card-production', 'data-sharing'];
 
-function boundaries({ productionCode }) {
+function boundaries({ productionCode, allow = [] }) {
   return [
     'error',
     {
       enforceBuildableLibDependency: false,
-      allow: [],
+      allow,
       depConstraints: [
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
         ...SERVICES.map((s) => ({
@@ -43,6 +43,9 @@ function boundaries({ productionCode }) {
           ? { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:domain'] }
           : { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:service', 'type:perf'] },
         { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:service', 'type:perf'] },
+        // Cross-service tests (test/tracing) start several services in one process: they may import
+        // any project's public entry point (the services' by the allowance below), nothing them.
+        { sourceTag: 'scope:cross-service', onlyDependOnLibsWithTags: ['*'] },
       ],
     },
   ];
@@ -87,6 +90,16 @@ export default [
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Only the cross-service tests may import services (apps), by their packages' entry points.
+    files: ['test/tracing/src/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries({
+        productionCode: false,
+        allow: SERVICES.map((s) => `@cancuoc/${s}`),
+      }),
     },
   },
   {

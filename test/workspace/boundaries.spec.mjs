@@ -64,6 +64,20 @@ const cases = [
     fires: false,
   },
   {
+    title: 'forbid a service importing another service',
+    file: 'services/card-production/src/leak.ts',
+    code: imports('{ startEnrollment }', '@cancuoc/enrollment'),
+    rule: '@nx/enforce-module-boundaries',
+    fires: true,
+  },
+  {
+    title: 'let the cross-service tests import the services',
+    file: 'test/tracing/src/leak.spec.ts',
+    code: imports('{ startEnrollment }', '@cancuoc/enrollment'),
+    rule: '@nx/enforce-module-boundaries',
+    fires: false,
+  },
+  {
     title: 'forbid importing another project by relative path',
     file: 'libs/eventstore/src/leak.ts',
     code: imports('* as t', '../../testing/src/postgres.js'),

@@ -1,5 +1,11 @@
 import { SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { CatalogueMeter, contextOfTraceparent, linksTo, tracerFor } from '@cancuoc/observability';
+import {
+  CatalogueMeter,
+  contextOfTraceparent,
+  linksTo,
+  spanContextOf,
+  tracerFor,
+} from '@cancuoc/observability';
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
@@ -21,10 +27,13 @@ function systemOf(transport: Transport): string {
 }
 
 /**
- * The PRODUCER span of one publish. The relay's batches hold records of many requests, so such a
- * span starts a trace of its own, linked to the span that appended each record's event (its
- * `traceparent` header) — the header itself stays that span's, so consumers continue the appending
- * request's trace. A send on behalf of one record (a dead letter) is a child of `parent` instead.
+ * The PRODUCER span of one publish. A relay's batch whose records all belong to one trace (a batch
+ * of one, or the events of one request) is sent as a child of the first record's span (its
+ * `traceparent` header: the append of its event), linked to the others', so the publish shows in
+ * the request's trace. A batch of records from several requests starts a trace of its own, linked
+ * to the span that appended each record's event. The headers themselves stay the appends', so
+ * consumers continue each appending request's trace either way. A send on behalf of one record (a
+ * dead letter) is a child of `parent` instead.
  */
 export function startSendSpan(
   transport: Transport,
@@ -44,12 +53,21 @@ export function startSendSpan(
   };
   const name = destination ? `send ${destination}` : 'send';
   if (parent) return tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes }, parent);
-  return tracer.startSpan(name, {
-    kind: SpanKind.PRODUCER,
-    root: true,
-    attributes,
-    links: linksTo(records.map((r) => r.headers.traceparent)),
-  });
+  const traceparents = records.map((r) => r.headers.traceparent);
+  const contexts = traceparents.map(spanContextOf);
+  const oneTrace =
+    contexts.every((c) => c !== undefined) && new Set(contexts.map((c) => c!.traceId)).size === 1;
+  if (oneTrace) {
+    const first = traceparents[0]!;
+    const links = linksTo(traceparents.filter((t) => t !== first));
+    return tracer.startSpan(
+      name,
+      { kind: SpanKind.PRODUCER, attributes, links },
+      contextOfTraceparent(first),
+    );
+  }
+  const links = linksTo(traceparents);
+  return tracer.startSpan(name, { kind: SpanKind.PRODUCER, root: true, attributes, links });
 }
 
 /**

@@ -24,11 +24,13 @@ import {
   topicCatalogue,
   type CardApplicationChanged,
 } from '@cancuoc/proto';
+import { observeCardJobDepth } from '@cancuoc/observability';
 import { Redis } from 'ioredis';
 import { ApplicationIntake } from './application/application-intake.js';
 import { CardJobs } from './application/card-jobs.js';
 import { CardQueries } from './application/card-queries.js';
 import { Dispatcher } from './application/dispatcher.js';
+import { jobQueueDepth } from './application/job-table.js';
 import { LeaseSweeper } from './application/lease-sweeper.js';
 import { CardOperations } from './application/operations.js';
 import { Personaliser } from './application/personaliser.js';
@@ -64,7 +66,6 @@ export interface StartOptions {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const CONFIG = Symbol('CardProductionConfig');
 const OPTIONS = Symbol('StartOptions');
@@ -189,6 +190,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
   private readonly operations: CardOperations;
   private readonly revocationList: RevocationListPublisher;
   private readonly audit: AuditLog;
+  private stopObservingDepth: (() => void) | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: CardProductionConfig,
@@ -277,8 +279,8 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           // Carried on only when well formed: a malformed header must not make the event unprocessable.
           correlationId:
             event.correlationId && UUID.test(event.correlationId) ? event.correlationId : undefined,
-          traceparent:
-            event.traceparent && TRACEPARENT.test(event.traceparent) ? event.traceparent : undefined,
+          // No traceparent: the card's first event records its own append's, a child of the
+          // record's processing span, so the card's later work hangs under card production's part.
         }),
       onError: onError('application-consumer'),
     });
@@ -300,6 +302,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
     await this.personaliser.start();
     await this.dispatcher.start();
     this.sweeper.start();
+    this.stopObservingDepth = observeCardJobDepth(() => jobQueueDepth(this.db));
     const authenticate = bearerAuthenticator(this.config.authSecret, 'card-production');
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
@@ -328,6 +331,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationShutdown(): Promise<void> {
     await this.grpc?.shutdown();
+    this.stopObservingDepth?.();
     await this.dispatcher.stop();
     await this.sweeper.stop();
     await this.personaliser.stop();

@@ -1,4 +1,6 @@
 import { APPENDED_CHANNEL, Follower, newEventId, type Database } from '@cancuoc/eventstore';
+import { errorTypeOf, failSpan, traceparentOf } from '@cancuoc/observability';
+import { SpanKind, type Span } from '@opentelemetry/api';
 import { CardRuleViolationError } from '../domain/card/errors.js';
 import type { ChipFiles } from '../domain/personalisation/chip-image.js';
 import type { CardJobs } from './card-jobs.js';
@@ -7,6 +9,7 @@ import type { AuditLog, AuditRecord } from '@cancuoc/audit';
 import { SERVICE_ACTOR as ACTOR } from './actor.js';
 import { auditRecords } from './audit-records.js';
 import type { CardVault, Clock, LeaseBoard } from './ports.js';
+import { cardTraceparents, startCardSpan, within } from './telemetry.js';
 
 /** Jobs leased per transaction. */
 const BATCH = 64;
@@ -19,6 +22,11 @@ export interface DispatchedJob {
   readonly attempt: number;
   readonly priority: number;
   readonly files: ChipFiles;
+  /**
+   * The dispatch span's `traceparent`, in the card's trace: the station sends it back with its
+   * settlement (CompleteJob, FailJob), which so joins the application's trace.
+   */
+  readonly traceparent?: string;
 }
 
 /** A station's open job stream on this instance. */
@@ -53,6 +61,8 @@ export interface DispatcherOptions {
 export class Dispatcher {
   private readonly sessions = new Map<string, StationSession>();
   private readonly sending = new Set<Promise<void>>();
+  /** The open `CardProduction.dispatch` span of each leased job, by lease, until it is sent. */
+  private readonly spans = new Map<string, Span>();
   private readonly loop: Follower;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -141,7 +151,25 @@ export class Dispatcher {
    * Leases the most urgent queued jobs to the given slots, in one transaction: the rows are locked
    * with `SKIP LOCKED`, so instances leasing at once take different jobs.
    */
-  private lease(slots: readonly StationSession[]): Promise<[StationSession, DispatchedJob][]> {
+  private async lease(slots: readonly StationSession[]): Promise<[StationSession, DispatchedJob][]> {
+    const started: Span[] = [];
+    try {
+      return await this.leaseIn(slots, started);
+    } catch (error) {
+      // Nothing of this round was leased: its spans end failed, and none waits for a send.
+      for (const [leaseId, span] of this.spans) if (started.includes(span)) this.spans.delete(leaseId);
+      for (const span of started) {
+        failSpan(span, errorTypeOf(error));
+        span.end();
+      }
+      throw error;
+    }
+  }
+
+  private leaseIn(
+    slots: readonly StationSession[],
+    started: Span[],
+  ): Promise<[StationSession, DispatchedJob][]> {
     const { db, jobs, vault, audit, clock } = this.options;
     return db.transaction(async (tx) => {
       const now = clock();
@@ -153,20 +181,40 @@ export class Dispatcher {
       const out: [StationSession, DispatchedJob][] = [];
       // Each release of chip files to a station is recorded with its lease.
       const released: AuditRecord[] = [];
+      const traces = await cardTraceparents(
+        tx,
+        rows.map((r) => r.card_id),
+      );
       for (const [i, row] of rows.entries()) {
         const { stationId } = slots[i]!;
         const leaseId = newEventId();
+        // The dispatch, in the card's trace: the lease's append is its child, and the station's
+        // settlement will be too (it sends the span's traceparent back).
+        const { span, context } = startCardSpan(
+          'CardProduction.dispatch',
+          SpanKind.PRODUCER,
+          traces.get(row.card_id),
+          { 'cancuoc.station.id': stationId },
+        );
+        started.push(span);
         let leased;
         try {
-          leased = await jobs.execute(
-            row.card_id,
-            { type: 'LeaseJob', now: now.toISOString(), leaseId, stationId },
-            { actor: ACTOR },
-            tx,
+          leased = await within(context, () =>
+            jobs.execute(
+              row.card_id,
+              { type: 'LeaseJob', now: now.toISOString(), leaseId, stationId },
+              { actor: ACTOR },
+              tx,
+            ),
           );
         } catch (error) {
           // The row was read before another instance's lease committed: nothing to hand out here.
-          if (error instanceof CardRuleViolationError) continue;
+          if (error instanceof CardRuleViolationError) {
+            span.setAttribute('cancuoc.dispatch.outcome', 'lost_race');
+            span.end();
+            started.splice(started.indexOf(span), 1);
+            continue;
+          }
           throw error;
         }
         const stored = await vault.get(tx, row.card_id, 'chip-files');
@@ -181,8 +229,11 @@ export class Dispatcher {
             attempt: lease.attempt,
             priority: leased.job.request.priority,
             files: decodeChipFiles(stored),
+            traceparent: traceparentOf(span.spanContext()),
           },
         ]);
+        span.setAttribute('cancuoc.job.attempt', lease.attempt);
+        this.spans.set(leaseId, span);
         released.push(auditRecords.chipFilesReleased(leased.job, leaseId, stationId));
       }
       await audit.recordMany(released, tx);
@@ -190,13 +241,31 @@ export class Dispatcher {
     });
   }
 
+  /** Ends the dispatch span of `job` with how its hand-over went. */
+  private dispatched(job: DispatchedJob, outcome: 'sent' | 'released'): void {
+    const span = this.spans.get(job.leaseId);
+    if (!span) return;
+    this.spans.delete(job.leaseId);
+    span.setAttribute('cancuoc.dispatch.outcome', outcome);
+    span.end();
+  }
+
   private send(session: StationSession, job: DispatchedJob): void {
     // A send that fails means the stream broke before the job was written: the station never saw it.
-    this.track(session.send(job).catch(() => this.giveBack(job)));
+    this.track(
+      session.send(job).then(
+        () => this.dispatched(job, 'sent'),
+        () => {
+          this.dispatched(job, 'released');
+          return this.giveBack(job);
+        },
+      ),
+    );
   }
 
   /** Hands a leased job back to the queue at once (its station's stream went away before the send). */
   private release(job: DispatchedJob): void {
+    this.dispatched(job, 'released');
     this.track(this.giveBack(job));
   }
 

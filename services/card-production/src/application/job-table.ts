@@ -1,4 +1,5 @@
-import type { Tx } from '@cancuoc/eventstore';
+import type { Database, Tx } from '@cancuoc/eventstore';
+import type { CardJobState } from '@cancuoc/observability';
 import type { CardEvent } from '../domain/card/events.js';
 import { currentLease, type CardJob } from '../domain/card/state.js';
 import type { CardVault } from './ports.js';
@@ -69,4 +70,18 @@ export async function recordJob(
   }
   if (DONE.has(job.status)) await vault.purge(tx, cardId, ['register-data', 'chip-files']);
   else if (events.some((e) => e.type === 'QualityCheckPassed')) await vault.purge(tx, cardId, ['chip-files']);
+}
+
+/**
+ * The production queue by state, for `cancuoc.card_jobs.depth`: `queued` waiting for a station,
+ * `leased` at a station (`encoding`), `failed` out of attempts or refused, waiting for an operator
+ * (`manual-handling`). One grouped count over the status index.
+ */
+export async function jobQueueDepth(db: Database): Promise<Record<CardJobState, number>> {
+  const rows = await db.query<{ status: string; n: string }>(
+    `SELECT status, count(*)::text AS n FROM cp_jobs
+     WHERE status IN ('queued', 'encoding', 'manual-handling') GROUP BY status`,
+  );
+  const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { queued: count('queued'), leased: count('encoding'), failed: count('manual-handling') };
 }

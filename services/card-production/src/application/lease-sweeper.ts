@@ -2,6 +2,7 @@ import type { Database } from '@cancuoc/eventstore';
 import { SERVICE_ACTOR } from './actor.js';
 import type { CardJobs } from './card-jobs.js';
 import { Periodic } from './periodic.js';
+import { settled } from './station-reports.js';
 import type { Clock, LeaseBoard } from './ports.js';
 
 export interface LeaseSweeperOptions {
@@ -57,8 +58,12 @@ export class LeaseSweeper {
         until && until > now
           ? ({ type: 'ExtendLease', now: now.toISOString(), leaseId, until: until.toISOString() } as const)
           : ({ type: 'ExpireLease', now: now.toISOString(), leaseId } as const);
-      const { events } = await jobs.execute(cardId, command, { actor: SERVICE_ACTOR });
-      if (events.some((e) => e.type === 'LeaseExpired')) expired += 1;
+      const { job, events } = await jobs.execute(cardId, command, { actor: SERVICE_ACTOR });
+      if (events.some((e) => e.type === 'LeaseExpired')) {
+        expired += 1;
+        const stationId = job.leases[leaseId]?.stationId;
+        if (stationId) settled(job, stationId, leaseId, 'lease_expired', now);
+      }
     }
     if (expired > 0) this.options.onRequeued();
     return expired;

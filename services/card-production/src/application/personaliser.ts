@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { APPENDED_CHANNEL, Follower, type Database } from '@cancuoc/eventstore';
 import { LdsError } from '@cancuoc/icao9303';
+import { errorTypeOf, failSpan } from '@cancuoc/observability';
+import { SpanKind } from '@opentelemetry/api';
 import { CalendarDate } from '@cancuoc/identity';
 import {
   cardContents,
@@ -13,6 +15,7 @@ import { SERVICE_ACTOR as ACTOR } from './actor.js';
 import { auditRecords } from './audit-records.js';
 import type { CardJobs } from './card-jobs.js';
 import { buildChip, encodeChipFiles } from './chip-builder.js';
+import { cardTraceparents, startCardSpan, within } from './telemetry.js';
 import {
   PortraitRefusedError,
   PortraitUnavailableError,
@@ -115,21 +118,50 @@ export class Personaliser {
        RETURNING card_id, personalise_attempts`,
       [this.options.concurrency, now.toISOString(), this.options.claimMs],
     );
-    await Promise.all(claimed.map((c) => this.personalise(c.card_id, c.personalise_attempts)));
+    const traces = await cardTraceparents(
+      this.options.db,
+      claimed.map((c) => c.card_id),
+    );
+    await Promise.all(
+      claimed.map((c) => this.personalise(c.card_id, c.personalise_attempts, traces.get(c.card_id))),
+    );
     return claimed.length;
   }
 
-  private async personalise(cardId: string, attempts: number): Promise<void> {
+  /**
+   * One card, in a span `CardProduction.personalise` of the card's trace: the portrait's fetch from
+   * enrollment and the append that queues the card are its children. Its outcome is an attribute.
+   */
+  private async personalise(cardId: string, attempts: number, traceparent?: string): Promise<void> {
+    const { span, context } = startCardSpan('CardProduction.personalise', SpanKind.INTERNAL, traceparent);
+    const outcome = (value: 'queued' | 'deferred' | 'refused' | 'skipped') =>
+      span.setAttribute('cancuoc.personalisation.outcome', value);
     try {
-      const { job } = await this.options.jobs.load(cardId);
-      if (job.status !== 'personalising') return;
-      await this.build(cardId, job);
-    } catch (error) {
-      if (error instanceof Deferred) return this.defer(cardId, attempts, error.reason);
-      if (error instanceof Refused) return this.refuse(cardId, error);
-      // Anything else is a fault here, not the data's: report it and try again later.
-      this.options.onError?.(error);
-      return this.defer(cardId, attempts, 'INTERNAL_ERROR');
+      await within(context, async () => {
+        try {
+          const { job } = await this.options.jobs.load(cardId);
+          if (job.status !== 'personalising') return outcome('skipped');
+          await this.build(cardId, job);
+          outcome('queued');
+        } catch (error) {
+          if (error instanceof Deferred) {
+            outcome('deferred');
+            span.setAttribute('cancuoc.personalisation.reason', error.reason);
+            return this.defer(cardId, attempts, error.reason);
+          }
+          if (error instanceof Refused) {
+            outcome('refused');
+            span.setAttribute('cancuoc.personalisation.reason', error.reason);
+            return this.refuse(cardId, error);
+          }
+          // Anything else is a fault here, not the data's: report it and try again later.
+          failSpan(span, errorTypeOf(error));
+          this.options.onError?.(error);
+          return this.defer(cardId, attempts, 'INTERNAL_ERROR');
+        }
+      });
+    } finally {
+      span.end();
     }
   }
 

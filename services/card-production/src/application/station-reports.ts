@@ -1,7 +1,9 @@
 import type { Database } from '@cancuoc/eventstore';
+import { recordStationJobSettled } from '@cancuoc/observability';
 import type { CompleteEncoding, FailEncoding } from '../domain/card/commands.js';
 import type { EncodingFailureReason, VoidReason } from '../domain/card/events.js';
 import { completionOutcome, failureOutcome, type FailureOutcome } from '../domain/card/outcomes.js';
+import type { CardJob } from '../domain/card/state.js';
 import { stationActor } from './actor.js';
 import type { CardJobs } from './card-jobs.js';
 import type { Clock, LeaseBoard } from './ports.js';
@@ -33,6 +35,21 @@ export interface StationReportsOptions {
   readonly onSettled: () => void;
 }
 
+/**
+ * Station throughput (`cancuoc.station.jobs.settled`) and lease-to-settlement time: recorded once
+ * per lease, when its settling event was appended (a repeated report appends nothing).
+ */
+export function settled(
+  job: CardJob,
+  stationId: string,
+  leaseId: string,
+  outcome: 'completed' | 'failed' | 'lease_expired',
+  at: Date = new Date(),
+): void {
+  const leasedAt = job.leases[leaseId]?.leasedAt;
+  recordStationJobSettled(stationId, outcome, leasedAt ? new Date(leasedAt) : undefined, at);
+}
+
 /** What stations report: completions, failures and heartbeats. Each report is idempotent. */
 export class StationReports {
   constructor(private readonly options: StationReportsOptions) {}
@@ -52,6 +69,8 @@ export class StationReports {
       actor: stationActor(stationId),
     });
     if (events.length > 0) this.options.onSettled();
+    if (events.some((e) => e.type === 'CardEncoded'))
+      settled(job, stationId, report.leaseId, 'completed', new Date(command.now));
     const outcome = completionOutcome(job, command, events);
     if (outcome.kind === 'voided') throw new ChipVoidedError(outcome.reason);
     return { cardId, alreadyCompleted: outcome.duplicate };
@@ -72,6 +91,8 @@ export class StationReports {
       actor: stationActor(stationId),
     });
     if (events.length > 0) this.options.onSettled();
+    if (events.some((e) => e.type === 'EncodingFailed'))
+      settled(job, stationId, report.leaseId, 'failed', new Date(command.now));
     return failureOutcome(job, command, this.options.jobs.policy.maxAttempts);
   }
 

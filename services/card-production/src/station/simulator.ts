@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closeClient, createClient, grpcCode, status, type GrpcClient } from '@cancuoc/grpc';
+import { contextOfTraceparent, spanContextOf } from '@cancuoc/observability';
 import { EncodingFailureReason, EncodingStationService, type EncodingJob } from '@cancuoc/proto';
+import { context } from '@opentelemetry/api';
 import { chipImageSha256, type ChipFiles } from '../domain/personalisation/chip-image.js';
 import { checkChipFiles } from './chip-check.js';
 import { chipImage, readChipImage } from './chip-image-file.js';
@@ -175,7 +177,18 @@ export class StationSimulator {
     this.working.add(work);
   }
 
-  private async encode(job: EncodingJob): Promise<void> {
+  /**
+   * Works on `job` in its trace: the job's `traceparent` is the active span context, so a station
+   * process with the OpenTelemetry SDK makes its CompleteJob/FailJob client spans children of the
+   * dispatch; and it goes out as the calls' `traceparent` header in any case (the SDK's own, a
+   * child of it, replaces it when there is one), so the settlement joins the card's trace.
+   */
+  private encode(job: EncodingJob): Promise<void> {
+    return context.with(contextOfTraceparent(job.traceparent, context.active()), () => this.encodeJob(job));
+  }
+
+  private async encodeJob(job: EncodingJob): Promise<void> {
+    const traced = spanContextOf(job.traceparent) ? { metadata: { traceparent: job.traceparent } } : {};
     const chip = job.chip;
     const files: ChipFiles = {
       efCom: chip?.efCom ?? new Uint8Array(),
@@ -191,7 +204,10 @@ export class StationSimulator {
           ? EncodingFailureReason.DATA_UNREADABLE
           : EncodingFailureReason.PASSIVE_AUTHENTICATION_FAILED;
       await this.settle(() =>
-        this.client.failJob({ jobId: job.jobId, leaseId: job.leaseId, reason, detail: problem.detail }),
+        this.client.failJob(
+          { jobId: job.jobId, leaseId: job.leaseId, reason, detail: problem.detail },
+          traced,
+        ),
       );
       this.summary.failed += 1;
       this.log({ event: 'job-failed', jobId: job.jobId, detail: problem.detail });
@@ -202,12 +218,10 @@ export class StationSimulator {
     const readBack = await this.writeAndReadBack(chipSerial, chip!.applicationIdentifier, files);
     try {
       await this.settle(() =>
-        this.client.completeJob({
-          jobId: job.jobId,
-          leaseId: job.leaseId,
-          chipSerial,
-          readBackSha256: chipImageSha256(readBack),
-        }),
+        this.client.completeJob(
+          { jobId: job.jobId, leaseId: job.leaseId, chipSerial, readBackSha256: chipImageSha256(readBack) },
+          traced,
+        ),
       );
       this.summary.completed += 1;
       this.log({ event: 'job-completed', jobId: job.jobId, chipSerial });

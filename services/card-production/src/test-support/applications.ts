@@ -72,6 +72,7 @@ export async function publishApplication(
   transport: Transport,
   event: CardApplicationChanged,
   eventId: string = newEventId(),
+  traceparent?: string,
 ): Promise<string> {
   await transport.publish([
     toKafkaRecord({
@@ -82,7 +83,7 @@ export async function publishApplication(
       source: '/cancuoc/enrollment',
       time: new Date(),
       subject: event.applicationId,
-      traceparent: undefined,
+      traceparent,
       correlationId: newEventId(),
       causationId: undefined,
       sequence: Number(event.applicationVersion),

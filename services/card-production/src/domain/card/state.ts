@@ -28,6 +28,8 @@ export interface LeaseRecord {
   readonly stationId: string;
   readonly attempt: number;
   readonly deadline: string;
+  /** When the lease was granted (absent in states folded before it was recorded). */
+  readonly leasedAt?: string;
   readonly outcome: LeaseOutcome;
   /** For a failed lease: where the failure sent the job. */
   readonly disposition?: 'requeued' | 'manual-handling';
@@ -148,12 +150,15 @@ export function evolve(state: CardState, event: CardEvent): CardState {
     }
     case 'JobLeased': {
       const j = job(state);
-      const { leaseId, stationId, attempt, deadline } = event.data;
+      const { leaseId, stationId, attempt, deadline, leasedAt } = event.data;
       return {
         ...j,
         status: 'encoding',
         dispatches: attempt,
-        leases: { ...j.leases, [leaseId]: { leaseId, stationId, attempt, deadline, outcome: 'open' } },
+        leases: {
+          ...j.leases,
+          [leaseId]: { leaseId, stationId, attempt, deadline, leasedAt, outcome: 'open' },
+        },
         currentLeaseId: leaseId,
         changedAt: event.data.leasedAt,
       };

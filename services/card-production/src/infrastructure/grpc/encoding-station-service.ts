@@ -37,6 +37,7 @@ function jobMessage(job: DispatchedJob) {
     leaseDeadline: job.deadline,
     attempt: job.attempt,
     priority: job.priority,
+    traceparent: job.traceparent ?? '',
     chip: {
       applicationIdentifier: EMRTD_APPLICATION_ID,
       efCom: job.files.efCom,

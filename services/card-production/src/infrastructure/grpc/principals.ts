@@ -11,16 +11,8 @@ export function stationOf(call: CallContext<Caller>): string {
 }
 
 export function contextOf(call: CallContext<Caller>) {
-  const first = (name: string) => {
-    const value = call.metadata.get(name)[0];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const traceparent = first('traceparent');
-  return {
-    actor: call.principal.actor,
-    traceparent:
-      traceparent && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent)
-        ? traceparent
-        : undefined,
-  };
+  // No traceparent from the request's headers: the server span continues the caller's trace
+  // (libs/grpc) and the append records its own span, a child of it; the header (the caller's
+  // client span) would make consumers skip both.
+  return { actor: call.principal.actor };
 }

@@ -15,7 +15,6 @@ export function administrator(call: CallContext<Caller>): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Who acts and the request's correlation, for event metadata. */
 export function adminContext(call: CallContext<Caller>) {
@@ -24,10 +23,11 @@ export function adminContext(call: CallContext<Caller>) {
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const correlationId = first('x-correlation-id');
-  const traceparent = first('traceparent');
   return {
     actor: administrator(call),
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
-    traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined,
+    // No traceparent from the request's headers: the server span continues the caller's trace
+    // (libs/grpc) and the append records its own span, a child of it; the header (the caller's
+    // client span) would make consumers skip both.
   };
 }

@@ -79,7 +79,9 @@ function context(call: CallContext<Caller>): CommandContext {
     actor: call.principal.actor,
     idempotencyKey: first('idempotency-key'),
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
-    traceparent: first('traceparent'),
+    // No traceparent from the request's headers: the server span continues the caller's trace
+    // (libs/grpc) and the append records its own span, a child of it; the header (the caller's
+    // client span, unchecked) would make consumers skip both.
   };
 }
 

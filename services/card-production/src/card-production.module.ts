@@ -24,6 +24,7 @@ import {
   topicCatalogue,
   type CardApplicationChanged,
 } from '@cancuoc/proto';
+import { operationsService } from '@cancuoc/operations';
 import { Redis } from 'ioredis';
 import { ApplicationIntake } from './application/application-intake.js';
 import { CardJobs } from './application/card-jobs.js';
@@ -321,6 +322,13 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           maxAttempts: this.config.maxAttempts,
           audit: this.audit,
           authenticate,
+        }),
+        operationsService({
+          service: 'card-production',
+          authSecret: this.config.authSecret,
+          audit: this.audit,
+          consumers: [this.consumer],
+          transport: this.transport,
         }),
       ],
     });

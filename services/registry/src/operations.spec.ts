@@ -1,7 +1,7 @@
 /**
  * The registry's OperationsService and the operator commands against it: a real gRPC client and
  * the `cancuoc` commands against the service on PostgreSQL and the Kafka-protocol test broker
- * (server mode), then on PGlite with an in-process transport shared as in the embedded platform.
+ * (server mode), then on PGlite with its in-process transport (embedded mode).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { Database } from '@cancuoc/eventstore';
 import {
   closeClient,
   createClient,
@@ -18,12 +17,7 @@ import {
   status,
   type GrpcClient,
 } from '@cancuoc/grpc';
-import {
-  InProcessTransport,
-  KafkaTransport,
-  inProcessLogMigrations,
-  toKafkaRecord,
-} from '@cancuoc/messaging';
+import { InProcessTransport, KafkaTransport, toKafkaRecord } from '@cancuoc/messaging';
 import { createLogger } from '@cancuoc/observability';
 import { captureRun, operatorCommands, REDRIVE_NEEDS_OPERATOR } from '@cancuoc/operations';
 import {
@@ -33,7 +27,6 @@ import {
   operations,
   RegistryService,
   Sex,
-  topicCatalogue,
 } from '@cancuoc/proto';
 import { catalogueTopics, createTestDatabase, startKafkaBroker, type KafkaBroker } from '@cancuoc/testing';
 import { startRegistry, type RunningRegistry } from './app.js';
@@ -441,15 +434,9 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
   });
 });
 
-describe('registry operations, embedded (PGlite, a shared in-process transport)', () => {
-  it('redrives a dead letter over the shared transport when the CLI asks the service', async () => {
+describe('registry operations, embedded (PGlite, the in-process transport)', () => {
+  it('redrives a dead letter over the in-process transport when the CLI asks the service', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cancuoc-ops-embedded-'));
-    const bus = await Database.connect({ migrations: inProcessLogMigrations });
-    await bus.migrate();
-    const transport = new InProcessTransport({ db: bus });
-    await transport.createTopics(
-      topicCatalogue().map((t) => ({ name: t.name, partitions: t.partitions, retentionMs: t.retentionMs })),
-    );
     const config: RegistryConfig = {
       databaseUrl: undefined,
       dataDir: join(root, 'registry'),
@@ -462,7 +449,10 @@ describe('registry operations, embedded (PGlite, a shared in-process transport)'
       authSecret: SECRET,
       staleAfterDays: 365,
     };
-    const running = await startRegistry(config, { transport, today: () => TODAY, logger: QUIET });
+    const running = await startRegistry(config, { today: () => TODAY, logger: QUIET });
+    // The registry's own in-process log (in its PGlite database), as card production would write to
+    // it in the all-in-one process.
+    const producer = new InProcessTransport({ db: running.db });
     const c = clients(running.grpc.address);
     const env = { ...ELSEWHERE, CANCUOC_REGISTRY_ADDRESS: running.grpc.address, CANCUOC_AUTH_SECRET: SECRET };
     try {
@@ -470,7 +460,7 @@ describe('registry operations, embedded (PGlite, a shared in-process transport)'
       const cardId = '0192f0aa-0000-7000-8000-00000000c002';
       await running.db.query('ALTER TABLE reg_cards RENAME TO reg_cards_away');
       try {
-        await transport.publish([cardChanged(citizenId!, cardId)]);
+        await producer.publish([cardChanged(citizenId!, cardId)]);
         await eventually(
           () => depthOf(c.ops),
           (d) => d === 1n,
@@ -497,8 +487,6 @@ describe('registry operations, embedded (PGlite, a shared in-process transport)'
     } finally {
       c.close();
       await running.stop();
-      await transport.close();
-      await bus.close();
       await rm(root, { recursive: true, force: true });
     }
   });

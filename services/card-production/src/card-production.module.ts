@@ -18,13 +18,13 @@ import {
   inProcessLogMigrations,
   type Transport,
 } from '@cancuoc/messaging';
+import { operationsService } from '@cancuoc/operations';
 import {
   ENROLLMENT_APPLICATION_TOPIC,
   payloadRegistry,
   topicCatalogue,
   type CardApplicationChanged,
 } from '@cancuoc/proto';
-import { operationsService } from '@cancuoc/operations';
 import { Redis } from 'ioredis';
 import { ApplicationIntake } from './application/application-intake.js';
 import { CardJobs } from './application/card-jobs.js';

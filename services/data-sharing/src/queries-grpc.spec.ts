@@ -324,15 +324,45 @@ describe('agency queries, audit and the right to know (PostgreSQL, Redis, in-pro
         'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
       );
       await h.running.db.query('DELETE FROM ds_citizens WHERE citizen_id = $1', [binh]);
-      const rebuilt = await run('rebuild', ['data-sharing-citizens', '--service', 'data-sharing', '--wait']);
+      await h.running.db.query(
+        `UPDATE ds_citizens SET state = jsonb_set(state, '{recordVersion}', '99') WHERE citizen_id = $1`,
+        [outside],
+      );
+      // Writers of ds_citizens wait behind this lock, readers do not: the replay is held mid-way.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = h.running.db.transaction(async (tx) => {
+        await tx.query('LOCK TABLE ds_citizens IN SHARE MODE');
+        locked();
+        await released;
+      });
+      try {
+        await isLocked;
+        const started = await run('rebuild', ['data-sharing-citizens', '--service', 'data-sharing']);
+        assert.equal(started.code, 0, started.stderr);
+        assert.equal((await ops.listProjections({})).projections[0]!.rebuilding, true);
+        const during = await bhxh.getCitizen({ purpose: 'social-insurance', citizen: byId(an) });
+        assert.equal(during.citizen?.citizenId, an, 'agency reads answer from the rows as they are');
+      } finally {
+        release();
+        await holder;
+      }
+      await eventually(
+        'the rebuild',
+        async () => !(await ops.listProjections({})).projections[0]!.rebuilding,
+      );
+      const rebuilt = await run('rebuild', ['--list', '--service', 'data-sharing']);
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
-      assert.match(rebuilt.stdout, /data-sharing-citizens rebuilt, at position \d+, lag 0/);
+      assert.match(rebuilt.stdout, /data-sharing +data-sharing-citizens +\d+ +0 +- +-/);
       await h.settled();
       assert.deepEqual(
         await h.running.db.query(
           'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
         ),
         before,
+        'the deleted row back, the damaged one repaired',
       );
       const views = await ops.rebuildProjection({ name: 'data-sharing-views' });
       assert.equal(views.projection?.name, 'data-sharing-views');

@@ -6,7 +6,7 @@ import type { Operations } from './operations.js';
 const CITIZENS = {
   name: CITIZEN_PROJECTION,
   description:
-    'ds_citizens from the received events, then every agency view; a rebuild replays the log from the first event (reads report the restarted position)',
+    'ds_citizens from the received events, then every agency view; a rebuild replays the log from the first event into the same rows (the position restarts at 0)',
 };
 const VIEWS = {
   name: 'data-sharing-views',

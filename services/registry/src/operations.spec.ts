@@ -435,7 +435,7 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
 });
 
 describe('registry operations, embedded (PGlite, the in-process transport)', () => {
-  it('redrives a dead letter over the in-process transport when the CLI asks the service', async () => {
+  it('redrives a dead letter over the in-process transport when the CLI asks the service, and rebuilds on PGlite', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cancuoc-ops-embedded-'));
     const config: RegistryConfig = {
       databaseUrl: undefined,
@@ -484,6 +484,12 @@ describe('registry operations, embedded (PGlite, the in-process transport)', () 
       assert.equal(await depthOf(c.ops), 0n);
       const audit = await captureRun(command('audit'), ['verify', '--service', 'registry'], env);
       assert.equal(audit.code, 0, audit.stderr);
+      await running.db.query('DELETE FROM reg_quality_flags');
+      await running.db.query('DELETE FROM reg_citizens');
+      const rebuilt = await captureRun(command('rebuild'), ['registry-citizens', '--wait'], env);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      const [row] = await running.db.query<{ n: number }>('SELECT count(*)::int AS n FROM reg_citizens');
+      assert.equal(row!.n, 1, 'rebuilt on PGlite too');
     } finally {
       c.close();
       await running.stop();

@@ -112,6 +112,11 @@ for (const overlay of OVERLAYS) {
         }
       }
       assert.ok(allows(operator, 'group', 'cancuoc.redrive.all.internal.registry.citizen.v1.dlq', 'Read'));
+      // A service may see how far a redrive got (its dead-letter depth), not take part in one.
+      const sharing = user('data-sharing');
+      const group = 'cancuoc.redrive.data-sharing.citizens.internal.registry.citizen.v1.dlq';
+      assert.ok(allows(sharing, 'group', group, 'Describe'));
+      assert.ok(!allows(sharing, 'group', group, 'Read'));
     });
   });
 }

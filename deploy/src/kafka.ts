@@ -20,6 +20,8 @@ const clusterLabels = { 'strimzi.io/cluster': KAFKA_CLUSTER, 'app.kubernetes.io/
 
 /** The user for the operators' tools (the `cancuoc` CLI's redrive): not a service's identity. */
 export const OPERATOR_KAFKA_USER = 'cancuoc-operator';
+/** The consumer groups of redrives (libs/messaging `redriveGroup`). */
+const REDRIVE_GROUP_PREFIX = 'cancuoc.redrive.';
 
 export function agencyKafkaUser(agency: string): string {
   return `agency-${agency}`;
@@ -171,6 +173,10 @@ export function serviceAcls(service: ServiceSpec, overlay: Overlay): KafkaAcl[] 
   if (service.consumes.length > 0) {
     acls.push(
       allow({ type: 'group', name: consumerGroupPrefix(service.name), patternType: 'prefix' }, ['Read']),
+      // Where redrives have got to (their committed offsets), for the dead-letter depth a service
+      // reports (its metric, OperationsService/ListDeadLetters); reading or joining those groups
+      // stays the operator's.
+      allow({ type: 'group', name: REDRIVE_GROUP_PREFIX, patternType: 'prefix' }, ['Describe']),
     );
   }
   return acls;
@@ -196,7 +202,7 @@ function operatorAcls(): KafkaAcl[] {
       allow(literal(deadLetterTopicOf(topic).name), ['Read', 'Describe']),
       allow(literal(topic.name), ['Write', 'Describe']),
     ]),
-    allow({ type: 'group', name: 'cancuoc.redrive.', patternType: 'prefix' }, ['Read']),
+    allow({ type: 'group', name: REDRIVE_GROUP_PREFIX, patternType: 'prefix' }, ['Read']),
   ];
 }
 

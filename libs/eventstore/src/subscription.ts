@@ -174,3 +174,19 @@ export class Subscription {
     await this.follower.stop();
   }
 }
+
+/**
+ * Moves the checkpoint of subscription `name` back to the start of the log, inside `tx`, so that
+ * it replays every event (a projection rebuild). It first waits for the batch in progress, if any,
+ * by taking the subscription's lock for the rest of `tx`: the batch that follows reads the
+ * rewound checkpoint. Whatever the handler writes must therefore tolerate seeing events again.
+ */
+export async function rewindSubscription(tx: Tx, name: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SUBSCRIPTION_LOCK_SPACE, name]);
+  const updated = await tx.query(
+    `UPDATE es_subscriptions SET transaction_id = '0'::xid8, global_position = 0, updated_at = now()
+     WHERE subscription_id = $1 RETURNING 1 AS rewound`,
+    [name],
+  );
+  if (updated.length === 0) throw new Error(`subscription ${name} was not created`);
+}

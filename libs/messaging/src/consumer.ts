@@ -4,7 +4,7 @@ import { contextOfTraceparent, errorTypeOf, failSpan, inSpan } from '@cancuoc/ob
 import type { Database, Tx } from '@cancuoc/eventstore';
 import { fromKafkaRecord, PoisonRecordError, type CloudEvent } from './cloudevents.js';
 import { deadLetterTopic, toDeadLetter } from './dead-letters.js';
-import { redriveGroup } from './redrive.js';
+import { deadLetterDepth } from './redrive.js';
 import { meter, startProcessSpan, startSendSpan } from './telemetry.js';
 import {
   DEFAULT_MAX_BATCH_SIZE,
@@ -131,21 +131,18 @@ export class IdempotentConsumer {
     });
   }
 
-  private async deadLetterDepth(dlq: string): Promise<number> {
-    const { transport, subscriber } = this.options;
-    const [end, redrivenForMe, redrivenForAll] = await Promise.all([
-      transport.endOffsets(dlq),
-      transport.committedOffsets(redriveGroup(dlq, subscriber), dlq),
-      transport.committedOffsets(redriveGroup(dlq), dlq),
-    ]);
-    let depth = 0n;
-    for (const [partition, high] of end) {
-      const mine = redrivenForMe.get(partition) ?? 0n;
-      const everyone = redrivenForAll.get(partition) ?? 0n;
-      const position = mine > everyone ? mine : everyone;
-      if (high > position) depth += high - position;
-    }
-    return Number(depth);
+  private deadLetterDepth(dlq: string): Promise<number> {
+    return deadLetterDepth(this.options.transport, dlq, this.options.subscriber);
+  }
+
+  /** The consumer group and the inbox rows' subscriber. */
+  get subscriber(): string {
+    return this.options.subscriber;
+  }
+
+  /** The topics consumed. */
+  get topics(): readonly string[] {
+    return this.options.topics;
   }
 
   async stop(): Promise<void> {

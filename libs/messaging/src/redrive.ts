@@ -27,9 +27,40 @@ class ArrivedAfterRedriveBegan extends Error {
   override readonly name = 'ArrivedAfterRedriveBegan';
 }
 
+/** A redrive that had not handled every dead letter there at its start when its time was up. */
+export class RedriveTimeoutError extends Error {
+  override readonly name = 'RedriveTimeoutError';
+}
+
 /** The consumer group a redrive of `dlq` reads with: one per subscriber redriven, or one for all. */
 export function redriveGroup(dlq: string, subscriber?: string): string {
   return `cancuoc.redrive.${subscriber ?? 'all'}.${dlq}`;
+}
+
+/**
+ * Dead letters of `subscriber` in `dlq` not yet redriven: records past the position of the redrive
+ * group for this subscriber, or of the one for all subscribers, whichever went further. A
+ * dead-letter topic is shared by the topic's subscribers, so where several consume a topic this
+ * counts their dead letters too: an upper bound, exact for a topic with one subscriber.
+ */
+export async function deadLetterDepth(
+  transport: Transport,
+  dlq: string,
+  subscriber: string,
+): Promise<number> {
+  const [end, redrivenForMe, redrivenForAll] = await Promise.all([
+    transport.endOffsets(dlq),
+    transport.committedOffsets(redriveGroup(dlq, subscriber), dlq),
+    transport.committedOffsets(redriveGroup(dlq), dlq),
+  ]);
+  let depth = 0n;
+  for (const [partition, high] of end) {
+    const mine = redrivenForMe.get(partition) ?? 0n;
+    const everyone = redrivenForAll.get(partition) ?? 0n;
+    const position = mine > everyone ? mine : everyone;
+    if (high > position) depth += high - position;
+  }
+  return Number(depth);
 }
 
 /**
@@ -67,7 +98,9 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
       const behind = [...end].filter(([p, offset]) => offset > 0n && (committed.get(p) ?? 0n) < offset);
       if (behind.length === 0) return { redriven, skipped };
       if (Date.now() > deadline) {
-        throw new Error(`redrive of ${dlq} did not catch up within ${options.timeoutMs ?? 60_000} ms`);
+        throw new RedriveTimeoutError(
+          `redrive of ${dlq} did not catch up within ${options.timeoutMs ?? 60_000} ms`,
+        );
       }
       await sleep(100);
     }

@@ -11,3 +11,4 @@ export * from './gen/cancuoc/cardproduction/v1/encoding_station_service_pb.js';
 // registry API (Sex, Address, GetCitizenRequest, …).
 export * as partner from './gen/cancuoc/partner/v1/citizen_pb.js';
 export * as datasharing from './datasharing.js';
+export * as operations from './gen/cancuoc/operations/v1/operations_service_pb.js';

@@ -18,6 +18,7 @@ import {
   inProcessLogMigrations,
   type Transport,
 } from '@cancuoc/messaging';
+import { operationsService } from '@cancuoc/operations';
 import {
   ENROLLMENT_APPLICATION_TOPIC,
   payloadRegistry,
@@ -324,6 +325,13 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           maxAttempts: this.config.maxAttempts,
           audit: this.audit,
           authenticate,
+        }),
+        operationsService({
+          service: 'card-production',
+          authSecret: this.config.authSecret,
+          audit: this.audit,
+          consumers: [this.consumer],
+          transport: this.transport,
         }),
       ],
     });

@@ -9,15 +9,17 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { captureRun, operatorCommands } from '@cancuoc/operations';
 import { CardJobStatus } from '@cancuoc/proto';
 import { StationSimulator } from './station/simulator.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
-import { eventually, startFixture, stationToken, type Fixture } from './test-support/fixture.js';
+import { eventually, SECRET, startFixture, stationToken, type Fixture } from './test-support/fixture.js';
 import { portrait, sha256Hex } from './test-support/portraits.js';
 import { readBack, TestStation } from './test-support/test-station.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'station', 'cli.js');
 const LEASE_MS = 60_000;
+const command = (name: string) => operatorCommands.find((c) => c.name === name)!;
 
 async function submit(f: Fixture, applicationId: string, options: { statedSha256?: string } = {}) {
   const image = portrait(applicationId);
@@ -200,6 +202,33 @@ describe('faults', () => {
       const card = await inStatus(f, 'app-wrong-portrait', CardJobStatus.MANUAL_HANDLING);
       assert.equal(card.waitingReason, 'PORTRAIT_HASH_MISMATCH');
       assert.equal(f.errors.length, 0, JSON.stringify(f.errors.map((e) => [e.component, String(e.error)])));
+
+      // What `cancuoc stuck` shows the operator: the job by id, its state and reason, nothing personal.
+      const env = {
+        CANCUOC_CARD_PRODUCTION_ADDRESS: f.running.grpc.address,
+        CANCUOC_ENROLLMENT_ADDRESS: '127.0.0.1:1',
+        CANCUOC_AUTH_SECRET: SECRET,
+      };
+      const stuck = await captureRun(command('stuck'), [], env);
+      assert.equal(stuck.code, 1, 'enrollment could not be asked');
+      assert.match(stuck.stderr, /enrollment is unreachable at 127\.0\.0\.1:1/);
+      const line = stuck.stdout.split('\n').find((l) => l.includes(card.cardId));
+      assert.match(
+        line ?? '',
+        /^card-production +card +\S+ +- +MANUAL_HANDLING +PORTRAIT_HASH_MISMATCH, 0\/\d+ attempts/,
+      );
+      assert.ok(
+        !stuck.stdout.includes(card.citizenId) && !stuck.stdout.includes(card.documentNumber || '-none-'),
+      );
+      const audit = await captureRun(command('audit'), ['verify', '--service', 'card-production'], env);
+      assert.equal(audit.code, 0, audit.stderr);
+      assert.match(audit.stdout, /^card-production: intact, \d+ entries checked/);
+      const dead = await captureRun(command('redrive'), ['--list', '--service', 'card-production'], env);
+      assert.equal(dead.code, 0, dead.stderr);
+      assert.match(
+        dead.stdout,
+        /card-production +internal\.enrollment\.application\.v1 +card-production\.applications +0/,
+      );
     });
   });
 });

@@ -31,6 +31,7 @@ import {
   REGISTRY_CITIZEN_TOPIC,
   topicCatalogue,
 } from '@cancuoc/proto';
+import { operationsMigrations, operationsService as sharedOperationsService } from '@cancuoc/operations';
 import { Redis } from 'ioredis';
 import { AgencyQueries } from './application/agency-queries.js';
 import { citizenProjection } from './application/citizen-projection.js';
@@ -38,6 +39,7 @@ import { DeliveryPublisher } from './application/delivery/publisher.js';
 import { DisclosureReports } from './application/disclosures.js';
 import { recordReceived } from './application/ingest.js';
 import { Operations } from './application/operations.js';
+import { operatorProjections } from './application/operator-projections.js';
 import type { DeliveryGate, Logger, PartnerTopics, RateLimiter } from './application/ports.js';
 import { ProjectionPositions } from './application/positions.js';
 import { Subscriptions } from './application/subscriptions.js';
@@ -94,7 +96,11 @@ function open(config: StorageConfig): Promise<Database> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: 'cancuoc-data-sharing',
-    migrations: [...dataSharingMigrations, ...(config.kafkaBrokers ? [] : inProcessLogMigrations)],
+    migrations: [
+      ...dataSharingMigrations,
+      ...operationsMigrations,
+      ...(config.kafkaBrokers ? [] : inProcessLogMigrations),
+    ],
   });
 }
 
@@ -261,6 +267,14 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
         subscriptionService(this.subscriptions, authenticate, this.idempotency),
         dataProtectionService(this.reports, this.audit, authenticate),
         operationsService(this.operations, authenticate),
+        sharedOperationsService({
+          service: 'data-sharing',
+          authSecret: this.config.authSecret,
+          audit: this.audit,
+          projections: operatorProjections(this.store, this.operations),
+          consumers: [this.consumer],
+          transport: this.transport,
+        }),
       ],
     });
   }

@@ -46,6 +46,7 @@ describe('data-sharing executable', () => {
       '0002-messaging-inbox',
       '0003-in-process-log',
       '0004-audit-log',
+      '0005-projection-rebuilds',
       '0200-data-sharing',
     ]);
     const second = await run(['migrate'], env);

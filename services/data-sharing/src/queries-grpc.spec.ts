@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { closeClient, readErrorDetails, status } from '@cancuoc/grpc';
-import { datasharing, partner } from '@cancuoc/proto';
+import { captureRun, operatorCommands } from '@cancuoc/operations';
+import { datasharing, operations, partner } from '@cancuoc/proto';
 import pg from 'pg';
 import {
   adminClient,
   DELIVERY,
+  SECRET,
   F,
   startHarness,
   type AgencyClient,
@@ -297,5 +299,93 @@ describe('agency queries, audit and the right to know (PostgreSQL, Redis, in-pro
       closeClient(ops);
     }
     assert.equal(partner.CitizenField.CARD, F.CARD);
+  });
+
+  it('serves the shared OperationsService: projections rebuilt through the CLI, the chain checked, dead letters listed', async () => {
+    const ops = adminClient(operations.OperationsService, h.running.grpc.address, 'chi');
+    const env = {
+      CANCUOC_DATA_SHARING_ADDRESS: h.running.grpc.address,
+      CANCUOC_AUTH_SECRET: SECRET,
+      CANCUOC_STAFF_ID: 'chi',
+    };
+    const run = (name: string, argv: string[]) =>
+      captureRun(
+        operatorCommands.find((c) => c.name === name)!,
+        argv,
+        env,
+      );
+    try {
+      const listed = await ops.listProjections({});
+      assert.deepEqual(
+        listed.projections.map((p) => p.name),
+        ['data-sharing-citizens', 'data-sharing-views'],
+      );
+      const before = await h.running.db.query<{ citizen_id: string; state: string }>(
+        'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
+      );
+      await h.running.db.query('DELETE FROM ds_citizens WHERE citizen_id = $1', [binh]);
+      await h.running.db.query(
+        `UPDATE ds_citizens SET state = jsonb_set(state, '{recordVersion}', '99') WHERE citizen_id = $1`,
+        [outside],
+      );
+      // Writers of ds_citizens wait behind this lock, readers do not: the replay is held mid-way.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = h.running.db.transaction(async (tx) => {
+        await tx.query('LOCK TABLE ds_citizens IN SHARE MODE');
+        locked();
+        await released;
+      });
+      try {
+        await isLocked;
+        const started = await run('rebuild', ['data-sharing-citizens', '--service', 'data-sharing']);
+        assert.equal(started.code, 0, started.stderr);
+        assert.equal((await ops.listProjections({})).projections[0]!.rebuilding, true);
+        const during = await bhxh.getCitizen({ purpose: 'social-insurance', citizen: byId(an) });
+        assert.equal(during.citizen?.citizenId, an, 'agency reads answer from the rows as they are');
+      } finally {
+        release();
+        await holder;
+      }
+      await eventually(
+        'the rebuild',
+        async () => !(await ops.listProjections({})).projections[0]!.rebuilding,
+      );
+      const rebuilt = await run('rebuild', ['--list', '--service', 'data-sharing']);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.match(rebuilt.stdout, /data-sharing +data-sharing-citizens +\d+ +0 +- +-/);
+      await h.settled();
+      assert.deepEqual(
+        await h.running.db.query(
+          'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
+        ),
+        before,
+        'the deleted row back, the damaged one repaired',
+      );
+      const views = await ops.rebuildProjection({ name: 'data-sharing-views' });
+      assert.equal(views.projection?.name, 'data-sharing-views');
+      await h.settled();
+      // The earlier test altered entry 3: the shared RPC sees the same break as DataProtectionService.
+      const audit = await run('audit', ['verify', '--service', 'data-sharing']);
+      assert.equal(audit.code, 1);
+      assert.match(audit.stdout, /^data-sharing: BROKEN at entry 3 \(HASH_MISMATCH\)/);
+      const dead = await ops.listDeadLetters({});
+      assert.equal(dead.redriveServed, true, 'the in-process transport: the service redrives');
+      assert.ok(dead.queues.length >= 2);
+      for (const q of dead.queues) {
+        assert.equal(q.subscriber, 'data-sharing.citizens');
+        assert.equal(q.depth, 0n);
+      }
+      const redriven = await ops.redriveDeadLetters({ topic: dead.queues[0]!.topic });
+      assert.equal(redriven.redriven, 0n);
+      await assert.rejects(
+        ops.redriveDeadLetters({ topic: 'internal.nobody.nothing.v1' }),
+        (e) => code(e) === status.INVALID_ARGUMENT,
+      );
+    } finally {
+      closeClient(ops);
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   type Transport,
 } from '@cancuoc/messaging';
 import { topicCatalogue } from '@cancuoc/proto';
+import { operationsService } from '@cancuoc/operations';
 import { Redis } from 'ioredis';
 import { BiometricVault } from './application/biometric-vault.js';
 import { Enrollment } from './application/enrollment.js';
@@ -185,6 +186,13 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
           this.clock,
         ),
         personalisationService(this.enrollment, authenticate),
+        operationsService({
+          service: 'enrollment',
+          authSecret: this.config.authSecret,
+          audit: this.audit,
+          consumers: [this.consumer],
+          transport: this.transport,
+        }),
       ],
     });
   }

@@ -16,6 +16,7 @@ import {
   PipelineStep,
   RegistryService,
 } from '@cancuoc/proto';
+import { captureRun, operatorCommands } from '@cancuoc/operations';
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import { DependencyUnavailableError } from './application/errors.js';
@@ -36,6 +37,8 @@ import { startRegistryProcess, type RegistryProcess } from './test-support/regis
 
 const SECRET = 'enrollment-pipeline-test-secret-0123456789';
 const STATION = `dn-${randomBytes(3).toString('hex')}`;
+
+const command = (name: string) => operatorCommands.find((c) => c.name === name)!;
 
 describe('pipeline: stuck steps and the re-processor (registry process, PostgreSQL)', () => {
   let registryDb: TestDatabase;
@@ -133,6 +136,26 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       [id],
     );
     assert.equal(stuck.applications[0]!.pendingStep?.lastError, 'REGISTRY_UNAVAILABLE');
+
+    // `cancuoc stuck`, as an administrator (every station): the application by id, its step and error.
+    const env = {
+      CANCUOC_ENROLLMENT_ADDRESS: running.grpc.address,
+      CANCUOC_CARD_PRODUCTION_ADDRESS: '127.0.0.1:1',
+      CANCUOC_AUTH_SECRET: SECRET,
+    };
+    const cli = await captureRun(command('stuck'), [], env);
+    assert.equal(cli.code, 1, 'card production could not be asked');
+    assert.match(cli.stderr, /card-production is unreachable at 127\.0\.0\.1:1/);
+    const line = cli.stdout.split('\n').find((l) => l.includes(id));
+    assert.match(
+      line ?? '',
+      new RegExp(
+        `^enrollment +application +${id} +${STATION} +STARTED +REGISTER_LOOKUP: REGISTRY_UNAVAILABLE, \\d+ attempts`,
+      ),
+    );
+    assert.ok(!cli.stdout.includes('001190000201'), 'no personal id number');
+    const audit = await captureRun(command('audit'), ['verify', '--service', 'enrollment'], env);
+    assert.equal(audit.code, 0, audit.stderr);
 
     // The re-processor keeps trying, each pause longer than the one before (up to the cap).
     const retried = await eventually(

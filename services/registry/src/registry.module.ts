@@ -21,6 +21,7 @@ import {
   type Transport,
 } from '@cancuoc/messaging';
 import { createLogger, type Logger } from '@cancuoc/observability';
+import { eventStoreProjection, operationsMigrations, operationsService } from '@cancuoc/operations';
 import { topicCatalogue } from '@cancuoc/proto';
 import { Redis } from 'ioredis';
 import { CITIZEN_PROJECTION, citizenProjection } from './application/citizen-projection.js';
@@ -62,6 +63,7 @@ function open(config: StorageConfig): Promise<Database> {
     migrations: [
       ...registryMigrations,
       ...auditMigrations,
+      ...operationsMigrations,
       ...(config.kafkaBrokers ? [] : inProcessLogMigrations),
     ],
   });
@@ -130,6 +132,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly projection: Subscription;
   private readonly cards: IdempotentConsumer;
   private readonly logger: Logger;
+  private readonly store: EventStore;
 
   constructor(
     @Inject(CONFIG) private readonly config: RegistryConfig,
@@ -142,6 +145,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(TODAY) today: () => CalendarDate,
     @Inject(AuditLog) private readonly audit: AuditLog,
   ) {
+    this.store = store;
     this.logger = options.logger ?? createLogger({ service: 'registry' });
     // A failing batch is retried with backoff; the log says so, with the error's class, never its message.
     this.projection = citizenProjection(store, today, (error) =>
@@ -169,7 +173,23 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
-      services: [registryService(this.registry, bearerAuthenticator(this.config.authSecret, 'registry'))],
+      services: [
+        registryService(this.registry, bearerAuthenticator(this.config.authSecret, 'registry')),
+        operationsService({
+          service: 'registry',
+          authSecret: this.config.authSecret,
+          audit: this.audit,
+          projections: [
+            eventStoreProjection({
+              store: this.store,
+              subscription: CITIZEN_PROJECTION,
+              description: 'reg_citizens and reg_quality_flags: search and data quality',
+            }),
+          ],
+          consumers: [this.cards],
+          transport: this.transport,
+        }),
+      ],
       logger: this.logger,
     });
   }

@@ -87,7 +87,7 @@ async function project(
     const id = e.streamId.slice(CITIZEN_STREAM_PREFIX.length);
     received.set(id, [...(received.get(id) ?? []), e]);
   }
-  const changes = await applyReceived(tx, received);
+  const changes = await applyReceived(options.store, tx, received, state!.rebuilding);
   await tx.query(`UPDATE ds_projection SET position = $1::bigint WHERE projection = 'citizens'`, [
     position.toString(),
   ]);
@@ -103,16 +103,25 @@ async function project(
   });
 }
 
-/** Folds the received events into `ds_citizens`; returns the citizens whose state changed. */
-async function applyReceived(
-  tx: Tx,
-  received: ReadonlyMap<string, RecordedEvent[]>,
-): Promise<CitizenChange[]> {
-  if (received.size === 0) return [];
-  const ids = [...received.keys()];
+/**
+ * A citizen as their whole stream of received events says, whatever the row holds: what a replay
+ * writes, so that a rebuild repairs a damaged row, not only a missing one. It is the state the row
+ * reaches at the end of the replay anyway, so no row moves back meanwhile.
+ */
+async function refolded(store: EventStore, tx: Tx, id: string): Promise<CitizenChange> {
+  const { events } = await store.readStream(`${CITIZEN_STREAM_PREFIX}${id}`, { tx });
+  const mine = events.filter((e) => RECEIVED.has(e.type));
+  return {
+    citizen: mine.reduce((c, e) => evolveCitizen(c, e as unknown as ReceivedEvent), newCitizen(id)),
+    changedAt: mine.at(-1)!.recordedAt,
+  };
+}
+
+/** The batch applied to the rows as they are: the citizens whose state it changed. */
+async function changesOf(tx: Tx, received: ReadonlyMap<string, RecordedEvent[]>): Promise<CitizenChange[]> {
   const rows = await tx.query<StateRow>(
     'SELECT citizen_id::text AS citizen_id, state FROM ds_citizens WHERE citizen_id = ANY($1::uuid[])',
-    [ids],
+    [[...received.keys()]],
   );
   const held = new Map(rows.map((r) => [r.citizen_id, r.state]));
   const changes: CitizenChange[] = [];
@@ -121,6 +130,24 @@ async function applyReceived(
     const after = list.reduce((c, e) => evolveCitizen(c, e as unknown as ReceivedEvent), before);
     if (after !== before) changes.push({ citizen: after, changedAt: list.at(-1)!.recordedAt });
   }
+  return changes;
+}
+
+/**
+ * Folds the received events into `ds_citizens`; returns the citizens whose state changed. During a
+ * full rebuild the rows stay in place (reads keep answering from them) and each citizen the replay
+ * reaches is folded afresh from their stream.
+ */
+async function applyReceived(
+  store: EventStore,
+  tx: Tx,
+  received: ReadonlyMap<string, RecordedEvent[]>,
+  rebuilding: boolean,
+): Promise<CitizenChange[]> {
+  if (received.size === 0) return [];
+  const changes: CitizenChange[] = [];
+  if (!rebuilding) changes.push(...(await changesOf(tx, received)));
+  else for (const id of received.keys()) changes.push(await refolded(store, tx, id));
   if (changes.length === 0) return changes;
   await tx.query(
     `INSERT INTO ds_citizens (citizen_id, state, personal_id, birth_md, changed_at)

@@ -49,9 +49,11 @@ async function rebuildSubscriptions(store: EventStore, tx: Tx): Promise<void> {
 /**
  * Rebuilds projections from the events data sharing recorded. `views`: every agency's view is
  * back-filled from the citizen projection; only differences reach the agencies. `all`: the
- * subscriptions' rows are re-derived from their streams, the citizen projection is emptied and
- * its checkpoint and position reset, so it replays the log from the first event (agency views are
- * left alone meanwhile), and once it has caught up every view is back-filled.
+ * subscriptions' rows are re-derived from their streams, the citizen projection's checkpoint and
+ * position are reset, so it replays the log from the first event into the same rows (reads keep
+ * answering from them; each citizen reached is folded afresh from their stream, which repairs a
+ * damaged row; agency views are left alone meanwhile), and once it has caught up every view is
+ * back-filled.
  */
 export async function rebuildProjections(store: EventStore, scope: RebuildScope): Promise<number> {
   const started = await store.transaction(async (tx) => {
@@ -59,7 +61,6 @@ export async function rebuildProjections(store: EventStore, scope: RebuildScope)
     if (scope === 'views') return backfillEveryAgency(tx);
     await rebuildSubscriptions(store, tx);
     const [any] = await tx.query('SELECT 1 FROM es_events LIMIT 1');
-    await tx.query('DELETE FROM ds_citizens');
     await tx.query(
       `UPDATE es_subscriptions SET transaction_id = '0'::xid8, global_position = 0, updated_at = now()
        WHERE subscription_id = $1`,

@@ -11,6 +11,7 @@ export const CITIZEN_PROJECTION = 'registry-citizens';
 interface Row {
   citizen_id: string;
   record: CitizenRecord;
+  record_version: number;
   deceased: boolean;
 }
 
@@ -20,7 +21,9 @@ const citizenIdOf = (streamId: string) => streamId.slice('citizen-'.length);
  * The registry's read model for search and data quality, kept by a durable subscription whose
  * checkpoint commits with the rows: `reg_citizens` (the record as of its latest event, with the
  * current administrative units of its residence) and `reg_quality_flags` (open issues, and probable
- * duplicates flagged on both records for review). Rebuilt from events by resetting the checkpoint.
+ * duplicates flagged on both records for review). Rebuilt from events by rewinding the checkpoint
+ * (`cancuoc rebuild registry-citizens`): the replay overwrites the rows in place, so they keep
+ * answering searches meanwhile, and never moves a row back to an older version.
  */
 export function citizenProjection(
   store: EventStore,
@@ -30,12 +33,46 @@ export function citizenProjection(
   return new Subscription(store, {
     name: CITIZEN_PROJECTION,
     batchSize: 1_000,
-    handle: (events, tx) => project(events, tx, today()),
+    handle: (events, tx) => project(store, events, tx, today()),
     ...(onError && { onError }),
   });
 }
 
-async function project(events: readonly RecordedEvent[], tx: Tx, today: CalendarDate): Promise<void> {
+const evolveAll = (state: CitizenState, events: readonly RecordedEvent[]) =>
+  events.reduce((s, e) => citizenDecider.evolve(s, e as unknown as CitizenEvent), state);
+
+/**
+ * The record after this batch's events. Normally the row is as of the event before the batch's
+ * first, and the batch is applied to it. Otherwise the events were applied before (a replay, during
+ * a rebuild) or the row is missing or damaged: the record is folded afresh from its stream, up to
+ * the later of the row's version and the batch's last event, so a replay repairs the row without
+ * ever moving it back.
+ */
+async function stateAfter(
+  store: EventStore,
+  tx: Tx,
+  list: readonly RecordedEvent[],
+  row: Row | undefined,
+): Promise<{ state: CitizenState; version: number }> {
+  const first = list[0]!.streamVersion;
+  const last = list.at(-1)!.streamVersion;
+  if (row ? row.record_version === first - 1 : first === 1) {
+    const base: CitizenState = row
+      ? { status: row.deceased ? 'deceased' : 'alive', record: row.record }
+      : citizenDecider.initialState();
+    return { state: evolveAll(base, list), version: last };
+  }
+  const version = Math.max(last, row?.record_version ?? 0);
+  const { events } = await store.readStream(list[0]!.streamId, { tx, maxCount: version });
+  return { state: evolveAll(citizenDecider.initialState(), events), version };
+}
+
+async function project(
+  store: EventStore,
+  events: readonly RecordedEvent[],
+  tx: Tx,
+  today: CalendarDate,
+): Promise<void> {
   const byCitizen = new Map<string, RecordedEvent[]>();
   for (const e of events) {
     if (!e.streamId.startsWith('citizen-')) continue;
@@ -45,12 +82,10 @@ async function project(events: readonly RecordedEvent[], tx: Tx, today: Calendar
   if (byCitizen.size === 0) return;
   const ids = [...byCitizen.keys()];
   const existing = await tx.query<Row>(
-    'SELECT citizen_id, record, deceased FROM reg_citizens WHERE citizen_id = ANY ($1::uuid[])',
+    'SELECT citizen_id, record, record_version, deceased FROM reg_citizens WHERE citizen_id = ANY ($1::uuid[])',
     [ids],
   );
-  const states = new Map<string, CitizenState>(
-    existing.map((r) => [r.citizen_id, { status: r.deceased ? 'deceased' : 'alive', record: r.record }]),
-  );
+  const byId = new Map(existing.map((r) => [r.citizen_id, r]));
   const rows: Array<{
     id: string;
     version: number;
@@ -58,13 +93,12 @@ async function project(events: readonly RecordedEvent[], tx: Tx, today: Calendar
   }> = [];
   const confirmed: string[] = [];
   for (const [id, list] of byCitizen) {
-    let state = states.get(id) ?? citizenDecider.initialState();
+    const { state, version } = await stateAfter(store, tx, list, byId.get(id));
     for (const e of list) {
-      state = citizenDecider.evolve(state, e as unknown as CitizenEvent);
       if (e.type === 'VerificationRecorded' && (e.data as { outcome: string }).outcome === 'confirmed')
         confirmed.push(id);
     }
-    if (state.status !== 'unregistered') rows.push({ id, version: list.at(-1)!.streamVersion, state });
+    if (state.status !== 'unregistered') rows.push({ id, version, state });
   }
   const communes = rows.map((r) => currentCommune(r.state.record));
   await tx.query(
@@ -73,10 +107,12 @@ async function project(events: readonly RecordedEvent[], tx: Tx, today: Calendar
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::int[], $5::text[], $6::date[], $7::text[],
                           $8::text[], $9::text[], $10::boolean[], $11::date[], $12::date[])
      ON CONFLICT (citizen_id) DO UPDATE SET
+       personal_id = EXCLUDED.personal_id, registered_on = EXCLUDED.registered_on,
        record = EXCLUDED.record, record_version = EXCLUDED.record_version, name_key = EXCLUDED.name_key,
        birth_date = EXCLUDED.birth_date, province_code = EXCLUDED.province_code,
        commune_code = EXCLUDED.commune_code, duplicate_key = EXCLUDED.duplicate_key,
-       deceased = EXCLUDED.deceased, verified_on = EXCLUDED.verified_on`,
+       deceased = EXCLUDED.deceased, verified_on = EXCLUDED.verified_on
+     WHERE reg_citizens.record_version <= EXCLUDED.record_version`,
     [
       rows.map((r) => r.id),
       rows.map((r) => r.state.record.personalId),

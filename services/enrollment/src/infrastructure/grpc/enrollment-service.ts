@@ -249,8 +249,10 @@ export function enrollmentService(
         };
       },
       listStuckApplications: async (req, call) => {
-        const who = viewer(call);
-        const stationId = who.stationId ?? (req.stationId || undefined);
+        // The platform's administrators see every station's (`cancuoc stuck`); others as viewers.
+        const stationId = call.principal.roles.includes('admin')
+          ? req.stationId || undefined
+          : (viewer(call).stationId ?? (req.stationId || undefined));
         const stuck = await guarded(() => enrollment.stuck(stationId, req.pageSize));
         const now = clock();
         return { applications: stuck.map((s) => summaryMessage(s, now)) };

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { DescService } from '@bufbuild/protobuf';
+import {
+  closeClient,
+  createClient,
+  readErrorDetails,
+  signToken,
+  status,
+  type GrpcClient,
+} from '@cancuoc/grpc';
+import { CliError, EXIT } from './command.js';
+import { text } from './args.js';
+
+/** The platform's services and their default gRPC ports (docs/conventions.md). */
+export const SERVICES = [
+  { name: 'registry', port: 50051 },
+  { name: 'enrollment', port: 50052 },
+  { name: 'card-production', port: 50053 },
+  { name: 'data-sharing', port: 50054 },
+] as const;
+
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+export const isServiceName = (name: string): name is ServiceName => SERVICES.some((s) => s.name === name);
+
+/** The flags every command that calls services takes. */
+export const CONNECTION_OPTIONS = {
+  'secret-file': { type: 'string' },
+  'registry-address': { type: 'string' },
+  'enrollment-address': { type: 'string' },
+  'card-production-address': { type: 'string' },
+  'data-sharing-address': { type: 'string' },
+  staff: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+export const CONNECTION_USAGE = `Connection:
+  --<service>-address host:port  where a service listens (registry, enrollment, card-production,
+                                 data-sharing); else CANCUOC_<SERVICE>_ADDRESS, else localhost:50051–50054
+  --secret-file path             the token key; else CANCUOC_AUTH_SECRET, else the embedded
+                                 platform's .data/auth-secret
+  --staff id                     who you are, in the token's subject admin:<id> (default: your login)
+  --timeout-ms n                 per call (default 30000)`;
+
+type ConnectionValues = Partial<Record<keyof typeof CONNECTION_OPTIONS, string | boolean | undefined>>;
+
+const envName = (service: ServiceName) => `CANCUOC_${service.toUpperCase().replaceAll('-', '_')}_ADDRESS`;
+
+/** How the commands reach the services: addresses, the token key, who signs. */
+export class Connection {
+  private readonly secret: string;
+  private readonly staff: string;
+  readonly timeoutMs: number;
+
+  constructor(
+    private readonly values: ConnectionValues,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.secret = secretFrom(values, env);
+    const staff = text(values.staff) ?? env.CANCUOC_STAFF_ID ?? safeLogin();
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(staff))
+      throw new CliError('--staff must be a staff id (letters, digits, . _ -)', EXIT.usage);
+    this.staff = staff;
+    const timeout = text(values['timeout-ms']);
+    this.timeoutMs = timeout === undefined ? 30_000 : Number(timeout);
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0)
+      throw new CliError('--timeout-ms must be a positive whole number of milliseconds', EXIT.usage);
+  }
+
+  address(service: ServiceName): string {
+    const port = SERVICES.find((s) => s.name === service)!.port;
+    return (
+      text(this.values[`${service}-address` as keyof ConnectionValues]) ??
+      (this.env[envName(service)] || `localhost:${port}`)
+    );
+  }
+
+  /** Calls `use` with a client of `descriptor` at `service`, signed as `admin:<staff>` for it. */
+  async call<S extends DescService, T>(
+    service: ServiceName,
+    descriptor: S,
+    use: (client: GrpcClient<S>) => Promise<T>,
+  ): Promise<T> {
+    const address = this.address(service);
+    const token = signToken(this.secret, {
+      sub: `admin:${this.staff}`,
+      aud: service,
+      roles: ['admin'],
+      ttlSeconds: 300,
+    });
+    const client = createClient(descriptor, address, {
+      defaultTimeoutMs: this.timeoutMs,
+      metadata: () => ({ authorization: `Bearer ${token}` }),
+    });
+    try {
+      return await use(client);
+    } catch (error) {
+      throw callError(service, address, error);
+    } finally {
+      closeClient(client);
+    }
+  }
+}
+
+function safeLogin(): string {
+  try {
+    return userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+}
+
+function secretFrom(values: ConnectionValues, env: NodeJS.ProcessEnv): string {
+  const file = text(values['secret-file']);
+  if (file !== undefined) return readSecret(file, '--secret-file');
+  if (env.CANCUOC_AUTH_SECRET) return env.CANCUOC_AUTH_SECRET;
+  return readSecret(
+    '.data/auth-secret',
+    'the embedded platform key .data/auth-secret (or set CANCUOC_AUTH_SECRET)',
+  );
+}
+
+function readSecret(path: string, what: string): string {
+  let secret: string;
+  try {
+    secret = readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new CliError(`cannot read ${what} (${path})`);
+  }
+  if (Buffer.byteLength(secret) < 32) throw new CliError(`${what} holds no token key (32+ bytes)`);
+  return secret;
+}
+
+/** A failed call as one line: unreachable services by address, refusals by status and message. */
+export function callError(service: ServiceName, address: string, error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  const details = readErrorDetails(error);
+  if (!details)
+    return new CliError(`${service} at ${address}: ${error instanceof Error ? error.name : 'failed'}`);
+  if (details.code === status.UNAVAILABLE)
+    return new CliError(`${service} is unreachable at ${address} (is it running? --${service}-address)`);
+  if (details.code === status.UNAUTHENTICATED)
+    return new CliError(`${service} at ${address} refused the token: is the token key the service's?`);
+  const name = status[details.code] ?? String(details.code);
+  return new CliError(`${service} at ${address}: ${name}: ${details.message}`);
+}

@@ -5,7 +5,7 @@ import {
   seededRandom,
   syntheticPerson,
   tenPrint,
-} from '../../test-support/fingerprints.js';
+} from '@cancuoc/synthetic';
 import { assessFingerprints } from './fingerprint-checks.js';
 import { MalformedMinutiaeRecordError, parseMinutiaeRecord, type MinutiaeRecord } from './iso19794-2.js';
 

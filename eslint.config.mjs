@@ -31,6 +31,15 @@ function boundaries({ productionCode }) {
           sourceTag: `scope:${s}`,
           onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'],
         })),
+        // The all-in-one launcher and CLI composes every service; the end-to-end suite drives it.
+        {
+          sourceTag: 'scope:platform',
+          onlyDependOnLibsWithTags: ['scope:shared', ...SERVICES.map((s) => `scope:${s}`)],
+        },
+        {
+          sourceTag: 'scope:e2e',
+          onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', ...SERVICES.map((s) => `scope:${s}`)],
+        },
         // Shared-kernel domain libs stay pure.
         {
           sourceTag: 'type:domain',

@@ -1,0 +1,23 @@
+import type { CliCommand } from '../command.js';
+import { agencyCommand } from './agency.js';
+import { demoCommand } from './demo.js';
+import { seedCommand } from './seed.js';
+import { startCommand } from './start.js';
+import { stationCommand } from './station.js';
+
+/** What this package provides: running the platform and exercising it. */
+export const PLATFORM_COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  seedCommand,
+  stationCommand,
+  agencyCommand,
+  demoCommand,
+];
+
+/**
+ * The operators' commands (`rebuild`, `redrive`, `audit`, `stuck`) from libs/operations join here:
+ * any object with `name`, `summary`, `usage` and `run(argv, io)` fits.
+ */
+export const OPERATOR_COMMANDS: readonly CliCommand[] = [];
+
+export const COMMANDS: readonly CliCommand[] = [...PLATFORM_COMMANDS, ...OPERATOR_COMMANDS];

@@ -19,12 +19,12 @@ const ADAPTERS = [
 /** Services own their code; they meet only through libs/ and proto/ contracts. */
 const SERVICES = ['registry', 'enrollment', 'card-production', 'data-sharing'];
 
-function boundaries({ productionCode }) {
+function boundaries({ productionCode, allow = [] }) {
   return [
     'error',
     {
       enforceBuildableLibDependency: false,
-      allow: [],
+      allow,
       depConstraints: [
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
         ...SERVICES.map((s) => ({
@@ -102,6 +102,18 @@ export default [
     files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/test-support/**'],
     rules: { '@nx/enforce-module-boundaries': boundaries({ productionCode: true }) },
+  },
+  {
+    // The all-in-one launcher and the end-to-end suite are the one place the services are imported
+    // (their start functions): Nx forbids importing applications, so these imports are allowed here
+    // by name; the depConstraints above still keep every service from importing another.
+    files: ['services/platform/src/**/*.ts', 'test/e2e/src/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries({
+        productionCode: false,
+        allow: [...SERVICES, 'platform'].map((s) => `@cancuoc/${s}`),
+      }),
+    },
   },
   {
     // Inside a service, the domain layer is pure: no framework, no adapter, no I/O.

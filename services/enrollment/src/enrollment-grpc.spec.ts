@@ -51,7 +51,15 @@ import { startEnrollment, type RunningEnrollment } from './app.js';
 import type { Minutia } from './domain/biometrics/iso19794-2.js';
 import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
-import { fingerImageRecord, jpegImage, pngImage, reimpressed, syntheticPerson, tenPrintRecord, uniformPixels } from '@cancuoc/synthetic';
+import {
+  fingerImageRecord,
+  jpegImage,
+  pngImage,
+  reimpressed,
+  syntheticPerson,
+  tenPrintRecord,
+  uniformPixels,
+} from '@cancuoc/synthetic';
 import {
   eventually,
   faceUpload,

@@ -88,7 +88,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   });
 
   mkdirSync(dataDir, { recursive: true });
-  const log = await Database.connect({ dataDir: join(dataDir, 'events'), migrations: inProcessLogMigrations });
+  const log = await Database.connect({
+    dataDir: join(dataDir, 'events'),
+    migrations: inProcessLogMigrations,
+  });
   const started: Stoppable[] = [];
   let transport: InProcessTransport | undefined;
   const stopAll = async () => {
@@ -120,11 +123,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       cardProductionConfig(
         envOf('card-production', { CARD_PRODUCTION_ENROLLMENT_ADDRESS: enrollment.grpc.address }),
       ),
-      { ...shared, onError: (component, error) => logger.warn('card-production.background_error', { component, error }) },
+      {
+        ...shared,
+        onError: (component, error) => logger.warn('card-production.background_error', { component, error }),
+      },
     );
     started.push(cardProduction);
     const dataSharingSettings = dataSharingConfig(envOf('data-sharing', {}));
-    const dataSharing = await startDataSharing(dataSharingSettings, shared);
+    const dataSharing = await startDataSharing(dataSharingSettings, {
+      ...shared,
+      logger: logger.child({ component: 'data-sharing' }),
+    });
     started.push(dataSharing);
 
     const addresses = {

@@ -45,10 +45,7 @@ export class Connection {
 
   static from(values: ConnectionValues, env: NodeJS.ProcessEnv): Connection {
     const addresses = Object.fromEntries(
-      SERVICES.map((s) => [
-        s,
-        values[s] ?? env[`${envName(s)}_ADDRESS`] ?? `127.0.0.1:${DEFAULT_PORTS[s]}`,
-      ]),
+      SERVICES.map((s) => [s, values[s] ?? env[`${envName(s)}_ADDRESS`] ?? `127.0.0.1:${DEFAULT_PORTS[s]}`]),
     ) as Record<ServiceName, string>;
     return new Connection(addresses, readSecret(values['data-dir'] ?? env.CANCUOC_DATA_DIR ?? '.data', env));
   }

@@ -3,7 +3,10 @@
  * lines (every 10 %, and at the end) otherwise, so logs and CI output stay readable.
  */
 export class Progress {
-  private readonly counters = new Map<string, { done: number; total: number; startedAt: number; step: number }>();
+  private readonly counters = new Map<
+    string,
+    { done: number; total: number; startedAt: number; step: number }
+  >();
   private drawn = 0;
   private lastDraw = 0;
 

@@ -23,7 +23,11 @@ export function helpText(commands: readonly CliCommand[]): string {
  * an unknown command or a bad flag is one line and a hint, exit 2; a failure is one line, exit 1.
  * An unexpected error shows only its class: its message may carry data not ours to print.
  */
-export async function runCli(argv: readonly string[], io: CliIO, commands: readonly CliCommand[]): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  commands: readonly CliCommand[],
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(helpText(commands));
@@ -54,7 +58,9 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
       io.stderr(`cancuoc ${command.name}: ${error.message}\n`);
       return EXIT.failed;
     }
-    io.stderr(`cancuoc ${command.name}: failed (${(error as Error)?.name ?? 'error'}; CANCUOC_DEBUG=1 shows more)\n`);
+    io.stderr(
+      `cancuoc ${command.name}: failed (${(error as Error)?.name ?? 'error'}; CANCUOC_DEBUG=1 shows more)\n`,
+    );
     // Opt-in, on the developer's own terminal: a driver's message may quote data.
     if (io.env.CANCUOC_DEBUG === '1') io.stderr(`${(error as Error)?.stack ?? String(error)}\n`);
     return EXIT.failed;

@@ -8,7 +8,9 @@ import { until } from './pool.js';
 const F = partner.CitizenField;
 
 /** Which member of `PartnerCitizen` carries each field of the catalogue. */
-const MEMBER: Readonly<Record<Exclude<partner.CitizenField, partner.CitizenField.UNSPECIFIED>, keyof partner.PartnerCitizen>> = {
+const MEMBER: Readonly<
+  Record<Exclude<partner.CitizenField, partner.CitizenField.UNSPECIFIED>, keyof partner.PartnerCitizen>
+> = {
   [F.PERSONAL_ID]: 'personalId',
   [F.NAME]: 'name',
   [F.BIRTH_DATE]: 'birthDate',
@@ -65,8 +67,15 @@ export async function ensureSubscription(
   connection: Connection,
   terms: AgencyTerms,
 ): Promise<datasharing.Subscription> {
-  const requester = connection.client(datasharing.SubscriptionService, 'data-sharing', 'admin:demo-requester', ['admin']);
-  const approver = connection.client(datasharing.SubscriptionService, 'data-sharing', 'admin:demo-approver', ['admin']);
+  const requester = connection.client(
+    datasharing.SubscriptionService,
+    'data-sharing',
+    'admin:demo-requester',
+    ['admin'],
+  );
+  const approver = connection.client(datasharing.SubscriptionService, 'data-sharing', 'admin:demo-approver', [
+    'admin',
+  ]);
   const { subscriptions } = await requester.listSubscriptions({ agency: terms.agency });
   const live = subscriptions.find((s) => s.status !== datasharing.SubscriptionStatus.REVOKED);
   let subscription = live;
@@ -105,7 +114,9 @@ export async function agencyView(
   purpose: string,
   citizenIds: readonly string[],
 ): Promise<Map<string, partner.PartnerCitizen | undefined>> {
-  const client = connection.client(datasharing.AgencyQueryService, 'data-sharing', `agency:${agency}`, ['agency']);
+  const client = connection.client(datasharing.AgencyQueryService, 'data-sharing', `agency:${agency}`, [
+    'agency',
+  ]);
   const out = new Map<string, partner.PartnerCitizen | undefined>();
   for (let at = 0; at < citizenIds.length; at += 100) {
     const ids = citizenIds.slice(at, at + 100);

@@ -96,22 +96,3 @@ export async function seedCitizens(
   );
   return { citizens, alreadyRegistered };
 }
-
-/**
- * The kinds of the register's open quality flags on these citizens (a minor with no parent
- * recorded is `INCOMPLETE`, say): enrollment blocks an application for a flagged record, as a
- * police station would send the citizen to the register first.
- */
-export async function flaggedCitizens(
-  connection: Connection,
-  citizens: readonly SeededCitizen[],
-): Promise<Map<string, readonly string[]>> {
-  const registry = connection.client(RegistryService, 'registry', 'clerk:cancuoc-seed', ['clerk']);
-  const flagged = new Map<string, readonly string[]>();
-  await pool(citizens, 8, async (citizen) => {
-    const reply = await registry.getCitizen({ personalId: citizen.personalId, purpose: 'card-application-check' });
-    if (reply.openQualityFlags.length > 0)
-      flagged.set(citizen.citizenId, [...new Set(reply.openQualityFlags.map((f) => f.kind))]);
-  });
-  return flagged;
-}

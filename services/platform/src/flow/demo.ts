@@ -4,8 +4,16 @@ import type { Progress } from '../cli/progress.js';
 import type { Connection } from '../cli/connection.js';
 import { DEMO_AGENCY, agencyView, type AgencyTerms } from './agency.js';
 import { ensureSubscription } from './agency.js';
-import { flaggedCitizens, seedCitizens, type SeededCitizen } from './citizens.js';
-import { cardEncoded, enrollCitizen, issueCard, enrollmentStationOf, type EncodedCard, type EnrolledApplication } from './enroll.js';
+import { seedCitizens, type SeededCitizen } from './citizens.js';
+import {
+  ApplicationBlocked,
+  cardEncoded,
+  enrollCitizen,
+  issueCard,
+  enrollmentStationOf,
+  type EncodedCard,
+  type EnrolledApplication,
+} from './enroll.js';
 import { pool, until } from './pool.js';
 import { CliFailure } from '../cli/command.js';
 
@@ -26,8 +34,11 @@ export interface DemoOptions {
 export interface DemoResult {
   /** The citizens taken through the whole path. */
   readonly citizens: readonly SeededCitizen[];
-  /** Registered, but not sent to enrollment: the register flags their record (kinds, per kind). */
-  readonly flagged: ReadonlyMap<string, number>;
+  /**
+   * Registered, but blocked at enrollment, per reason: the register flags their record
+   * (`REGISTER_RECORD_FLAGGED`: a minor with no parent recorded is incomplete, say).
+   */
+  readonly blocked: ReadonlyMap<string, number>;
   readonly alreadyRegistered: number;
   readonly applications: readonly EnrolledApplication[];
   /** Per application id. */
@@ -95,24 +106,33 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       signal,
       onRegistered: () => progress?.tick('registered'),
     });
-    const flags = await flaggedCitizens(connection, seeded.citizens);
-    const citizens = seeded.citizens.filter((c) => !flags.has(c.citizenId));
-    const flagged = new Map<string, number>();
-    for (const kinds of flags.values()) for (const kind of kinds) flagged.set(kind, (flagged.get(kind) ?? 0) + 1);
-    progress?.track('enrolled', citizens.length);
-    progress?.track('cards encoded', citizens.length);
-    progress?.track('cards issued', citizens.length);
-    progress?.track('agency received', citizens.length);
+    const blocked = new Map<string, number>();
+    const through: SeededCitizen[] = [];
+    const registered = seeded.citizens;
+    progress?.track('enrolled', registered.length);
+    progress?.track('cards encoded', registered.length);
+    progress?.track('cards issued', registered.length);
+    progress?.track('agency received', registered.length);
     const applications: EnrolledApplication[] = [];
     const cards = new Map<string, EncodedCard>();
     await pool(
-      citizens,
+      registered,
       options.concurrency ?? 6,
       async (citizen, index) => {
-        const application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), {
-          timeoutMs: options.timeoutMs,
-          signal,
-        });
+        let application: EnrolledApplication;
+        try {
+          application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), {
+            timeoutMs: options.timeoutMs,
+            signal,
+          });
+        } catch (error) {
+          if (!(error instanceof ApplicationBlocked)) throw error;
+          blocked.set(error.reason, (blocked.get(error.reason) ?? 0) + 1);
+          for (const label of ['enrolled', 'cards encoded', 'cards issued', 'agency received'])
+            progress?.tick(label);
+          return;
+        }
+        through.push(citizen);
         applications.push(application);
         progress?.tick('enrolled');
         const card = await cardEncoded(connection, application.applicationId, {
@@ -126,15 +146,17 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       },
       signal,
     );
+    const citizens = through;
     const ids = citizens.map((c) => c.citizenId);
-    let seen = 0;
+    let seen = blocked.size === 0 ? 0 : [...blocked.values()].reduce((a, b) => a + b, 0);
+    const offset = seen;
     const view = await until(
       () => agencyView(connection, agency.agency, agency.purpose, ids),
       (v) => {
-        const now = [...v.values()].filter((c) => c?.card?.current?.documentNumber).length;
+        const now = offset + [...v.values()].filter((c) => c?.card?.current?.documentNumber).length;
         progress?.tick('agency received', now - seen);
         seen = now;
-        return now === ids.length;
+        return now - offset === ids.length;
       },
       {
         timeoutMs: options.timeoutMs ?? 120_000,
@@ -146,7 +168,7 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
     progress?.end();
     return {
       citizens,
-      flagged,
+      blocked,
       alreadyRegistered: seeded.alreadyRegistered,
       applications,
       cards,

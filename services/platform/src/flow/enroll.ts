@@ -39,6 +39,16 @@ const FINAL_STOPS = new Set([
   ApplicationStage.CANCELLED,
 ]);
 
+/** Enrollment blocked the application for a reason of the register's, e.g. `REGISTER_RECORD_FLAGGED`. */
+export class ApplicationBlocked extends CliFailure {
+  constructor(
+    readonly applicationId: string,
+    readonly reason: string,
+  ) {
+    super(`application ${applicationId} was blocked (${reason || 'no reason given'})`);
+  }
+}
+
 export interface EnrolledApplication {
   readonly citizenId: string;
   readonly applicationId: string;
@@ -55,10 +65,18 @@ export async function enrollCitizen(
   station: string,
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<EnrolledApplication> {
-  const operator = connection.client(EnrollmentService, 'enrollment', `operator:${station}-op`, ['operator'], {
-    'x-station-token': connection.token('enrollment', `station:${station}`, ['enrollment-station']),
-  });
-  const supervisor = connection.client(EnrollmentService, 'enrollment', 'supervisor:demo-sup', ['supervisor']);
+  const operator = connection.client(
+    EnrollmentService,
+    'enrollment',
+    `operator:${station}-op`,
+    ['operator'],
+    {
+      'x-station-token': connection.token('enrollment', `station:${station}`, ['enrollment-station']),
+    },
+  );
+  const supervisor = connection.client(EnrollmentService, 'enrollment', 'supervisor:demo-sup', [
+    'supervisor',
+  ]);
   const started = await operator.startApplication({
     personalId: citizen.personalId,
     reason: ApplicationReason.FIRST_ISSUE,
@@ -71,9 +89,11 @@ export async function enrollCitizen(
     return application.stage;
   };
   const stopped = (stage: ApplicationStage) =>
-    new CliFailure(
-      `application ${applicationId} stopped at ${ApplicationStage[stage]}${closedReason ? ` (${closedReason})` : ''}`,
-    );
+    stage === ApplicationStage.BLOCKED
+      ? new ApplicationBlocked(applicationId, closedReason)
+      : new CliFailure(
+          `application ${applicationId} stopped at ${ApplicationStage[stage]}${closedReason ? ` (${closedReason})` : ''}`,
+        );
   const timeoutMs = options.timeoutMs ?? 120_000;
   const stuck = (what: string) => () =>
     new CliFailure(`application ${applicationId} did not reach ${what} in ${timeoutMs / 1000} s`);
@@ -102,11 +122,11 @@ export async function enrollCitizen(
     ...[...chunks(fingerprints, 4096)].map((c) => ({ part: { case: 'chunk' as const, value: c } })),
   ]);
   await operator.submitForReview({ applicationId });
-  const reviewed = await until(
-    stageOf,
-    (s) => s === ApplicationStage.REVIEW || FINAL_STOPS.has(s),
-    { timeoutMs, signal: options.signal, onTimeout: stuck('review') },
-  );
+  const reviewed = await until(stageOf, (s) => s === ApplicationStage.REVIEW || FINAL_STOPS.has(s), {
+    timeoutMs,
+    signal: options.signal,
+    onTimeout: stuck('review'),
+  });
   if (reviewed !== ApplicationStage.REVIEW) throw stopped(reviewed);
   await supervisor.approveApplication({ applicationId });
   return { citizenId: citizen.citizenId, applicationId };

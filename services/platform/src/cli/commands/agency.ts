@@ -55,8 +55,12 @@ function printer(io: CliIO, max: number | undefined, onFull: () => void): Printe
   };
 }
 
-
-async function viaKafka(io: CliIO, brokers: string[], agency: string, max: number | undefined): Promise<number> {
+async function viaKafka(
+  io: CliIO,
+  brokers: string[],
+  agency: string,
+  max: number | undefined,
+): Promise<number> {
   const kafka = new Kafka({
     clientId: `cancuoc-agency-${agency}`,
     brokers,
@@ -95,7 +99,14 @@ async function viaKafka(io: CliIO, brokers: string[], agency: string, max: numbe
 async function viaGrpc(
   io: CliIO,
   connection: Connection,
-  options: { agency: string; purpose: string; ids: string[]; max?: number; once: boolean; intervalMs: number },
+  options: {
+    agency: string;
+    purpose: string;
+    ids: string[];
+    max?: number;
+    once: boolean;
+    intervalMs: number;
+  },
 ): Promise<number> {
   if (options.ids.length === 0)
     throw new UsageError('without Kafka, name the citizens to watch: --citizen ID or --ids FILE');
@@ -104,10 +115,12 @@ async function viaGrpc(
   let full = false;
   const out = printer(io, options.max, () => (full = true));
   for (;;) {
-    const view = await agencyView(connection, options.agency, options.purpose, options.ids).catch((error: unknown) => {
-      const reason = (error as { details?: string }).details;
-      throw new CliFailure(`data sharing refused the agency's read${reason ? `: ${reason}` : ''}`);
-    });
+    const view = await agencyView(connection, options.agency, options.purpose, options.ids).catch(
+      (error: unknown) => {
+        const reason = (error as { details?: string }).details;
+        throw new CliFailure(`data sharing refused the agency's read${reason ? `: ${reason}` : ''}`);
+      },
+    );
     for (const [citizenId, citizen] of view) {
       const line = citizen ? agencyRecordJson(citizen) : { citizenId, visible: false };
       const text = JSON.stringify(line);
@@ -124,7 +137,7 @@ async function viaGrpc(
 
 export const agencyCommand: CliCommand = {
   name: 'agency',
-  summary: "subscribe as an agency and print what it receives (Kafka, or gRPC when embedded)",
+  summary: 'subscribe as an agency and print what it receives (Kafka, or gRPC when embedded)',
   usage,
   async run(argv, io) {
     const flags = parseFlags(argv, {

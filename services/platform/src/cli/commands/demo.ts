@@ -70,23 +70,31 @@ export const demoCommand: CliCommand = {
       const cards = [...result.cards.values()];
       const encodedOnce = cards.filter((c) => c.encodings === 1 && c.voidedChips === 0).length;
       const allowed = [...result.agency.fields].sort((a, b) => a - b).join(',');
-      const exact = [...result.view.values()].filter((c) => c && presentFields(c).join(',') === allowed).length;
+      const exact = [...result.view.values()].filter(
+        (c) => c && presentFields(c).join(',') === allowed,
+      ).length;
       const seconds = result.elapsedMs / 1000;
       const sample = [...result.view.values()].find(Boolean);
       io.stdout(
         [
           `Cancuoc demo — seed ${seed}`,
           `  citizens registered   ${citizens - result.alreadyRegistered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were registered already: left out)` : ''}`,
-          ...(result.flagged.size > 0
+          ...(result.blocked.size > 0
             ? [
-                `  held back             ${[...result.flagged.entries()].map(([kind, n]) => `${n} ${kind}`).join(', ')} (the register flags the record; enrollment would block it)`,
+                `  blocked at enrollment ${[...result.blocked.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ')} (the register flags the record, e.g. a minor with no parent recorded)`,
               ]
             : []),
           `  applications          ${result.applications.length} enrolled (face + ten prints), duplicate-checked, approved`,
           `  cards encoded         ${cards.length} (${encodedOnce} encoded exactly once, passive authentication passed)`,
           `  agency deliveries     ${exact} to ${result.agency.agency}, each with exactly: ${result.agency.fields.map(fieldName).join(', ')}`,
           `  elapsed               ${seconds.toFixed(1)} s (${(result.citizens.length / seconds).toFixed(2)} citizens/s end to end)`,
-          ...(sample ? ['', `What ${result.agency.agency} received of one citizen:`, `  ${JSON.stringify(agencyRecordJson(sample))}`] : []),
+          ...(sample
+            ? [
+                '',
+                `What ${result.agency.agency} received of one citizen:`,
+                `  ${JSON.stringify(agencyRecordJson(sample))}`,
+              ]
+            : []),
           '',
           flags.ids
             ? `Next: cancuoc agency --ids ${flags.ids} --once prints what the agency holds of them.`

@@ -25,7 +25,8 @@ Exit codes: 0 stopped cleanly, 1 failed to start or to stop, 2 bad usage.
 `;
 
 const isAddressInUse = (error: unknown) =>
-  (error as { code?: string })?.code === 'EADDRINUSE' || /address already in use|EADDRINUSE/i.test(String((error as Error)?.message));
+  (error as { code?: string })?.code === 'EADDRINUSE' ||
+  /address already in use|EADDRINUSE/i.test(String((error as Error)?.message));
 
 export const startCommand: CliCommand = {
   name: 'start',
@@ -56,7 +57,9 @@ export const startCommand: CliCommand = {
       });
     } catch (error) {
       if (isAddressInUse(error))
-        throw new CliFailure('a port is already in use: is Cancuoc already running? (or choose --<service>-port)');
+        throw new CliFailure(
+          'a port is already in use: is Cancuoc already running? (or choose --<service>-port)',
+        );
       throw error;
     }
     const inside = relative(process.cwd(), platform.dataDir);
@@ -71,7 +74,8 @@ export const startCommand: CliCommand = {
       ].join('\n'),
     );
     if (!io.signal) throw new CliFailure('start needs a signal to stop on');
-    if (!io.signal.aborted) await new Promise((resolve) => io.signal!.addEventListener('abort', resolve, { once: true }));
+    if (!io.signal.aborted)
+      await new Promise((resolve) => io.signal!.addEventListener('abort', resolve, { once: true }));
     io.stderr('Stopping: finishing the work in flight…\n');
     await platform.stop();
     io.stderr('Stopped.\n');

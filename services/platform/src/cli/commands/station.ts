@@ -63,7 +63,8 @@ export const stationCommand: CliCommand = {
       json: { type: 'boolean' },
     });
     const id = flags['station-id'] ?? 'dev-01';
-    if (!/^[A-Za-z0-9._-]{1,60}$/.test(id)) throw new UsageError('--station-id: 1-60 of A-Z, a-z, 0-9, ., _ and -');
+    if (!/^[A-Za-z0-9._-]{1,60}$/.test(id))
+      throw new UsageError('--station-id: 1-60 of A-Z, a-z, 0-9, ., _ and -');
     const count = integerFlag('stations', flags.stations, 1, 1, 256);
     const capacity = integerFlag('capacity', flags.capacity, 2, 1, 64);
     const maxJobs = flags.jobs === undefined ? undefined : integerFlag('jobs', flags.jobs, 0, 1);
@@ -107,7 +108,9 @@ export const stationCommand: CliCommand = {
         failed: a.failed + s.failed,
         voided: a.voided + s.voided,
       }));
-      io.stderr(`stations settled: ${total.completed} completed, ${total.failed} failed, ${total.voided} chips voided\n`);
+      io.stderr(
+        `stations settled: ${total.completed} completed, ${total.failed} failed, ${total.voided} chips voided\n`,
+      );
       return EXIT.ok;
     } finally {
       connection.close();

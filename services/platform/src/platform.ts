@@ -12,21 +12,9 @@ import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
 import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
 import { topicCatalogue } from '@cancuoc/proto';
 import { configFromEnv as registryConfig, startRegistry } from '@cancuoc/registry';
+import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from './services.js';
 
-/** The four services, in the order they start (each needs the one before it) and stop in reverse. */
-export const SERVICES = ['registry', 'enrollment', 'card-production', 'data-sharing'] as const;
-export type ServiceName = (typeof SERVICES)[number];
-
-/** The documented gRPC ports of the embedded platform (and of each service's own default). */
-export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
-  registry: 50051,
-  enrollment: 50052,
-  'card-production': 50053,
-  'data-sharing': 50054,
-};
-
-/** `card-production` → `CARD_PRODUCTION`: the prefix of a service's variables. */
-export const envName = (service: ServiceName) => service.toUpperCase().replace(/-/g, '_');
+export { DEFAULT_PORTS, SERVICES, envName, type ServiceName };
 
 export interface PlatformOptions {
   /** One folder for everything: a PGlite folder per service, the event log, keys and the token key. */

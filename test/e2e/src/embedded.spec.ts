@@ -1,7 +1,8 @@
 /**
  * The platform as a newcomer runs it: `startPlatform` (what `cancuoc start` and `npm start` run)
  * with PGlite, the in-process transport and in-memory caches, and the demo flow against it; then
- * the CLI as a child process: SIGTERM loses nothing and a restart continues from the data folder;
+ * the CLI as a child process: SIGTERM loses nothing and a restart continues from the data folder
+ * (the register still holds every citizen seeded before it);
  * `--help` and bad usage exit as documented.
  */
 import assert from 'node:assert/strict';
@@ -10,15 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  Connection,
-  DEMO_AGENCY,
-  agencyView,
-  runDemo,
-  startPlatform,
-  type RunningPlatform,
-} from '@cancuoc/platform';
-import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.js';
+import { Connection, runDemo, startPlatform } from '@cancuoc/platform';
+import { assertDemoKeptItsPromises } from './support/checks.js';
 import { cancuoc, collect, waitForOutput } from './support/cli.js';
 
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 12);
@@ -43,7 +37,7 @@ describe('embedded platform (one process, PGlite)', () => {
   });
 
   it(`runs the demo for ${CITIZENS} citizens: each card encoded once, the agency gets exactly its fields`, async () => {
-    let platform: RunningPlatform | undefined = await startPlatform({
+    const platform = await startPlatform({
       dataDir: join(folder, 'in-process'),
       ports: { registry: 0, enrollment: 0, 'card-production': 0, 'data-sharing': 0 },
       env: { ...process.env, LOG_LEVEL: 'warn', ENROLLMENT_REPROCESS_INTERVAL_MS: '100' },
@@ -57,30 +51,9 @@ describe('embedded platform (one process, PGlite)', () => {
         stations: 2,
       });
       assertDemoKeptItsPromises(result, CITIZENS);
-      await platform.stop();
-      platform = undefined;
-
-      // A restart from the same folder: the agency still holds the same, and nothing was lost.
-      const again = await startPlatform({
-        dataDir: join(folder, 'in-process'),
-        ports: { registry: 0, enrollment: 0, 'card-production': 0, 'data-sharing': 0 },
-        env: { ...process.env, LOG_LEVEL: 'warn' },
-      });
-      const next = Connection.of(again.addresses, again.authSecret);
-      try {
-        const ids = result.citizens.map((c) => c.citizenId);
-        assertExactFields(
-          await agencyView(next, DEMO_AGENCY.agency, DEMO_AGENCY.purpose, ids),
-          DEMO_AGENCY.fields,
-          ids,
-        );
-      } finally {
-        next.close();
-        await again.stop();
-      }
     } finally {
       connection.close();
-      await platform?.stop();
+      await platform.stop();
     }
   });
 
@@ -101,7 +74,7 @@ describe('embedded platform (one process, PGlite)', () => {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      const running = waitForOutput(child.stderr, /Ctrl-C stops it/, 120_000);
+      const running = waitForOutput(child.stderr, /Ctrl-C stops it/, 200_000);
       return { child, running };
     };
     const addressesOf = (text: string) => {

@@ -23,6 +23,7 @@ import {
   type TestDatabase,
 } from '@cancuoc/testing';
 import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.js';
+import { cancuoc } from './support/cli.js';
 import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
 
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 24);
@@ -136,6 +137,27 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
         await consumer.disconnect();
       }
       assertExactFields(latest, DEMO_AGENCY.fields, ids);
+
+      // `cancuoc agency` on Kafka prints the same records, only the agency's fields in each.
+      const printed = await cancuoc([
+        'agency',
+        '--brokers',
+        broker.bootstrapServers.join(','),
+        '--max',
+        String(ids.length),
+      ]);
+      assert.equal(printed.code, 0, printed.stderr);
+      const lines = printed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(lines.length, ids.length);
+      const allowedKeys = new Set(['citizenId', 'sharedFields', 'name', 'birthDate', 'card']);
+      for (const line of lines)
+        assert.deepEqual(
+          Object.keys(line).filter((k) => !allowedKeys.has(k)),
+          [],
+        );
       // Every record the agency ever received: never a field outside its subscription.
       for (const record of latest.values())
         if (record) for (const f of record.sharedFields) assert.ok(DEMO_AGENCY.fields.includes(f));

@@ -11,7 +11,7 @@ import {
   type GrpcClient,
 } from '@cancuoc/grpc';
 import type { DescService } from '@bufbuild/protobuf';
-import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from '../platform.js';
+import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from '../services.js';
 import { CliFailure } from './command.js';
 
 /** Flags every command that calls the services takes. */

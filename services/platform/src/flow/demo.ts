@@ -1,4 +1,4 @@
-import { StationSimulator } from '@cancuoc/card-production';
+import type { StationSimulator } from '@cancuoc/card-production';
 import { CardProductionService, type partner } from '@cancuoc/proto';
 import type { Progress } from '../cli/progress.js';
 import type { Connection } from '../cli/connection.js';
@@ -81,6 +81,8 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
   const stations: StationSimulator[] = [];
   if (stationCount > 0) {
     const cscas = await trustedCscas(connection);
+    // Card production's simulator, loaded only when the demo runs stations itself.
+    const { StationSimulator } = await import('@cancuoc/card-production');
     for (let i = 1; i <= stationCount; i++) {
       const station = new StationSimulator({
         address: connection.addresses['card-production'],

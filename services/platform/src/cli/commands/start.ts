@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { startPlatform, SERVICES, type ServiceName } from '../../platform.js';
+import { SERVICES, type ServiceName } from '../../services.js';
 import { integerFlag, parseFlags } from '../args.js';
 import { CliFailure, EXIT, type CliCommand } from '../command.js';
 
@@ -47,6 +47,8 @@ export const startCommand: CliCommand = {
       if (raw !== undefined) ports[service] = integerFlag(`${service}-port`, raw, 0, 0, 65_535);
     }
     io.stderr('Starting Cancuoc (embedded)…\n');
+    // Loaded here, not at the top: the other commands start without loading the four services.
+    const { startPlatform } = await import('../../platform.js');
     let platform;
     try {
       platform = await startPlatform({

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { StationSimulator } from '@cancuoc/card-production';
 import { CardProductionService } from '@cancuoc/proto';
 import { integerFlag, parseFlags } from '../args.js';
 import { CliFailure, EXIT, UsageError, type CliCommand } from '../command.js';
@@ -73,6 +72,7 @@ export const stationCommand: CliCommand = {
     try {
       await connection.expectServing(['card-production']);
       const trusted = await cscas(connection, flags.csca);
+      const { StationSimulator } = await import('@cancuoc/card-production');
       const stations = Array.from({ length: count }, (_, i) => {
         const stationId = count === 1 ? id : `${id}-${i + 1}`;
         return new StationSimulator({

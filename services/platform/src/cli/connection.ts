@@ -79,17 +79,23 @@ export class Connection {
     return client;
   }
 
-  /** Fails with one clear line unless every named service answers its health check as SERVING. */
-  async expectServing(services: readonly ServiceName[]): Promise<void> {
+  /**
+   * Fails with one clear line unless every named service answers its health check as SERVING. A
+   * refused connection fails at once; a slow answer is waited for (an embedded platform shares one
+   * event loop with PGlite, which blocks it while it works).
+   */
+  async expectServing(services: readonly ServiceName[], timeoutMs = 30_000): Promise<void> {
     for (const service of services) {
       const address = this.addresses[service];
       const health = createClient(Health, address);
       try {
-        const reply = await health.check({ service: '' }, { timeoutMs: 5_000 });
+        const reply = await health.check({ service: '' }, { timeoutMs });
         if (reply.status !== HealthCheckResponse_ServingStatus.SERVING)
           throw new CliFailure(`${service} at ${address} is not serving yet; try again in a moment`);
       } catch (error) {
         if (error instanceof CliFailure) throw error;
+        if (grpcCode(error) === status.DEADLINE_EXCEEDED)
+          throw new CliFailure(`${service} at ${address} did not answer within ${timeoutMs / 1000} s`);
         throw unreachable(service, address, error);
       } finally {
         closeClient(health);

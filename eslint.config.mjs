@@ -31,6 +31,15 @@ function boundaries({ productionCode, allow = [] }) {
           sourceTag: `scope:${s}`,
           onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'],
         })),
+        // The all-in-one launcher and CLI composes every service; the end-to-end suite drives it.
+        {
+          sourceTag: 'scope:platform',
+          onlyDependOnLibsWithTags: ['scope:shared', ...SERVICES.map((s) => `scope:${s}`)],
+        },
+        {
+          sourceTag: 'scope:e2e',
+          onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', ...SERVICES.map((s) => `scope:${s}`)],
+        },
         // Shared-kernel domain libs stay pure.
         {
           sourceTag: 'type:domain',
@@ -106,6 +115,18 @@ export default [
     files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/test-support/**'],
     rules: { '@nx/enforce-module-boundaries': boundaries({ productionCode: true }) },
+  },
+  {
+    // The all-in-one launcher and the end-to-end suite are the one place the services are imported
+    // (their start functions): Nx forbids importing applications, so these imports are allowed here
+    // by name; the depConstraints above still keep every service from importing another.
+    files: ['services/platform/src/**/*.ts', 'test/e2e/src/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries({
+        productionCode: false,
+        allow: [...SERVICES, 'platform'].map((s) => `@cancuoc/${s}`),
+      }),
+    },
   },
   {
     // Inside a service, the domain layer is pure: no framework, no adapter, no I/O.

@@ -24,11 +24,11 @@ describe('main.js: the operator commands without the platform CLI', () => {
     const help = run('audit', '--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: cancuoc audit verify/);
-    const down = run('audit', 'verify', '--service', 'registry', '--registry-address', '127.0.0.1:1');
+    const down = run('audit', 'verify', '--service', 'registry', '--registry', '127.0.0.1:1');
     assert.equal(down.status, 1);
     assert.equal(
       down.stderr,
-      'cancuoc audit: registry is unreachable at 127.0.0.1:1 (is it running? --registry-address)\n',
+      'cancuoc audit: registry is unreachable at 127.0.0.1:1 (is it running? --registry)\n',
     );
     const noTopic = run('redrive', 'internal.nobody.nothing.v1');
     assert.equal(noTopic.status, 2);

@@ -134,4 +134,23 @@ describe('a service executable', () => {
     assert.equal(failed.lines[0]?.msg, 'widget start-up failed');
     assert.ok(!JSON.stringify(failed.lines).includes('001188000001'), JSON.stringify(failed.lines));
   });
+
+  it('names the server that did not answer at start-up, by its variable, without the driver’s message', async () => {
+    const h = harness([]);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432 user=registry'), {
+      code: 'ECONNREFUSED',
+      stack: 'Error: connect ECONNREFUSED\n    at /app/node_modules/pg-pool/index.js:45:11',
+    });
+    await runServiceMain(
+      spec({
+        start: async () => {
+          throw new Error('start failed', { cause: refused });
+        },
+      }).value,
+      h.context,
+    );
+    assert.deepEqual(h.exits, [1]);
+    assert.equal(h.lines[0]?.problem, 'the PostgreSQL server (DATABASE_URL) did not answer (ECONNREFUSED)');
+    assert.ok(!JSON.stringify(h.lines).includes('10.0.0.7'), JSON.stringify(h.lines));
+  });
 });

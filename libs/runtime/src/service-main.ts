@@ -119,7 +119,10 @@ export async function runServiceMain<Storage extends StorageLocation, Config>(
   } catch (error) {
     if (error instanceof spec.configError)
       logger.error(`${spec.name} configuration refused`, { problem: error.message });
-    else logger.error(`${spec.name} start-up failed`, { error });
+    else {
+      const problem = unreachableServer(error);
+      logger.error(`${spec.name} start-up failed`, problem ? { problem, error } : { error });
+    }
     await telemetry?.shutdown();
     context.exit(1);
   }
@@ -143,4 +146,52 @@ async function verifyAudit<Storage extends StorageLocation, Config>(
   } finally {
     await db.close();
   }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+]);
+
+/** The servers a service connects to at start-up, told apart by the driver in the error's stack. */
+const SERVERS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/kafkajs/i, 'the Kafka brokers (KAFKA_BROKERS)'],
+  [/ioredis/i, 'Redis (REDIS_URL)'],
+  [/[/\\]pg(-pool)?[/\\]|postgres/i, 'the PostgreSQL server (DATABASE_URL)'],
+];
+
+/**
+ * One line an SRE can act on when start-up failed because a server did not answer: which server
+ * (by the variable that names it) and the network error's code. Never the driver's message, which
+ * may quote a host, a user or data.
+ */
+export function unreachableServer(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift() as {
+      code?: unknown;
+      name?: unknown;
+      stack?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const stack = typeof e.stack === 'string' ? e.stack : '';
+    const kafka =
+      typeof e.name === 'string' && e.name.startsWith('KafkaJS') && /Connection|Retries/.test(e.name);
+    if ((typeof e.code === 'string' && NETWORK_CODES.has(e.code)) || kafka) {
+      const server = kafka ? SERVERS[0] : SERVERS.find(([pattern]) => pattern.test(stack));
+      const code = typeof e.code === 'string' ? e.code : String(e.name);
+      return `${server?.[1] ?? 'a server'} did not answer (${code})`;
+    }
+    queue.push(e.cause, ...(Array.isArray(e.errors) ? e.errors : []));
+  }
+  return undefined;
 }

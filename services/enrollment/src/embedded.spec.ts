@@ -37,9 +37,8 @@ import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
-import { syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
+import { pngImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 import { eventually, faceUpload, fingerprintUpload, registerCitizen, sha256 } from './test-support/flow.js';
-import { pngImage } from './test-support/images.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
 const SECRET = 'enrollment-embedded-test-secret-0123456789';

@@ -51,8 +51,15 @@ import { startEnrollment, type RunningEnrollment } from './app.js';
 import type { Minutia } from './domain/biometrics/iso19794-2.js';
 import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
-import { fingerImageRecord } from './test-support/finger-images.js';
-import { reimpressed, syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
+import {
+  fingerImageRecord,
+  jpegImage,
+  pngImage,
+  reimpressed,
+  syntheticPerson,
+  tenPrintRecord,
+  uniformPixels,
+} from '@cancuoc/synthetic';
 import {
   eventually,
   faceUpload,
@@ -61,7 +68,6 @@ import {
   sha256,
   type EnrollmentClient,
 } from './test-support/flow.js';
-import { jpegImage, pngImage, uniformPixels } from './test-support/images.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
 const SECRET = 'enrollment-grpc-test-secret-0123456789-01';

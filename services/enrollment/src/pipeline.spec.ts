@@ -22,8 +22,7 @@ import { startEnrollment, type RunningEnrollment } from './app.js';
 import { DependencyUnavailableError } from './application/errors.js';
 import { testConfig } from './test-support/config.js';
 import { asClerk, asSupervisor, atStation } from './test-support/callers.js';
-import { fingerImageRecord } from './test-support/finger-images.js';
-import { syntheticPerson, tenPrintRecord } from './test-support/fingerprints.js';
+import { fingerImageRecord, jpegImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 import {
   eventually,
   faceUpload,
@@ -32,7 +31,6 @@ import {
   sha256,
   type EnrollmentClient,
 } from './test-support/flow.js';
-import { jpegImage } from './test-support/images.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
 const SECRET = 'enrollment-pipeline-test-secret-0123456789';

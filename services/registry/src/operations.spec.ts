@@ -237,7 +237,7 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
   it('names the address of a service it cannot reach, exit 1', async () => {
     const r = await captureRun(
       command('audit'),
-      ['verify', '--service', 'registry', '--registry-address', '127.0.0.1:1'],
+      ['verify', '--service', 'registry', '--registry', '127.0.0.1:1'],
       env,
     );
     assert.equal(r.code, 1);

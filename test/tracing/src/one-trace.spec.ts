@@ -46,7 +46,7 @@ import {
 } from '@cancuoc/testing';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { portraitJpeg, tenPrintRecord } from './synthetic-biometrics.js';
+import { jpegImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 
 const SECRET = `tracing-test-secret-${randomBytes(16).toString('hex')}`;
 const APPLICATIONS = ENROLLMENT_APPLICATION_TOPIC.name;
@@ -250,7 +250,7 @@ describe('one trace from the enrollment RPC to the station completing the card (
       (await supervisor.getApplication({ applicationId })).application!.application!.stage;
     await eventually(stageOf, (s) => s === ApplicationStage.CAPTURING, 'the register lookup');
 
-    const face = portraitJpeg();
+    const face = jpegImage(480, 640);
     await operator.captureFace([
       {
         part: {
@@ -260,7 +260,7 @@ describe('one trace from the enrollment RPC to the station completing the card (
       },
       ...[...chunks(face, 64 * 1024)].map((c) => ({ part: { case: 'chunk' as const, value: c } })),
     ]);
-    const prints = tenPrintRecord(517);
+    const prints = tenPrintRecord(syntheticPerson(517));
     await operator.captureFingerprints([
       {
         part: {

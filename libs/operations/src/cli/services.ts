@@ -27,17 +27,17 @@ export const isServiceName = (name: string): name is ServiceName => SERVICES.som
 /** The flags every command that calls services takes. */
 export const CONNECTION_OPTIONS = {
   'secret-file': { type: 'string' },
-  'registry-address': { type: 'string' },
-  'enrollment-address': { type: 'string' },
-  'card-production-address': { type: 'string' },
-  'data-sharing-address': { type: 'string' },
+  registry: { type: 'string' },
+  enrollment: { type: 'string' },
+  'card-production': { type: 'string' },
+  'data-sharing': { type: 'string' },
   staff: { type: 'string' },
   'timeout-ms': { type: 'string' },
 } as const;
 
 export const CONNECTION_USAGE = `Connection:
-  --<service>-address host:port  where a service listens (registry, enrollment, card-production,
-                                 data-sharing); else CANCUOC_<SERVICE>_ADDRESS, else localhost:50051–50054
+  --<service> host:port          where a service listens (--registry, --enrollment, --card-production,
+                                 --data-sharing); else CANCUOC_<SERVICE>_ADDRESS, else localhost:50051–50054
   --secret-file path             the token key; else CANCUOC_AUTH_SECRET, else the embedded
                                  platform's .data/auth-secret
   --staff id                     who you are, in the token's subject admin:<id> (default: your login)
@@ -70,10 +70,7 @@ export class Connection {
 
   address(service: ServiceName): string {
     const port = SERVICES.find((s) => s.name === service)!.port;
-    return (
-      text(this.values[`${service}-address` as keyof ConnectionValues]) ??
-      (this.env[envName(service)] || `localhost:${port}`)
-    );
+    return text(this.values[service]) ?? (this.env[envName(service)] || `localhost:${port}`);
   }
 
   /** Calls `use` with a client of `descriptor` at `service`, signed as `admin:<staff>` for it. */
@@ -139,7 +136,7 @@ export function callError(service: ServiceName, address: string, error: unknown)
   if (!details)
     return new CliError(`${service} at ${address}: ${error instanceof Error ? error.name : 'failed'}`);
   if (details.code === status.UNAVAILABLE)
-    return new CliError(`${service} is unreachable at ${address} (is it running? --${service}-address)`);
+    return new CliError(`${service} is unreachable at ${address} (is it running? --${service})`);
   if (details.code === status.UNAUTHENTICATED)
     return new CliError(`${service} at ${address} refused the token: is the token key the service's?`);
   const name = status[details.code] ?? String(details.code);

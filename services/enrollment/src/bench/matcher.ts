@@ -4,7 +4,7 @@
  * genuine pairs are second impressions (turned, shifted, noisy, 15 % missed and spurious).
  */
 import { compareTenPrints } from '../domain/biometrics/minutiae-matching.js';
-import { reimpressed, syntheticPerson, tenPrint } from '../test-support/fingerprints.js';
+import { reimpressed, syntheticPerson, tenPrint } from '@cancuoc/synthetic';
 
 const size = Number(process.argv[2] ?? 200);
 const placement = { rotation: 15, dx: 25, dy: -18, jitter: 3, angleJitter: 3, dropped: 0.15, spurious: 0.15 };

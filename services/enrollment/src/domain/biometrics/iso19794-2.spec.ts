@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  encodeMinutiaeRecord,
-  seededRandom,
-  syntheticPerson,
-  tenPrint,
-} from '../../test-support/fingerprints.js';
+import { encodeMinutiaeRecord, seededRandom, syntheticPerson, tenPrint } from '@cancuoc/synthetic';
 import { assessFingerprints } from './fingerprint-checks.js';
 import { MalformedMinutiaeRecordError, parseMinutiaeRecord, type MinutiaeRecord } from './iso19794-2.js';
 

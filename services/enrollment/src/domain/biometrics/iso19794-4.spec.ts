@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeFingerImageRecord, ridgePattern } from '../../test-support/finger-images.js';
+import { encodeFingerImageRecord, ridgePattern } from '@cancuoc/synthetic';
 import { assessFingerImages, type DecodedFingerImage } from './fingerprint-checks.js';
 import {
   MalformedFingerImageRecordError,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reimpressed, syntheticPerson, tenPrint } from '../../test-support/fingerprints.js';
+import { reimpressed, syntheticPerson, tenPrint } from '@cancuoc/synthetic';
 import { compareTenPrints, fingerScore } from './minutiae-matching.js';
 
 const placement = { rotation: 15, dx: 25, dy: -18, jitter: 3, angleJitter: 3, dropped: 0.15, spurious: 0.15 };

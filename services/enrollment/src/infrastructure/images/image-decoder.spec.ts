@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidApplicationCommandError } from '../../domain/application/errors.js';
 import { assessFace } from '../../domain/biometrics/face-checks.js';
-import { jpeg2000Image, jpegImage, pngImage, uniformPixels } from '../../test-support/images.js';
+import { jpegImage, pngImage, uniformPixels } from '@cancuoc/synthetic';
+import { jpeg2000Image } from '../../test-support/images.js';
 import { PortraitDecoder } from './image-decoder.js';
 
 const decoder = new PortraitDecoder({ maxPixels: 2_000_000 });

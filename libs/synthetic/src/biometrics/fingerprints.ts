@@ -1,13 +1,49 @@
-import {
-  FORMAT_IDENTIFIER,
-  MINUTIA_BYTES,
-  RECORD_HEADER_BYTES,
-  VERSION_2005,
-  VIEW_HEADER_BYTES,
-  type FingerView,
-  type Minutia,
-  type MinutiaeRecord,
-} from '../domain/biometrics/iso19794-2.js';
+/**
+ * Synthetic fingerprints as ISO/IEC 19794-2:2005 minutiae records: the templates `cancuoc demo`
+ * captures and the ones enrollment's parser and matcher are tested against. The writer is written
+ * from the standard, not from the parser, so a test of one against the other can fail.
+ */
+
+export type MinutiaType = 'other' | 'ridge-ending' | 'bifurcation';
+
+export interface Minutia {
+  readonly type: MinutiaType;
+  /** Pixels from the left edge. */
+  readonly x: number;
+  /** Pixels from the top edge. */
+  readonly y: number;
+  /** Units of 360/256 degrees, 0–255, counter-clockwise from the x axis. */
+  readonly angle: number;
+  readonly quality: number;
+}
+
+export interface FingerView {
+  /** 1–10: right thumb … left little finger. */
+  readonly position: number;
+  readonly viewNumber: number;
+  readonly impressionType: number;
+  readonly quality: number;
+  readonly minutiae: readonly Minutia[];
+  readonly extendedData: readonly { readonly typeId: number; readonly data: Uint8Array }[];
+}
+
+export interface MinutiaeRecord {
+  readonly certificationFlags: number;
+  readonly captureDeviceType: number;
+  readonly width: number;
+  readonly height: number;
+  /** Pixels per centimetre (197 is 500 ppi). */
+  readonly resolutionX: number;
+  readonly resolutionY: number;
+  readonly views: readonly FingerView[];
+}
+
+const RECORD_HEADER_BYTES = 24;
+const VIEW_HEADER_BYTES = 4;
+const MINUTIA_BYTES = 6;
+/** "FMR\0" and " 20\0". */
+const FORMAT_IDENTIFIER = Uint8Array.of(0x46, 0x4d, 0x52, 0x00);
+const VERSION_2005 = Uint8Array.of(0x20, 0x32, 0x30, 0x00);
 
 /** A reproducible random source (mulberry32), so a failing case replays. */
 export function seededRandom(seed: number): () => number {

@@ -1,12 +1,14 @@
-import {
-  FIR_IDENTIFIER,
-  FIR_VERSION,
-  GENERAL_HEADER_BYTES,
-  IMAGE_HEADER_BYTES,
-  type FingerImageCompression,
-} from '../domain/biometrics/iso19794-4.js';
+/** Synthetic finger images as ISO/IEC 19794-4:2005 records (PNG prints of ridge patterns). */
+import { pngImage } from './face.js';
 import { seededRandom } from './fingerprints.js';
-import { pngImage } from './images.js';
+
+export type FingerImageCompression = 'uncompressed' | 'bit-packed' | 'wsq' | 'jpeg' | 'jpeg2000' | 'png';
+
+const GENERAL_HEADER_BYTES = 32;
+const IMAGE_HEADER_BYTES = 14;
+/** "FIR\0" and "010\0". */
+const FIR_IDENTIFIER = Uint8Array.of(0x46, 0x49, 0x52, 0x00);
+const FIR_VERSION = Uint8Array.of(0x30, 0x31, 0x30, 0x00);
 
 const COMPRESSION_CODES: Record<FingerImageCompression, number> = {
   uncompressed: 0,

@@ -1,0 +1,111 @@
+import { writeFile } from 'node:fs/promises';
+import { DEMO_AGENCY, agencyRecordJson, fieldName, presentFields } from '../../flow/agency.js';
+import { runDemo } from '../../flow/demo.js';
+import { integerFlag, parseFlags } from '../args.js';
+import { EXIT, type CliCommand } from '../command.js';
+import { CONNECTION_FLAGS, CONNECTION_USAGE, Connection } from '../connection.js';
+import { Progress } from '../progress.js';
+
+const usage = `cancuoc demo: the platform doing its job, end to end
+
+Against a running platform (npm start in another terminal, or the services in server mode):
+1. an agency subscription (${DEMO_AGENCY.agency}: name, birth date and card only) is requested by one
+   administrator and approved by a second;
+2. N synthetic citizens are registered;
+3. each one is enrolled at a station: a generated face photo and ten fingerprints (real JPEG and
+   ISO/IEC 19794-2 bytes), the duplicate check, a supervisor's approval;
+4. card production personalises each chip (DG1, DG2, DG13, EF.SOD signed by the Document Signer);
+5. encoding stations run by this command (the station simulator) check each chip's data by passive
+   authentication, write it and read it back (--stations 0 when \`cancuoc station\` runs instead);
+6. the agency receives each citizen with the new card — and nothing it is not allowed.
+Progress bars on a terminal (plain lines otherwise), then a summary. It prints no personal data but
+one record as the agency received it.
+
+Usage: cancuoc demo [options]
+
+Options:
+  --citizens N        how many citizens (default 20)
+  --seed S            same seed, same people (default: the time)
+  --concurrency C     citizens in flight at once (default 6)
+  --stations N        encoding stations to run here (default 2; 0: use stations running elsewhere)
+  --timeout-s S       longest wait for one step of one citizen (default 120)
+  --ids FILE          write the citizens' record ids, for cancuoc agency --ids FILE
+  -h, --help          this text
+${CONNECTION_USAGE}
+Exit codes: 0 every card encoded once and delivered as allowed, 1 otherwise or not reachable, 2 bad usage.
+`;
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'register → enroll → produce → encode → agency receives, for N synthetic citizens',
+  usage,
+  async run(argv, io) {
+    const flags = parseFlags(argv, {
+      ...CONNECTION_FLAGS,
+      citizens: { type: 'string' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string' },
+      stations: { type: 'string' },
+      'timeout-s': { type: 'string' },
+      ids: { type: 'string' },
+    });
+    const citizens = integerFlag('citizens', flags.citizens, 20, 1, 100_000);
+    const seed = integerFlag('seed', flags.seed, Date.now() % 1_000_000, 0, 2 ** 31 - 1);
+    const concurrency = integerFlag('concurrency', flags.concurrency, 6, 1, 64);
+    const stations = integerFlag('stations', flags.stations, 2, 0, 32);
+    const timeoutMs = integerFlag('timeout-s', flags['timeout-s'], 120, 1, 86_400) * 1000;
+    const connection = Connection.from(flags, io.env);
+    try {
+      const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true);
+      const result = await runDemo(connection, {
+        citizens,
+        seed,
+        concurrency,
+        stations,
+        timeoutMs,
+        progress,
+        signal: io.signal,
+      });
+      if (flags.ids) await writeFile(flags.ids, result.citizens.map((c) => `${c.citizenId}\n`).join(''));
+      const cards = [...result.cards.values()];
+      const encodedOnce = cards.filter((c) => c.encodings === 1 && c.voidedChips === 0).length;
+      const allowed = [...result.agency.fields].sort((a, b) => a - b).join(',');
+      const exact = [...result.view.values()].filter(
+        (c) => c && presentFields(c).join(',') === allowed,
+      ).length;
+      const seconds = result.elapsedMs / 1000;
+      const sample = [...result.view.values()].find(Boolean);
+      io.stdout(
+        [
+          `Cancuoc demo — seed ${seed}`,
+          `  citizens registered   ${citizens - result.alreadyRegistered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were registered already: left out)` : ''}`,
+          ...(result.blocked.size > 0
+            ? [
+                `  blocked at enrollment ${[...result.blocked.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ')} (the register flags the record, e.g. a minor with no parent recorded)`,
+              ]
+            : []),
+          `  applications          ${result.applications.length} enrolled (face + ten prints), duplicate-checked, approved`,
+          `  cards encoded         ${cards.length} (${encodedOnce} encoded exactly once, passive authentication passed)`,
+          `  agency deliveries     ${exact} to ${result.agency.agency}, each with exactly: ${result.agency.fields.map(fieldName).join(', ')}`,
+          `  elapsed               ${seconds.toFixed(1)} s (${(result.citizens.length / seconds).toFixed(2)} citizens/s end to end)`,
+          ...(sample
+            ? [
+                '',
+                `What ${result.agency.agency} received of one citizen:`,
+                `  ${JSON.stringify(agencyRecordJson(sample))}`,
+              ]
+            : []),
+          '',
+          flags.ids
+            ? `Next: cancuoc agency --ids ${flags.ids} --once prints what the agency holds of them.`
+            : 'Next: cancuoc demo --ids FILE, then cancuoc agency --ids FILE, prints what the agency holds.',
+          '',
+        ].join('\n'),
+      );
+      const ok = encodedOnce === result.citizens.length && exact === result.citizens.length;
+      return ok ? EXIT.ok : EXIT.failed;
+    } finally {
+      connection.close();
+    }
+  },
+};

@@ -1,0 +1,68 @@
+import { CliFailure, EXIT, UsageError, type CliCommand, type CliIO } from './command.js';
+
+const HEADER = `cancuoc: run and exercise the Cancuoc platform (population register and chip identity card)
+
+Usage: cancuoc <command> [options]      cancuoc <command> --help
+`;
+
+const FOOTER = `
+Commands reach the services over gRPC at 127.0.0.1:50051-50054 (flags and
+CANCUOC_<SERVICE>_ADDRESS change them),
+with tokens signed by the platform's key: .data/auth-secret (embedded), or CANCUOC_AUTH_SECRET.
+Exit codes: 0 done, 1 failed, 2 bad usage.
+`;
+
+export function helpText(commands: readonly CliCommand[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `${HEADER}\nCommands:\n${lines.join('\n')}\n${FOOTER}`;
+}
+
+/**
+ * Runs one command line: `--help` anywhere lists the commands (or the command's own usage);
+ * an unknown command or a bad flag is one line and a hint, exit 2; a failure is one line, exit 1.
+ * An unexpected error shows only its class: its message may carry data not ours to print.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  commands: readonly CliCommand[],
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(helpText(commands));
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout(topic ? topic.usage : helpText(commands));
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`cancuoc: unknown command "${name}"\nTry: cancuoc --help\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.usage);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`cancuoc ${command.name}: ${error.message}\nTry: cancuoc ${command.name} --help\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliFailure) {
+      io.stderr(`cancuoc ${command.name}: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    io.stderr(
+      `cancuoc ${command.name}: failed (${(error as Error)?.name ?? 'error'}; CANCUOC_DEBUG=1 shows more)\n`,
+    );
+    // Opt-in, on the developer's own terminal: a driver's message may quote data.
+    if (io.env.CANCUOC_DEBUG === '1') io.stderr(`${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

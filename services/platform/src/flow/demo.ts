@@ -1,0 +1,185 @@
+import type { StationSimulator } from '@cancuoc/card-production';
+import { CardProductionService, type partner } from '@cancuoc/proto';
+import type { Progress } from '../cli/progress.js';
+import type { Connection } from '../cli/connection.js';
+import { DEMO_AGENCY, agencyView, type AgencyTerms } from './agency.js';
+import { ensureSubscription } from './agency.js';
+import { seedCitizens, type SeededCitizen } from './citizens.js';
+import {
+  ApplicationBlocked,
+  cardEncoded,
+  enrollCitizen,
+  issueCard,
+  enrollmentStationOf,
+  type EncodedCard,
+  type EnrolledApplication,
+} from './enroll.js';
+import { pool, until } from './pool.js';
+import { CliFailure } from '../cli/command.js';
+
+export interface DemoOptions {
+  readonly citizens: number;
+  /** Same seed, same synthetic people (a second run with the same seed finds them registered). */
+  readonly seed: number;
+  /** Citizens in flight at once. */
+  readonly concurrency?: number;
+  /** Encoding stations the demo runs itself; 0 when `cancuoc station` runs elsewhere. */
+  readonly stations?: number;
+  readonly agency?: AgencyTerms;
+  readonly timeoutMs?: number;
+  readonly progress?: Progress;
+  readonly signal?: AbortSignal;
+}
+
+export interface DemoResult {
+  /** The citizens taken through the whole path. */
+  readonly citizens: readonly SeededCitizen[];
+  /**
+   * Registered, but blocked at enrollment, per reason: the register flags their record
+   * (`REGISTER_RECORD_FLAGGED`: a minor with no parent recorded is incomplete, say).
+   */
+  readonly blocked: ReadonlyMap<string, number>;
+  readonly alreadyRegistered: number;
+  readonly applications: readonly EnrolledApplication[];
+  /** Per application id. */
+  readonly cards: ReadonlyMap<string, EncodedCard>;
+  /** Jobs the demo's own stations completed, per card id (empty when stations run elsewhere). */
+  readonly completions: ReadonlyMap<string, number>;
+  /** What the agency holds of each citizen at the end. */
+  readonly view: ReadonlyMap<string, partner.PartnerCitizen | undefined>;
+  readonly agency: AgencyTerms;
+  readonly elapsedMs: number;
+}
+
+/** The trust anchor a station checks chips against, as card production publishes it. */
+async function trustedCscas(connection: Connection): Promise<Uint8Array[]> {
+  const client = connection.client(CardProductionService, 'card-production', 'station:demo-anchor', [
+    'encoding-station',
+  ]);
+  const { cscaCertificates } = await client.getTrustAnchors({});
+  if (cscaCertificates.length === 0) throw new CliFailure('card production publishes no CSCA certificate');
+  return cscaCertificates;
+}
+
+/**
+ * The whole path of a card, for `citizens` synthetic people: an agency subscription requested and
+ * approved by two administrators; each citizen registered, enrolled at a station with a generated
+ * face and ten prints, approved; card production personalises; an encoding station (the simulator,
+ * with passive authentication) writes the chip; the card is checked, shipped, handed over and
+ * activated; the agency receives the citizen with the card.
+ */
+export async function runDemo(connection: Connection, options: DemoOptions): Promise<DemoResult> {
+  const startedAt = Date.now();
+  const agency = options.agency ?? DEMO_AGENCY;
+  const progress = options.progress;
+  const signal = options.signal;
+  await connection.expectServing(['registry', 'enrollment', 'card-production', 'data-sharing']);
+  await ensureSubscription(connection, agency);
+
+  const completions = new Map<string, number>();
+  const stationCount = options.stations ?? 2;
+  const stations: StationSimulator[] = [];
+  if (stationCount > 0) {
+    const cscas = await trustedCscas(connection);
+    // Card production's simulator, loaded only when the demo runs stations itself.
+    const { StationSimulator } = await import('@cancuoc/card-production');
+    for (let i = 1; i <= stationCount; i++) {
+      const station = new StationSimulator({
+        address: connection.addresses['card-production'],
+        token: connection.token('card-production', `station:demo-enc-${i}`, ['encoding-station']),
+        capacity: 4,
+        trustedCscas: cscas,
+        log: (e) => {
+          if (e.event === 'job-completed' && e.jobId) {
+            completions.set(e.jobId, (completions.get(e.jobId) ?? 0) + 1);
+            progress?.tick('cards encoded');
+          }
+        },
+      });
+      station.start();
+      stations.push(station);
+    }
+  }
+  try {
+    progress?.track('registered', options.citizens);
+    const seeded = await seedCitizens(connection, {
+      count: options.citizens,
+      seed: options.seed,
+      signal,
+      onRegistered: () => progress?.tick('registered'),
+    });
+    const blocked = new Map<string, number>();
+    const through: SeededCitizen[] = [];
+    const registered = seeded.citizens;
+    progress?.track('enrolled', registered.length);
+    progress?.track('cards encoded', registered.length);
+    progress?.track('cards issued', registered.length);
+    progress?.track('agency received', registered.length);
+    const applications: EnrolledApplication[] = [];
+    const cards = new Map<string, EncodedCard>();
+    await pool(
+      registered,
+      options.concurrency ?? 6,
+      async (citizen, index) => {
+        let application: EnrolledApplication;
+        try {
+          application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), {
+            timeoutMs: options.timeoutMs,
+            signal,
+          });
+        } catch (error) {
+          if (!(error instanceof ApplicationBlocked)) throw error;
+          blocked.set(error.reason, (blocked.get(error.reason) ?? 0) + 1);
+          for (const label of ['enrolled', 'cards encoded', 'cards issued', 'agency received'])
+            progress?.tick(label);
+          return;
+        }
+        through.push(citizen);
+        applications.push(application);
+        progress?.tick('enrolled');
+        const card = await cardEncoded(connection, application.applicationId, {
+          timeoutMs: options.timeoutMs,
+          signal,
+        });
+        cards.set(application.applicationId, card);
+        if (stationCount === 0) progress?.tick('cards encoded');
+        await issueCard(connection, card.cardId, citizen.officeUnitCode);
+        progress?.tick('cards issued');
+      },
+      signal,
+    );
+    const citizens = through;
+    const ids = citizens.map((c) => c.citizenId);
+    let seen = blocked.size === 0 ? 0 : [...blocked.values()].reduce((a, b) => a + b, 0);
+    const offset = seen;
+    const view = await until(
+      () => agencyView(connection, agency.agency, agency.purpose, ids),
+      (v) => {
+        const now = offset + [...v.values()].filter((c) => c?.card?.current?.documentNumber).length;
+        progress?.tick('agency received', now - seen);
+        seen = now;
+        return now - offset === ids.length;
+      },
+      {
+        timeoutMs: options.timeoutMs ?? 120_000,
+        intervalMs: 500,
+        signal,
+        onTimeout: () => new CliFailure(`${agency.agency} did not receive every card in time`),
+      },
+    );
+    progress?.end();
+    return {
+      citizens,
+      blocked,
+      alreadyRegistered: seeded.alreadyRegistered,
+      applications,
+      cards,
+      completions,
+      view,
+      agency,
+      elapsedMs: Date.now() - startedAt,
+    };
+  } finally {
+    await Promise.all(stations.map((s) => s.stop()));
+  }
+}

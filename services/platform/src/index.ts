@@ -1,0 +1,10 @@
+export * from './platform.js';
+export * from './cli/command.js';
+export { runCli, helpText } from './cli/registry.js';
+export { COMMANDS, OPERATOR_COMMANDS, PLATFORM_COMMANDS } from './cli/commands/index.js';
+export { Connection } from './cli/connection.js';
+export { Progress } from './cli/progress.js';
+export * from './flow/agency.js';
+export * from './flow/citizens.js';
+export * from './flow/demo.js';
+export * from './flow/enroll.js';

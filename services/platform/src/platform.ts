@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  configFromEnv as cardProductionConfig,
+  startCardProduction,
+  type RunningCardProduction,
+} from '@cancuoc/card-production';
+import { configFromEnv as dataSharingConfig, startDataSharing } from '@cancuoc/data-sharing';
+import { configFromEnv as enrollmentConfig, startEnrollment } from '@cancuoc/enrollment';
+import { Database } from '@cancuoc/eventstore';
+import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
+import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
+import { topicCatalogue } from '@cancuoc/proto';
+import { configFromEnv as registryConfig, startRegistry } from '@cancuoc/registry';
+import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from './services.js';
+
+export { DEFAULT_PORTS, SERVICES, envName, type ServiceName };
+
+export interface PlatformOptions {
+  /** One folder for everything: a PGlite folder per service, the event log, keys and the token key. */
+  readonly dataDir?: string;
+  /** Interface the gRPC servers listen on; default 127.0.0.1 (a developer's machine). */
+  readonly host?: string;
+  /** Per-service port; 0 picks a free one. Default: `<NAME>_GRPC_PORT`, else `DEFAULT_PORTS`. */
+  readonly ports?: Partial<Record<ServiceName, number>>;
+  /** Service settings beyond storage (rate limits, intervals…), read as each service reads them. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+}
+
+export interface RunningPlatform {
+  readonly dataDir: string;
+  /** `host:port` a client on this machine dials, per service. */
+  readonly addresses: Readonly<Record<ServiceName, string>>;
+  /** The token key every service verifies (the file `<dataDir>/auth-secret` unless the environment set one). */
+  readonly authSecret: string;
+  readonly cardProduction: RunningCardProduction;
+  /** Stops the services in reverse order, each finishing its work in flight, then closes the event log. */
+  stop(): Promise<void>;
+}
+
+/** What the embedded platform never takes from the environment: it runs on no server. */
+const SERVER_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DATA_DIR'];
+
+interface Stoppable {
+  readonly grpc: { readonly port: number; readonly address: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * All four services in one process on the embedded defaults (docs/conventions.md): PGlite in
+ * `<dataDir>/<service>`, one in-process transport on its own PGlite log (`<dataDir>/events`) shared
+ * by all of them, in-memory caches and limits, one token key. A restart continues from `dataDir`:
+ * every service's relay and consumers resume from their checkpoints in it.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const base = options.env ?? process.env;
+  const dataDir = resolve(options.dataDir ?? base.CANCUOC_DATA_DIR ?? '.data');
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? createLogger({ service: 'platform', level: logLevelFromEnv(base) });
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of SERVER_VARIABLES) delete env[name];
+
+  const portOf = (service: ServiceName): number => {
+    const given = options.ports?.[service];
+    if (given !== undefined) return given;
+    const raw = base[`${envName(service)}_GRPC_PORT`];
+    return raw ? Number(raw) : DEFAULT_PORTS[service];
+  };
+  const envOf = (service: ServiceName, peers: Record<string, string>): NodeJS.ProcessEnv => ({
+    ...env,
+    ...peers,
+    DATA_DIR: join(dataDir, service),
+    [`${envName(service)}_GRPC_HOST`]: host,
+    [`${envName(service)}_GRPC_PORT`]: String(portOf(service)),
+  });
+
+  mkdirSync(dataDir, { recursive: true });
+  const log = await Database.connect({
+    dataDir: join(dataDir, 'events'),
+    migrations: inProcessLogMigrations,
+  });
+  const started: Stoppable[] = [];
+  let transport: InProcessTransport | undefined;
+  const stopAll = async () => {
+    for (const running of started.reverse()) await running.stop();
+    await transport?.close();
+    await log.close();
+  };
+  try {
+    await log.migrate();
+    transport = new InProcessTransport({ db: log });
+    await transport.createTopics(
+      topicCatalogue().map((t) => ({ name: t.name, partitions: t.partitions, retentionMs: t.retentionMs })),
+    );
+    const shared = { transport, migrate: true };
+    const warn = (service: ServiceName) => (error: unknown) =>
+      logger.warn(`${service}.background_error`, { error });
+
+    const registry = await startRegistry(registryConfig(envOf('registry', {})), {
+      ...shared,
+      logger: logger.child({ component: 'registry' }),
+    });
+    started.push(registry);
+    const enrollment = await startEnrollment(
+      enrollmentConfig(envOf('enrollment', { ENROLLMENT_REGISTRY_ADDRESS: registry.grpc.address })),
+      { ...shared, onError: warn('enrollment') },
+    );
+    started.push(enrollment);
+    const cardProduction = await startCardProduction(
+      cardProductionConfig(
+        envOf('card-production', { CARD_PRODUCTION_ENROLLMENT_ADDRESS: enrollment.grpc.address }),
+      ),
+      {
+        ...shared,
+        onError: (component, error) => logger.warn('card-production.background_error', { component, error }),
+      },
+    );
+    started.push(cardProduction);
+    const dataSharingSettings = dataSharingConfig(envOf('data-sharing', {}));
+    const dataSharing = await startDataSharing(dataSharingSettings, {
+      ...shared,
+      logger: logger.child({ component: 'data-sharing' }),
+    });
+    started.push(dataSharing);
+
+    const addresses = {
+      registry: registry.grpc.address,
+      enrollment: enrollment.grpc.address,
+      'card-production': cardProduction.grpc.address,
+      'data-sharing': dataSharing.grpc.address,
+    };
+    let stopping: Promise<void> | undefined;
+    return {
+      dataDir,
+      addresses,
+      authSecret: dataSharingSettings.authSecret,
+      cardProduction,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -26,7 +26,7 @@ import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.j
 import { cancuoc } from './support/cli.js';
 import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
 
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 24);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 200);
 const SECRET = randomBytes(32).toString('hex');
 
 describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () => {
@@ -78,95 +78,102 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   });
 
-  it(`runs the demo for ${CITIZENS} citizens across four processes; the agency's topic carries exactly its fields`, async () => {
-    const addresses: Partial<Record<ServiceName, string>> = {};
-    const peers: Record<ServiceName, () => Record<string, string>> = {
-      registry: () => ({}),
-      enrollment: () => ({ ENROLLMENT_REGISTRY_ADDRESS: addresses.registry! }),
-      'card-production': () => ({ CARD_PRODUCTION_ENROLLMENT_ADDRESS: addresses.enrollment! }),
-      'data-sharing': () => ({}),
-    };
-    for (const service of SERVICES) {
-      const env = envOf(service, peers[service]());
-      await migrateService(service, env);
-      const running = await startService(service, env);
-      processes.push(running);
-      addresses[service] = running.address;
-    }
-    const connection = Connection.of(addresses as Record<ServiceName, string>, SECRET);
-    try {
-      const result = await runDemo(connection, {
-        citizens: CITIZENS,
-        seed: 23,
-        concurrency: 12,
-        stations: 2,
-      });
-      assertDemoKeptItsPromises(result, CITIZENS);
-
-      // The agency's own consumer: the latest record of each citizen on its compacted topic.
-      const ids = result.citizens.map((c) => c.citizenId);
-      const latest = new Map<string, partner.PartnerCitizen | undefined>();
-      const kafka = new Kafka({
-        clientId: 'e2e-agency',
-        brokers: broker.bootstrapServers,
-        logLevel: logLevel.NOTHING,
-      });
-      const consumer = kafka.consumer({ groupId: `${DEMO_AGENCY.agency}.e2e`, maxWaitTimeInMs: 100 });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic: partnerTopicsOf(DEMO_AGENCY.agency)[0].name, fromBeginning: true });
-        const complete = new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              const id = message.key!.toString();
-              latest.set(
-                id,
-                message.value ? fromBinary(partner.PartnerCitizenSchema, message.value) : undefined,
-              );
-              if (ids.every((i) => latest.get(i)?.card?.current?.documentNumber)) resolve();
-            },
-          });
-        });
-        await Promise.race([
-          complete,
-          new Promise((_, reject) =>
-            setTimeout(() => reject(new Error('the agency topic did not carry every card')), 60_000),
-          ),
-        ]);
-      } finally {
-        await consumer.disconnect();
+  it(
+    `runs the demo for ${CITIZENS} citizens across four processes; the agency's topic carries exactly its fields`,
+    { timeout: 900_000 },
+    async () => {
+      const addresses: Partial<Record<ServiceName, string>> = {};
+      const peers: Record<ServiceName, () => Record<string, string>> = {
+        registry: () => ({}),
+        enrollment: () => ({ ENROLLMENT_REGISTRY_ADDRESS: addresses.registry! }),
+        'card-production': () => ({ CARD_PRODUCTION_ENROLLMENT_ADDRESS: addresses.enrollment! }),
+        'data-sharing': () => ({}),
+      };
+      for (const service of SERVICES) {
+        const env = envOf(service, peers[service]());
+        await migrateService(service, env);
+        const running = await startService(service, env);
+        processes.push(running);
+        addresses[service] = running.address;
       }
-      assertExactFields(latest, DEMO_AGENCY.fields, ids);
+      const connection = Connection.of(addresses as Record<ServiceName, string>, SECRET);
+      try {
+        const result = await runDemo(connection, {
+          citizens: CITIZENS,
+          seed: 23,
+          concurrency: 12,
+          stations: 2,
+        });
+        assertDemoKeptItsPromises(result, CITIZENS);
 
-      // `cancuoc agency` on Kafka prints the same records, only the agency's fields in each.
-      const printed = await cancuoc([
-        'agency',
-        '--brokers',
-        broker.bootstrapServers.join(','),
-        '--max',
-        String(ids.length),
-      ]);
-      assert.equal(printed.code, 0, printed.stderr);
-      const lines = printed.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      assert.equal(lines.length, ids.length);
-      const allowedKeys = new Set(['citizenId', 'sharedFields', 'name', 'birthDate', 'card']);
-      for (const line of lines)
-        assert.deepEqual(
-          Object.keys(line).filter((k) => !allowedKeys.has(k)),
-          [],
-        );
-      // Every record the agency ever received: never a field outside its subscription.
-      for (const record of latest.values())
-        if (record) for (const f of record.sharedFields) assert.ok(DEMO_AGENCY.fields.includes(f));
-    } finally {
-      connection.close();
-    }
-    for (const p of processes.reverse().splice(0))
-      assert.equal(await p.stop(), 0, `${p.service} stopped cleanly: ${p.stderr()}`);
-  });
+        // The agency's own consumer: the latest record of each citizen on its compacted topic.
+        const ids = result.citizens.map((c) => c.citizenId);
+        const latest = new Map<string, partner.PartnerCitizen | undefined>();
+        const kafka = new Kafka({
+          clientId: 'e2e-agency',
+          brokers: broker.bootstrapServers,
+          logLevel: logLevel.NOTHING,
+        });
+        const consumer = kafka.consumer({ groupId: `${DEMO_AGENCY.agency}.e2e`, maxWaitTimeInMs: 100 });
+        await consumer.connect();
+        try {
+          await consumer.subscribe({
+            topic: partnerTopicsOf(DEMO_AGENCY.agency)[0].name,
+            fromBeginning: true,
+          });
+          const complete = new Promise<void>((resolve) => {
+            void consumer.run({
+              eachMessage: async ({ message }) => {
+                const id = message.key!.toString();
+                latest.set(
+                  id,
+                  message.value ? fromBinary(partner.PartnerCitizenSchema, message.value) : undefined,
+                );
+                if (ids.every((i) => latest.get(i)?.card?.current?.documentNumber)) resolve();
+              },
+            });
+          });
+          await Promise.race([
+            complete,
+            new Promise((_, reject) =>
+              setTimeout(() => reject(new Error('the agency topic did not carry every card')), 60_000),
+            ),
+          ]);
+        } finally {
+          await consumer.disconnect();
+        }
+        assertExactFields(latest, DEMO_AGENCY.fields, ids);
+
+        // `cancuoc agency` on Kafka prints the same records, only the agency's fields in each.
+        const printed = await cancuoc([
+          'agency',
+          '--brokers',
+          broker.bootstrapServers.join(','),
+          '--max',
+          String(ids.length),
+        ]);
+        assert.equal(printed.code, 0, printed.stderr);
+        const lines = printed.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.equal(lines.length, ids.length);
+        const allowedKeys = new Set(['citizenId', 'sharedFields', 'name', 'birthDate', 'card']);
+        for (const line of lines)
+          assert.deepEqual(
+            Object.keys(line).filter((k) => !allowedKeys.has(k)),
+            [],
+          );
+        // Every record the agency ever received: never a field outside its subscription.
+        for (const record of latest.values())
+          if (record) for (const f of record.sharedFields) assert.ok(DEMO_AGENCY.fields.includes(f));
+      } finally {
+        connection.close();
+      }
+      for (const p of processes.reverse().splice(0))
+        assert.equal(await p.stop(), 0, `${p.service} stopped cleanly: ${p.stderr()}`);
+    },
+  );
 
   it('stops at start-up with one clear line when the database server is unreachable', async () => {
     const env = { ...envOf('registry', {}), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };

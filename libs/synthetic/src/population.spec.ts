@@ -55,4 +55,14 @@ describe('synthetic population', () => {
     }
     assert.ok(withParents > people.length / 20, `${withParents} with parents`);
   });
+
+  it('gives a minor parents whenever earlier rows hold people old enough to be them', () => {
+    const today = TODAY.toString();
+    const minors = people
+      .slice(500)
+      .filter((p) => p.birth_date > `${Number(today.slice(0, 4)) - 18}${today.slice(4)}`);
+    assert.ok(minors.length > 100, `${minors.length} minors`);
+    const linked = minors.filter((p) => p.father_personal_id && p.mother_personal_id).length;
+    assert.ok(linked >= minors.length * 0.95, `${linked} of ${minors.length} minors with both parents`);
+  });
 });

@@ -67,7 +67,10 @@ export interface PopulationOptions {
   readonly seed?: number;
   /** The register's today: nobody is born after it, residences are in the communes of that day. */
   readonly today?: CalendarDate;
-  /** Share of people born in the last 45 years given parents from earlier rows. */
+  /**
+   * Share of the adults born in the last 45 years given parents from earlier rows. Minors are always
+   * given parents when an earlier row can be one (the register flags a minor without them).
+   */
   readonly parentShare?: number;
 }
 
@@ -278,9 +281,11 @@ export function* generatePopulation(options: PopulationOptions): Generator<Popul
 
     let father: Person | undefined;
     let mother: Person | undefined;
-    if (age <= 45 && dice.next() < parentShare) {
-      father = candidate(earlier.male, birth.year - 22 - dice.int(18), dice);
-      mother = candidate(earlier.female, birth.year - 20 - dice.int(16), dice);
+    // A minor's birth registration names the parents, and the register flags a minor without them;
+    // of the adults, a share born in the last 45 years are linked too.
+    if (age < MINOR_UNDER || (age <= 45 && dice.next() < parentShare)) {
+      father = candidate(earlier.male, birth.year, birth.year - 22 - dice.int(18), dice);
+      mother = candidate(earlier.female, birth.year, birth.year - 20 - dice.int(16), dice);
     }
     const familyName = father?.familyName ?? dice.weighted(FAMILY_NAMES);
     const homeTown = dice.next() < 0.7 ? birthPlace : dice.pick(everCommunes);
@@ -315,9 +320,31 @@ export function* generatePopulation(options: PopulationOptions): Generator<Popul
   }
 }
 
-function candidate(byYear: Map<number, Person[]>, year: number, dice: Dice): Person | undefined {
-  const people = byYear.get(year);
-  return people && people.length > 0 ? dice.pick(people) : undefined;
+/** Youngest and oldest a parent is at the child's birth. */
+const PARENT_AGE = { min: 16, max: 50 } as const;
+/** The register expects a minor's parents on the record. */
+const MINOR_UNDER = 18;
+
+/**
+ * An earlier person born in `preferred`, or else in the nearest year a parent could have been born
+ * in (16 to 50 years before the child); none when no earlier row fits.
+ */
+function candidate(
+  byYear: Map<number, Person[]>,
+  childYear: number,
+  preferred: number,
+  dice: Dice,
+): Person | undefined {
+  const latest = childYear - PARENT_AGE.min;
+  const earliest = childYear - PARENT_AGE.max;
+  for (let step = 0; step <= PARENT_AGE.max - PARENT_AGE.min; step++) {
+    for (const year of step === 0 ? [preferred] : [preferred - step, preferred + step]) {
+      if (year < earliest || year > latest) continue;
+      const people = byYear.get(year);
+      if (people && people.length > 0) return dice.pick(people);
+    }
+  }
+  return undefined;
 }
 
 function csvField(value: string): string {

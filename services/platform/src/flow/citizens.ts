@@ -48,8 +48,9 @@ function facts(
 
 /**
  * Registers `count` synthetic citizens (libs/synthetic: Vietnamese names, communes in force, valid
- * personal id numbers) as existing citizens, `concurrency` at a time. A parent is linked when the
- * parent's row is already registered (rows name only earlier rows as parents).
+ * personal id numbers) as existing citizens, `concurrency` at a time. A child's registration waits
+ * for its parents' (rows name only earlier rows as parents), so that they are linked; a parent the
+ * register already held from an earlier seed is not (its record id is not known here).
  */
 export async function seedCitizens(
   connection: Connection,
@@ -63,23 +64,32 @@ export async function seedCitizens(
 ): Promise<SeedResult> {
   const registry = connection.client(RegistryService, 'registry', 'clerk:cancuoc-seed', ['clerk']);
   const rows = [...generatePopulation({ count: options.count, seed: options.seed })];
-  const registered = new Map<string, string>();
+  // Each row's registration, settled with its record id (undefined when it was not registered now);
+  // a child waits for its parents' rows, which always come earlier, to link them.
+  const registered = new Map<string, Promise<string | undefined>>();
+  const settle = new Map<string, (citizenId: string | undefined) => void>();
+  for (const row of rows) {
+    registered.set(row.personal_id, new Promise((resolve) => settle.set(row.personal_id, resolve)));
+  }
+  const parent = (personalId: string) => (personalId ? registered.get(personalId) : undefined);
   const citizens: SeededCitizen[] = [];
   let alreadyRegistered = 0;
   await pool(
     rows,
     options.concurrency ?? 8,
     async (row, index) => {
+      const done = settle.get(row.personal_id)!;
       try {
+        const [father, mother] = await Promise.all([
+          parent(row.father_personal_id),
+          parent(row.mother_personal_id),
+        ]);
         const { registration } = await registry.registerExistingCitizen({
           personalId: row.personal_id,
-          facts: facts(row, {
-            father: registered.get(row.father_personal_id),
-            mother: registered.get(row.mother_personal_id),
-          }),
+          facts: facts(row, { father, mother }),
         });
         const citizenId = registration!.citizenId;
-        registered.set(row.personal_id, citizenId);
+        done(citizenId);
         citizens.push({
           citizenId,
           personalId: row.personal_id,
@@ -87,6 +97,7 @@ export async function seedCitizens(
           officeUnitCode: row.residence_commune,
         });
       } catch (error) {
+        done(undefined);
         if (grpcCode(error) !== status.ALREADY_EXISTS) throw error;
         alreadyRegistered++;
       }

@@ -20,7 +20,7 @@ import { cancuoc, collect, waitForOutput } from './support/cli.js';
  * of that thread per citizen's whole path on the development VM (two cores), so a few hundred would
  * take the suite five minutes and more. E2E_CITIZENS=300 runs that many.
  */
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 24);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 12);
 const PORTS = [
   '--registry-port',
   '0',

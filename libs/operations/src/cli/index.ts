@@ -7,6 +7,7 @@ import { stuckCommand } from './stuck.js';
 export { CliError, EXIT, type CliCommand, type CliIO } from './command.js';
 export { auditCommand, rebuildCommand, redriveCommand, stuckCommand };
 export { captureRun, type CapturedRun } from './capture.js';
+export { readTokenKey, SERVICES as SERVICE_PORTS } from './services.js';
 
 /** The operator commands, for the platform CLI to register as they are. */
 export const operatorCommands: readonly CliCommand[] = [

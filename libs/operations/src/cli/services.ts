@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { DescService } from '@bufbuild/protobuf';
 import {
   closeClient,
@@ -27,6 +28,7 @@ export const isServiceName = (name: string): name is ServiceName => SERVICES.som
 /** The flags every command that calls services takes. */
 export const CONNECTION_OPTIONS = {
   'secret-file': { type: 'string' },
+  'data-dir': { type: 'string' },
   registry: { type: 'string' },
   enrollment: { type: 'string' },
   'card-production': { type: 'string' },
@@ -39,7 +41,8 @@ export const CONNECTION_USAGE = `Connection:
   --<service> host:port          where a service listens (--registry, --enrollment, --card-production,
                                  --data-sharing); else CANCUOC_<SERVICE>_ADDRESS, else localhost:50051–50054
   --secret-file path             the token key; else CANCUOC_AUTH_SECRET, else the embedded
-                                 platform's .data/auth-secret
+                                 platform's DIR/auth-secret
+  --data-dir DIR                 the embedded platform's folder (default: $CANCUOC_DATA_DIR or .data)
   --staff id                     who you are, in the token's subject admin:<id> (default: your login)
   --timeout-ms n                 per call (default 30000)`;
 
@@ -109,16 +112,28 @@ function safeLogin(): string {
 }
 
 function secretFrom(values: ConnectionValues, env: NodeJS.ProcessEnv): string {
-  const file = text(values['secret-file']);
-  if (file !== undefined) return readSecret(file, '--secret-file');
+  return readTokenKey({ file: text(values['secret-file']), dataDir: text(values['data-dir']) }, env);
+}
+
+/**
+ * The key the services check callers' tokens with: the file given (`--secret-file`), else
+ * `CANCUOC_AUTH_SECRET`, else the embedded platform's `<data dir>/auth-secret` (`--data-dir`, else
+ * `CANCUOC_DATA_DIR`, else `.data`). Every `cancuoc` command finds it this way.
+ */
+export function readTokenKey(
+  options: { readonly file?: string | undefined; readonly dataDir?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): string {
+  if (options.file !== undefined) return readKeyFile(options.file, '--secret-file');
   if (env.CANCUOC_AUTH_SECRET) return env.CANCUOC_AUTH_SECRET;
-  return readSecret(
-    '.data/auth-secret',
-    'the embedded platform key .data/auth-secret (or set CANCUOC_AUTH_SECRET)',
+  const file = join(options.dataDir ?? env.CANCUOC_DATA_DIR ?? '.data', 'auth-secret');
+  return readKeyFile(
+    file,
+    `the embedded platform's key ${file} (start it with npm start, or set CANCUOC_AUTH_SECRET)`,
   );
 }
 
-function readSecret(path: string, what: string): string {
+function readKeyFile(path: string, what: string): string {
   let secret: string;
   try {
     secret = readFileSync(path, 'utf8').trim();

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Health,
   HealthCheckResponse_ServingStatus,
@@ -11,6 +9,7 @@ import {
   type GrpcClient,
 } from '@cancuoc/grpc';
 import type { DescService } from '@bufbuild/protobuf';
+import { CliError, readTokenKey } from '@cancuoc/operations';
 import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from '../services.js';
 import { CliFailure } from './command.js';
 
@@ -50,7 +49,7 @@ export class Connection {
         values[s] ?? env[`CANCUOC_${envName(s)}_ADDRESS`] ?? `127.0.0.1:${DEFAULT_PORTS[s]}`,
       ]),
     ) as Record<ServiceName, string>;
-    return new Connection(addresses, readSecret(values['data-dir'] ?? env.CANCUOC_DATA_DIR ?? '.data', env));
+    return new Connection(addresses, readSecret(values['data-dir'], env));
   }
 
   static of(addresses: Readonly<Record<ServiceName, string>>, secret: string): Connection {
@@ -126,15 +125,11 @@ export function unreachable(service: ServiceName, address: string, error: unknow
   return new CliFailure(`${service} at ${address} answered ${status[code]}`);
 }
 
-function readSecret(dataDir: string, env: NodeJS.ProcessEnv): string {
-  const given = env.CANCUOC_AUTH_SECRET;
-  if (given) return given;
-  const file = join(dataDir, 'auth-secret');
+function readSecret(dataDir: string | undefined, env: NodeJS.ProcessEnv): string {
   try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    throw new CliFailure(
-      `no token key: ${file} does not exist (start the platform with npm start, or set CANCUOC_AUTH_SECRET)`,
-    );
+    return readTokenKey({ dataDir }, env);
+  } catch (error) {
+    if (error instanceof CliError) throw new CliFailure(error.message);
+    throw error;
   }
 }

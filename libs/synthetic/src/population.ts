@@ -17,6 +17,7 @@ import {
   composePersonalId,
   type AdministrativeUnit,
 } from '@cancuoc/identity';
+import { seededRandom } from './random.js';
 
 /** One citizen, by the import file's columns. */
 export interface PopulationRow {
@@ -197,18 +198,6 @@ const STREETS = [
   'Trần Phú',
   'Quang Trung',
 ];
-
-/** mulberry32: small, fast and good enough to make data with. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 class Dice {
   constructor(readonly next: () => number) {}

@@ -3,6 +3,9 @@
  * captures and the ones enrollment's parser and matcher are tested against. The writer is written
  * from the standard, not from the parser, so a test of one against the other can fail.
  */
+import { seededRandom } from '../random.js';
+
+export { seededRandom };
 
 export type MinutiaType = 'other' | 'ridge-ending' | 'bifurcation';
 
@@ -44,18 +47,6 @@ const MINUTIA_BYTES = 6;
 /** "FMR\0" and " 20\0". */
 const FORMAT_IDENTIFIER = Uint8Array.of(0x46, 0x4d, 0x52, 0x00);
 const VERSION_2005 = Uint8Array.of(0x20, 0x32, 0x30, 0x00);
-
-/** A reproducible random source (mulberry32), so a failing case replays. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Writes an ISO/IEC 19794-2:2005 record: the generator the parser is tested against. */
 export function encodeMinutiaeRecord(record: MinutiaeRecord): Uint8Array {

@@ -52,6 +52,14 @@ export class InProcessTransport implements Transport {
   private readonly claims = new Map<string, object>();
   private readonly subscriptions = new Set<InProcessSubscription>();
   private publishes = 0;
+  /**
+   * Each topic's partition end offsets as last read, and the generation they were read in. A
+   * publish (announced by its notification) or a poll that timed out starts a new generation, so a
+   * pass over a topic costs one query, plus one read per partition that has records to deliver,
+   * instead of a read of every partition for every subscriber on every publish.
+   */
+  private generation = 0;
+  private readonly ends = new Map<string, { generation: number; ends: Promise<ReadonlyMap<number, bigint>> }>();
 
   constructor(private readonly options: InProcessTransportOptions) {}
 
@@ -162,6 +170,27 @@ export class InProcessTransport implements Transport {
     for (const [key, holder] of this.claims) if (holder === owner) this.claims.delete(key);
   }
 
+  /** Marks every topic's cached end offsets stale: something may have been published since. */
+  invalidateEnds(): void {
+    this.generation += 1;
+  }
+
+  /**
+   * The end offsets of `topic` as of the current generation, read once per generation however many
+   * subscribers ask; a failed read is not kept.
+   */
+  latestEnds(topic: string): Promise<ReadonlyMap<number, bigint>> {
+    const cached = this.ends.get(topic);
+    if (cached && cached.generation === this.generation) return cached.ends;
+    const ends = this.endOffsets(topic);
+    const entry = { generation: this.generation, ends };
+    this.ends.set(topic, entry);
+    ends.catch(() => {
+      if (this.ends.get(topic) === entry) this.ends.delete(topic);
+    });
+    return ends;
+  }
+
   async endOffsets(topic: string): Promise<ReadonlyMap<number, bigint>> {
     await this.partitions(topic);
     const rows = await this.db.query<{ partition: number; next_offset: string }>(
@@ -245,6 +274,7 @@ class InProcessSubscription {
 
   async start(): Promise<void> {
     const unlisten = await this.transport.listen(() => {
+      this.transport.invalidateEnds();
       this.published = true;
       this.wake?.();
     });
@@ -281,7 +311,11 @@ class InProcessSubscription {
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.settings.pollIntervalMs ?? 1_000);
+        const timer = setTimeout(() => {
+          // No notification came: look again at what is in the log, in case one was lost.
+          this.transport.invalidateEnds();
+          resolve();
+        }, this.settings.pollIntervalMs ?? 1_000);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -297,21 +331,27 @@ class InProcessSubscription {
     let delivered = 0;
     for (const topic of topics) {
       const partitions = await this.transport.partitions(topic);
+      const ends = await this.transport.latestEnds(topic);
       for (let partition = 0; partition < partitions && !this.stopping; partition++) {
         const key = `${group}\u0000${topic}\u0000${partition}`;
         if (!this.transport.claim(key, this)) continue;
-        delivered += await this.consume(key, topic, partition);
+        let next = this.positions.get(key);
+        if (next === undefined) {
+          next = await this.transport.position(group, topic, partition, this.options.fromBeginning ?? true);
+          this.positions.set(key, next);
+        }
+        // Nothing past this member's position as of the last look at the log: no read needed.
+        const end = ends.get(partition);
+        if (end !== undefined && end <= next) continue;
+        delivered += await this.consume(key, topic, partition, next);
       }
     }
     return delivered;
   }
 
-  private async consume(key: string, topic: string, partition: number): Promise<number> {
+  private async consume(key: string, topic: string, partition: number, start: bigint): Promise<number> {
     const { group } = this.options;
-    let next =
-      this.positions.get(key) ??
-      (await this.transport.position(group, topic, partition, this.options.fromBeginning ?? true));
-    const start = next;
+    let next = start;
     const records = await this.transport.read(topic, partition, next, this.settings.batchSize ?? 500);
     try {
       await deliverInOrder(

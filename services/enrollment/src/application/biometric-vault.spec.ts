@@ -4,10 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { LocalKeyProvider } from '../infrastructure/keys/local-key-provider.js';
 import { openEnrollmentDatabase, type EnrollmentDatabase } from '../test-support/database.js';
 import { BiometricVault } from './biometric-vault.js';
-import { BiometricIntegrityError, BiometricsDestroyedError } from './errors.js';
+import { BiometricIntegrityError, BiometricNotFoundError, BiometricsDestroyedError } from './errors.js';
 
 const CITIZEN = '0192f000-0000-7000-8000-00000000c001';
 const OTHER = '0192f000-0000-7000-8000-00000000c002';
+const SHREDDED = '0192f000-0000-7000-8000-00000000c003';
 const APPLICATION = '0192f000-0000-7000-8000-00000000a001';
 
 describe('biometrics at rest (PostgreSQL)', () => {
@@ -99,6 +100,34 @@ describe('biometrics at rest (PostgreSQL)', () => {
     );
     await assert.rejects(vault.read(database.db, before.reference), BiometricsDestroyedError);
     await vault.read(database.db, (await store(CITIZEN)).reference);
+  });
+
+  it('reads many objects in one query: clear bytes each, `destroyed` after crypto-shredding, and no reference that names nothing', async () => {
+    const second = new TextEncoder().encode('another capture'.repeat(50));
+    const a = await store(CITIZEN);
+    const b = await store(OTHER, second);
+    const gone = await store(SHREDDED);
+    await database.db.transaction((tx) => vault.destroyCitizenKeys(tx, SHREDDED));
+    const many = await vault.readMany(database.db, [a.reference, b.reference, gone.reference]);
+    assert.equal(many.size, 3);
+    const first = many.get(a.reference);
+    assert.ok(first && first !== 'destroyed');
+    assert.deepEqual(Buffer.from(first.bytes), Buffer.from(portrait));
+    assert.equal(first.citizenId, CITIZEN);
+    const other = many.get(b.reference);
+    assert.ok(other && other !== 'destroyed');
+    assert.deepEqual(Buffer.from(other.bytes), Buffer.from(second));
+    assert.equal(many.get(gone.reference), 'destroyed');
+    assert.equal((await vault.readMany(database.db, [])).size, 0);
+    await assert.rejects(
+      vault.readMany(database.db, [a.reference, '0192f000-0000-7000-8000-0000000000ff']),
+      BiometricNotFoundError,
+    );
+    await database.db.query(
+      `UPDATE enr_biometrics SET ciphertext = overlay(ciphertext placing '\\x00'::bytea from 3 for 1) WHERE reference = $1`,
+      [b.reference],
+    );
+    await assert.rejects(vault.readMany(database.db, [a.reference, b.reference]), BiometricIntegrityError);
   });
 
   it('reads data keys wrapped by an older master key after a rotation, and wraps new ones with the new key', async () => {

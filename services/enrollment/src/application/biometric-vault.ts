@@ -30,6 +30,28 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 const associatedData = (reference: string, citizenId: string, kind: BiometricKind, keyVersion: number) =>
   Buffer.from(`cancuoc-biometric:v1:${reference}:${citizenId}:${kind}:${keyVersion}`);
 
+interface BiometricRow {
+  reference: string;
+  citizen_id: string;
+  key_version: number;
+  application_id: string;
+  kind: BiometricKind;
+  media_type: string;
+  sha256: string;
+  size: number;
+  width: number;
+  height: number;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  auth_tag: Uint8Array;
+  master_key_id: string;
+  wrapped_key: Uint8Array | null;
+}
+
+const SELECT_BIOMETRIC = `SELECT b.reference::text AS reference, b.citizen_id, b.key_version, b.application_id, b.kind,
+         b.media_type, b.sha256, b.size, b.width, b.height, b.iv, b.ciphertext, b.auth_tag, k.master_key_id, k.wrapped_key
+  FROM enr_biometrics b JOIN enr_data_keys k USING (citizen_id, key_version)`;
+
 interface KeyRow {
   key_version: number;
   master_key_id: string;
@@ -87,31 +109,35 @@ export class BiometricVault {
 
   /** Decrypts an object and checks it against its recorded SHA-256. */
   async read(db: SqlExecutor, reference: string): Promise<StoredBiometric> {
-    const [row] = await db.query<{
-      citizen_id: string;
-      key_version: number;
-      application_id: string;
-      kind: BiometricKind;
-      media_type: string;
-      sha256: string;
-      size: number;
-      width: number;
-      height: number;
-      iv: Uint8Array;
-      ciphertext: Uint8Array;
-      auth_tag: Uint8Array;
-      master_key_id: string;
-      wrapped_key: Uint8Array | null;
-    }>(
-      `SELECT b.citizen_id, b.key_version, b.application_id, b.kind, b.media_type, b.sha256, b.size, b.width, b.height, b.iv,
-              b.ciphertext, b.auth_tag, k.master_key_id, k.wrapped_key
-       FROM enr_biometrics b JOIN enr_data_keys k USING (citizen_id, key_version)
-       WHERE b.reference = $1`,
-      [reference],
-    );
+    const [row] = await db.query<BiometricRow>(`${SELECT_BIOMETRIC} WHERE b.reference = $1`, [reference]);
     if (!row) throw new BiometricNotFoundError();
     if (!row.wrapped_key) throw new BiometricsDestroyedError();
-    const key = await this.keys.unwrap(row.master_key_id, row.wrapped_key);
+    return this.decrypt(row, row.wrapped_key);
+  }
+
+  /**
+   * `read` for many objects in one query (the 1:N matcher's gallery, say). Each reference maps to
+   * its object, or to `destroyed` when its citizen's keys were destroyed; a reference that names
+   * nothing fails the whole call, as does any object that fails its integrity check.
+   */
+  async readMany(
+    db: SqlExecutor,
+    references: readonly string[],
+  ): Promise<Map<string, StoredBiometric | 'destroyed'>> {
+    const found = new Map<string, StoredBiometric | 'destroyed'>();
+    if (references.length === 0) return found;
+    const rows = await db.query<BiometricRow>(`${SELECT_BIOMETRIC} WHERE b.reference = ANY ($1::uuid[])`, [
+      [...references],
+    ]);
+    for (const row of rows)
+      found.set(row.reference, row.wrapped_key ? await this.decrypt(row, row.wrapped_key) : 'destroyed');
+    if (references.some((reference) => !found.has(reference))) throw new BiometricNotFoundError();
+    return found;
+  }
+
+  private async decrypt(row: BiometricRow, wrappedKey: Uint8Array): Promise<StoredBiometric> {
+    const { reference } = row;
+    const key = await this.keys.unwrap(row.master_key_id, wrappedKey);
     let bytes: Buffer;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(row.iv));

@@ -6,8 +6,7 @@ import {
   DEFAULT_MATCHING,
   type MatchingParameters,
 } from '../../domain/biometrics/minutiae-matching.js';
-import type { BiometricVault, StoredBiometric } from '../../application/biometric-vault.js';
-import { BiometricsDestroyedError } from '../../application/errors.js';
+import type { BiometricVault } from '../../application/biometric-vault.js';
 import type {
   AuditedAccess,
   AuditTrail,
@@ -18,11 +17,13 @@ import type {
 
 /** Stages whose fingerprints count as enrolled: the duplicate check ran and did not reject them. */
 const GALLERY_STAGES = ['adjudication', 'review', 'submitted', 'completed'];
+/** Gallery entries read and decrypted per query. */
+const GALLERY_PAGE = 200;
 
 /**
  * The built-in 1:N matcher: compares the probe with the latest enrolled ten-print of every other
  * citizen in enrollment's own database, decrypting each (and auditing each read), by minutiae
- * pairing (`compareTenPrints`). It is linear in the gallery, fit for the embedded mode, development
+ * pairing (`compareTenPrints`), reading the gallery a page at a time. It is linear in the gallery, fit for the embedded mode, development
  * and small deployments; a national deployment puts an ABIS behind `DuplicateMatcher` instead.
  * People whose biometrics were erased cannot be compared and are left out.
  */
@@ -56,38 +57,40 @@ export class BuiltInMatcher implements DuplicateMatcher {
     const candidates: DuplicateCandidate[] = [];
     const reads: AuditedAccess[] = [];
     let compared = 0;
-    for (const entry of gallery) {
-      let stored: StoredBiometric;
-      try {
-        stored = await this.vault.read(this.db, entry.fingerprints_ref);
-      } catch (error) {
-        if (error instanceof BiometricsDestroyedError) continue;
-        throw error;
-      }
-      // Enrolled with finger images (through an ABIS that compares them): no minutiae to compare.
-      if (stored.ref.mediaType !== MINUTIAE_RECORD_MEDIA_TYPE) continue;
-      reads.push({
-        actor: 'service:enrollment',
-        action: 'fingerprints.read',
-        purpose: 'duplicate-check',
-        subjectId: entry.citizen_id,
-        fields: ['fingerprints'],
-        detail: { applicationId: entry.application_id, probeApplicationId: probe.applicationId },
-      });
-      const reference = parseMinutiaeRecord(stored.bytes);
-      compared++;
-      const result = compareTenPrints(
-        { views: record.views, resolution },
-        { views: reference.views, resolution: reference.resolutionX },
-        this.parameters,
+    for (let page = 0; page < gallery.length; page += GALLERY_PAGE) {
+      const entries = gallery.slice(page, page + GALLERY_PAGE);
+      const objects = await this.vault.readMany(
+        this.db,
+        entries.map((entry) => entry.fingerprints_ref),
       );
-      if (result.candidate) {
-        candidates.push({
-          applicationId: entry.application_id,
-          citizenId: entry.citizen_id,
-          score: Math.round(result.bestScore * 1000) / 1000,
-          matchingFingers: result.matchingFingers,
+      for (const entry of entries) {
+        const stored = objects.get(entry.fingerprints_ref);
+        if (stored === undefined || stored === 'destroyed') continue;
+        // Enrolled with finger images (through an ABIS that compares them): no minutiae to compare.
+        if (stored.ref.mediaType !== MINUTIAE_RECORD_MEDIA_TYPE) continue;
+        reads.push({
+          actor: 'service:enrollment',
+          action: 'fingerprints.read',
+          purpose: 'duplicate-check',
+          subjectId: entry.citizen_id,
+          fields: ['fingerprints'],
+          detail: { applicationId: entry.application_id, probeApplicationId: probe.applicationId },
         });
+        const reference = parseMinutiaeRecord(stored.bytes);
+        compared++;
+        const result = compareTenPrints(
+          { views: record.views, resolution },
+          { views: reference.views, resolution: reference.resolutionX },
+          this.parameters,
+        );
+        if (result.candidate) {
+          candidates.push({
+            applicationId: entry.application_id,
+            citizenId: entry.citizen_id,
+            score: Math.round(result.bestScore * 1000) / 1000,
+            matchingFingers: result.matchingFingers,
+          });
+        }
       }
     }
     if (reads.length > 0) await this.audit.recordMany(reads);

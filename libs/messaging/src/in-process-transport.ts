@@ -59,7 +59,10 @@ export class InProcessTransport implements Transport {
    * instead of a read of every partition for every subscriber on every publish.
    */
   private generation = 0;
-  private readonly ends = new Map<string, { generation: number; ends: Promise<ReadonlyMap<number, bigint>> }>();
+  private readonly ends = new Map<
+    string,
+    { generation: number; ends: Promise<ReadonlyMap<number, bigint>> }
+  >();
 
   constructor(private readonly options: InProcessTransportOptions) {}
 

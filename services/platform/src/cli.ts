@@ -1,14 +1,16 @@
 /**
  * The `cancuoc` command (bin/cancuoc.mjs runs this file): `cancuoc --help` lists the commands.
- * SIGINT and SIGTERM abort the running command's signal, so it finishes what it holds; a second
+ * SIGINT and SIGTERM abort the running command's signal, so it finishes what it holds and exits
+ * with its own code (130 when that left some of its work undone: `EXIT.interrupted`); a second
  * signal exits at once (130).
  */
+import { EXIT } from './cli/command.js';
 import { COMMANDS } from './cli/commands/index.js';
 import { runCli } from './cli/registry.js';
 
 const controller = new AbortController();
 const onSignal = () => {
-  if (controller.signal.aborted) process.exit(130);
+  if (controller.signal.aborted) process.exit(EXIT.interrupted);
   controller.abort();
 };
 process.on('SIGINT', onSignal);

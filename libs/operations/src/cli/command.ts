@@ -21,6 +21,11 @@ export const EXIT = {
   failed: 1,
   /** The command line is wrong: an unknown flag, a missing argument. */
   usage: 2,
+  /**
+   * Stopped by SIGINT or SIGTERM before it had done all it was asked (the shell's 128 + SIGINT):
+   * after finishing what it held, or at once on a second signal.
+   */
+  interrupted: 130,
 } as const;
 
 /** A failure whose one-line message is what the operator sees, with its exit code. */

@@ -21,7 +21,10 @@ export interface StationSimulatorOptions {
   readonly outDir?: string;
   /** How long writing one chip takes. */
   readonly encodeMs?: number;
-  /** Stop after settling this many jobs. */
+  /**
+   * Do this many jobs, then stop: the station never announces more capacity than it has jobs left,
+   * and closes its stream when it receives the last, so no job is leased to it that it will not do.
+   */
   readonly maxJobs?: number;
   readonly software?: string;
   /** Told what happens; never personal data. */
@@ -71,7 +74,9 @@ export class StationSimulator {
   private stream: AbortController | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
-  private settled = 0;
+  private stopping: Promise<void> | undefined;
+  /** Jobs received, for `maxJobs`. */
+  private taken = 0;
   private readonly summary = { completed: 0, failed: 0, voided: 0 };
   private running: Promise<void> | undefined;
   private finish!: (summary: SimulatorSummary) => void;
@@ -94,12 +99,25 @@ export class StationSimulator {
     this.running ??= this.run();
   }
 
-  /** Stops taking jobs, finishes the ones in hand, and settles `done`. */
-  async stop(): Promise<void> {
+  /** Jobs received and not settled yet. */
+  get inHandCount(): number {
+    return this.inHand.size;
+  }
+
+  /**
+   * Stops taking jobs (closes the job stream), settles the ones in hand — heartbeating their leases
+   * meanwhile — and then `done`. Calling it again waits for the same.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     this.stream?.abort();
     await this.running;
-    await Promise.allSettled(this.working);
+    while (this.working.size > 0) await Promise.allSettled(this.working);
     clearInterval(this.heartbeat);
     closeClient(this.client);
     this.finish({ ...this.summary });
@@ -116,7 +134,7 @@ export class StationSimulator {
       try {
         const messages = this.client.streamJobs(
           {
-            capacity: this.options.capacity,
+            capacity: this.capacityToAnnounce(),
             stationSoftware: this.options.software ?? 'cancuoc-station-simulator',
           },
           { signal: this.stream.signal },
@@ -146,6 +164,15 @@ export class StationSimulator {
     }
   }
 
+  /**
+   * The capacity, or fewer when fewer jobs are left to do: the service counts the leases still in
+   * hand against it, so it leases no more than the jobs left.
+   */
+  private capacityToAnnounce(): number {
+    if (this.options.maxJobs === undefined) return this.options.capacity;
+    return Math.max(1, Math.min(this.options.capacity, this.options.maxJobs - this.taken + this.inHand.size));
+  }
+
   private startHeartbeat(everyMs: number): void {
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => void this.beat(), everyMs);
@@ -165,16 +192,18 @@ export class StationSimulator {
 
   private take(job: EncodingJob): void {
     this.inHand.set(job.leaseId, job.jobId);
+    this.taken += 1;
     this.log({ event: 'job-received', jobId: job.jobId });
     const work = this.encode(job)
       .catch(() => undefined)
       .finally(() => {
         this.inHand.delete(job.leaseId);
         this.working.delete(work);
-        this.settled += 1;
-        if (this.options.maxJobs !== undefined && this.settled >= this.options.maxJobs) void this.stop();
       });
     this.working.add(work);
+    // The last job to do: no other is wanted, so the stream closes now, before a free slot would
+    // let the service lease one more to this station.
+    if (this.options.maxJobs !== undefined && this.taken >= this.options.maxJobs) void this.stop();
   }
 
   /**
@@ -215,7 +244,24 @@ export class StationSimulator {
     }
     await sleep(this.options.encodeMs ?? 0);
     const chipSerial = `SIM-${randomBytes(8).toString('hex').toUpperCase()}`;
-    const readBack = await this.writeAndReadBack(chipSerial, chip!.applicationIdentifier, files);
+    let readBack: ChipFiles;
+    try {
+      readBack = await this.writeAndReadBack(chipSerial, chip!.applicationIdentifier, files);
+    } catch (error) {
+      // The station's own fault (the --out folder, say): the job goes back to the queue at once
+      // rather than waiting in a lease the station would hold for nothing.
+      await this.destroy(chipSerial).catch(() => undefined);
+      const detail = `the chip could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).name})`;
+      await this.settle(() =>
+        this.client.failJob(
+          { jobId: job.jobId, leaseId: job.leaseId, reason: EncodingFailureReason.STATION_FAULT, detail },
+          traced,
+        ),
+      );
+      this.summary.failed += 1;
+      this.log({ event: 'job-failed', jobId: job.jobId, detail });
+      return;
+    }
     try {
       await this.settle(() =>
         this.client.completeJob(

@@ -11,5 +11,13 @@ export class UsageError extends Error {
 
 /** A failure the user can act on (the platform is not reachable, a refusal): one line, exit 1. */
 export class CliFailure extends Error {
-  override readonly name = 'CliFailure';
+  override readonly name: string = 'CliFailure';
+}
+
+/** Stopped by SIGINT or SIGTERM before it was done: one line, exit 130. */
+export class Interrupted extends CliFailure {
+  override readonly name = 'Interrupted';
+  constructor(message = 'stopped by a signal before it was done') {
+    super(message);
+  }
 }

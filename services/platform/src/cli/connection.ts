@@ -19,6 +19,7 @@ export const CONNECTION_FLAGS = {
   enrollment: { type: 'string' },
   'card-production': { type: 'string' },
   'data-sharing': { type: 'string' },
+  'secret-file': { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -27,8 +28,8 @@ export const CONNECTION_USAGE = `Connection:
   --enrollment HOST:PORT       enrollment (default: $CANCUOC_ENROLLMENT_ADDRESS or 127.0.0.1:50052)
   --card-production HOST:PORT  card production (default: $CANCUOC_CARD_PRODUCTION_ADDRESS or 127.0.0.1:50053)
   --data-sharing HOST:PORT     data sharing (default: $CANCUOC_DATA_SHARING_ADDRESS or 127.0.0.1:50054)
+  --secret-file FILE           the token key (default: $CANCUOC_AUTH_SECRET, else DIR/auth-secret)
   --data-dir DIR               the embedded platform's folder, for its token key (default: $CANCUOC_DATA_DIR or .data)
-  Tokens are signed with $CANCUOC_AUTH_SECRET, else with DIR/auth-secret.
 `;
 
 type ConnectionValues = { readonly [K in keyof typeof CONNECTION_FLAGS]?: string | undefined };
@@ -49,7 +50,7 @@ export class Connection {
         values[s] ?? env[`CANCUOC_${envName(s)}_ADDRESS`] ?? `127.0.0.1:${DEFAULT_PORTS[s]}`,
       ]),
     ) as Record<ServiceName, string>;
-    return new Connection(addresses, readSecret(values['data-dir'], env));
+    return new Connection(addresses, readSecret(values['secret-file'], values['data-dir'], env));
   }
 
   static of(addresses: Readonly<Record<ServiceName, string>>, secret: string): Connection {
@@ -125,9 +126,9 @@ export function unreachable(service: ServiceName, address: string, error: unknow
   return new CliFailure(`${service} at ${address} answered ${status[code]}`);
 }
 
-function readSecret(dataDir: string | undefined, env: NodeJS.ProcessEnv): string {
+function readSecret(file: string | undefined, dataDir: string | undefined, env: NodeJS.ProcessEnv): string {
   try {
-    return readTokenKey({ dataDir }, env);
+    return readTokenKey({ file, dataDir }, env);
   } catch (error) {
     if (error instanceof CliError) throw new CliFailure(error.message);
     throw error;

@@ -1,4 +1,4 @@
-import { CliFailure, EXIT, UsageError, type CliCommand, type CliIO } from './command.js';
+import { CliFailure, EXIT, Interrupted, UsageError, type CliCommand, type CliIO } from './command.js';
 
 const HEADER = `cancuoc: run and exercise the Cancuoc platform (population register and chip identity card)
 
@@ -8,8 +8,11 @@ Usage: cancuoc <command> [options]      cancuoc <command> --help
 const FOOTER = `
 Commands reach the services over gRPC at 127.0.0.1:50051-50054 (flags and
 CANCUOC_<SERVICE>_ADDRESS change them),
-with tokens signed by the platform's key: .data/auth-secret (embedded), or CANCUOC_AUTH_SECRET.
-Exit codes: 0 done, 1 failed, 2 bad usage.
+with tokens signed by the platform's key: --secret-file, else CANCUOC_AUTH_SECRET, else
+.data/auth-secret (the embedded platform's; --data-dir or CANCUOC_DATA_DIR for another folder).
+Exit codes: 0 done, 1 failed, 2 bad usage, 130 stopped by Ctrl-C or SIGTERM before it was done.
+Ctrl-C (or SIGTERM) lets a command finish what it holds; a second one stops it at once (130).
+start, station and agency run until they are stopped, and then exit 0.
 `;
 
 export function helpText(commands: readonly CliCommand[]): string {
@@ -56,7 +59,7 @@ export async function runCli(
     }
     if (error instanceof CliFailure) {
       io.stderr(`cancuoc ${command.name}: ${error.message}\n`);
-      return EXIT.failed;
+      return error instanceof Interrupted ? EXIT.interrupted : EXIT.failed;
     }
     io.stderr(
       `cancuoc ${command.name}: failed (${(error as Error)?.name ?? 'error'}; CANCUOC_DEBUG=1 shows more)\n`,

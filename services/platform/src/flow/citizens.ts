@@ -46,38 +46,50 @@ function facts(
   };
 }
 
+/** One synthetic population, registered row by row (`register(index)`), each child after its parents. */
+export interface Population {
+  readonly size: number;
+  /**
+   * Registers row `index` once its parents' rows are settled, linking it to them; resolves with the
+   * citizen, or `undefined` when the register already held the row (an earlier run with the seed).
+   * Take the rows in order: a row's parents are always earlier rows.
+   */
+  register(index: number): Promise<SeededCitizen | undefined>;
+}
+
 /**
- * Registers `count` synthetic citizens (libs/synthetic: Vietnamese names, communes in force, valid
- * personal id numbers) as existing citizens, `concurrency` at a time. A child's registration waits
- * for its parents' (rows name only earlier rows as parents), so that they are linked; a parent the
- * register already held from an earlier seed is not (its record id is not known here).
+ * The rows of `generatePopulation({ count, seed })` (libs/synthetic: Vietnamese names, communes in
+ * force, valid personal id numbers), to register as existing citizens. A parent the register
+ * already held, from an earlier run with the same seed, is looked up by its personal id number
+ * (GetCitizen, audited with its purpose), so that a run that continues an interrupted one still
+ * links the children to their parents.
  */
-export async function seedCitizens(
+export function populationOf(
   connection: Connection,
-  options: {
-    readonly count: number;
-    readonly seed: number;
-    readonly concurrency?: number;
-    readonly onRegistered?: () => void;
-    readonly signal?: AbortSignal;
-  },
-): Promise<SeedResult> {
+  options: { readonly count: number; readonly seed: number },
+): Population {
   const registry = connection.client(RegistryService, 'registry', 'clerk:cancuoc-seed', ['clerk']);
   const rows = [...generatePopulation({ count: options.count, seed: options.seed })];
-  // Each row's registration, settled with its record id (undefined when it was not registered now);
-  // a child waits for its parents' rows, which always come earlier, to link them.
+  const parents = new Set(rows.flatMap((r) => [r.father_personal_id, r.mother_personal_id]).filter(Boolean));
+  // Each row's registration, settled with its record id (undefined when it is not known).
   const registered = new Map<string, Promise<string | undefined>>();
   const settle = new Map<string, (citizenId: string | undefined) => void>();
   for (const row of rows) {
     registered.set(row.personal_id, new Promise((resolve) => settle.set(row.personal_id, resolve)));
   }
   const parent = (personalId: string) => (personalId ? registered.get(personalId) : undefined);
-  const citizens: SeededCitizen[] = [];
-  let alreadyRegistered = 0;
-  await pool(
-    rows,
-    options.concurrency ?? 8,
-    async (row, index) => {
+  const recordIdOf = async (personalId: string) => {
+    try {
+      const found = await registry.getCitizen({ personalId, purpose: 'synthetic-population-parent-link' });
+      return found.citizenId || undefined;
+    } catch {
+      return undefined; // the child is registered without the link: the register flags it
+    }
+  };
+  return {
+    size: rows.length,
+    async register(index) {
+      const row = rows[index]!;
       const done = settle.get(row.personal_id)!;
       try {
         const [father, mother] = await Promise.all([
@@ -90,17 +102,46 @@ export async function seedCitizens(
         });
         const citizenId = registration!.citizenId;
         done(citizenId);
-        citizens.push({
+        return {
           citizenId,
           personalId: row.personal_id,
           biometricSeed: options.seed * 100_000 + index,
           officeUnitCode: row.residence_commune,
-        });
+        };
       } catch (error) {
-        done(undefined);
-        if (grpcCode(error) !== status.ALREADY_EXISTS) throw error;
-        alreadyRegistered++;
+        if (grpcCode(error) !== status.ALREADY_EXISTS) {
+          done(undefined);
+          throw error;
+        }
+        done(parents.has(row.personal_id) ? await recordIdOf(row.personal_id) : undefined);
+        return undefined;
       }
+    },
+  };
+}
+
+/** Registers `count` synthetic citizens (`populationOf`), `concurrency` at a time. */
+export async function seedCitizens(
+  connection: Connection,
+  options: {
+    readonly count: number;
+    readonly seed: number;
+    readonly concurrency?: number;
+    readonly onRegistered?: () => void;
+    /** Aborted: no new registration starts; those in flight finish. */
+    readonly signal?: AbortSignal;
+  },
+): Promise<SeedResult> {
+  const population = populationOf(connection, options);
+  const citizens: SeededCitizen[] = [];
+  let alreadyRegistered = 0;
+  await pool(
+    Array.from({ length: population.size }, (_, i) => i),
+    options.concurrency ?? 8,
+    async (index) => {
+      const citizen = await population.register(index);
+      if (citizen) citizens.push(citizen);
+      else alreadyRegistered++;
       options.onRegistered?.();
     },
     options.signal,

@@ -4,7 +4,7 @@ import type { Progress } from '../cli/progress.js';
 import type { Connection } from '../cli/connection.js';
 import { DEMO_AGENCY, agencyView, type AgencyTerms } from './agency.js';
 import { ensureSubscription } from './agency.js';
-import { seedCitizens, type SeededCitizen } from './citizens.js';
+import { populationOf, type SeededCitizen } from './citizens.js';
 import {
   ApplicationBlocked,
   cardEncoded,
@@ -28,18 +28,28 @@ export interface DemoOptions {
   readonly agency?: AgencyTerms;
   readonly timeoutMs?: number;
   readonly progress?: Progress;
+  /** Aborted: no other citizen is started; those in flight are taken the whole way. */
   readonly signal?: AbortSignal;
 }
 
 export interface DemoResult {
   /** The citizens taken through the whole path. */
   readonly citizens: readonly SeededCitizen[];
+  /** Citizens this run registered: those taken through and those blocked at enrollment. */
+  readonly registered: number;
   /**
    * Registered, but blocked at enrollment, per reason: the register flags their record
    * (`REGISTER_RECORD_FLAGGED`: a minor with no parent recorded is incomplete, say).
    */
   readonly blocked: ReadonlyMap<string, number>;
   readonly alreadyRegistered: number;
+  /**
+   * Citizens not started because the signal stopped the run (0 when it ran to the end): never
+   * registered, so a run with the same seed and number takes them, and leaves out the others.
+   */
+  readonly notStarted: number;
+  /** The signal stopped the run: the citizens in flight were finished, no other was started. */
+  readonly interrupted: boolean;
   readonly applications: readonly EnrolledApplication[];
   /** Per application id. */
   readonly cards: ReadonlyMap<string, EncodedCard>;
@@ -61,12 +71,19 @@ async function trustedCscas(connection: Connection): Promise<Uint8Array[]> {
   return cscaCertificates;
 }
 
+const STEPS = ['registered', 'enrolled', 'cards encoded', 'cards issued', 'agency received'] as const;
+
 /**
  * The whole path of a card, for `citizens` synthetic people: an agency subscription requested and
  * approved by two administrators; each citizen registered, enrolled at a station with a generated
  * face and ten prints, approved; card production personalises; an encoding station (the simulator,
  * with passive authentication) writes the chip; the card is checked, shipped, handed over and
  * activated; the agency receives the citizen with the card.
+ *
+ * Each citizen goes the whole way before the run counts it, `concurrency` at a time. An aborted
+ * `signal` starts no other citizen, and the ones in flight are finished — from registration to the
+ * agency — so the run leaves no citizen part of the way: each one is either not registered at all or
+ * registered with an issued card (or blocked at enrollment, where the register's flag stops it).
  */
 export async function runDemo(connection: Connection, options: DemoOptions): Promise<DemoResult> {
   const startedAt = Date.now();
@@ -101,46 +118,45 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
     }
   }
   try {
-    progress?.track('registered', options.citizens);
-    const seeded = await seedCitizens(connection, {
-      count: options.citizens,
-      seed: options.seed,
-      signal,
-      onRegistered: () => progress?.tick('registered'),
-    });
+    for (const step of STEPS) progress?.track(step, options.citizens);
+    // The steps a citizen will not take (already registered, or blocked) are counted as passed.
+    const skip = (steps: readonly (typeof STEPS)[number][]) => {
+      for (const step of steps) progress?.tick(step);
+    };
+    const population = populationOf(connection, { count: options.citizens, seed: options.seed });
     const blocked = new Map<string, number>();
     const through: SeededCitizen[] = [];
-    const registered = seeded.citizens;
-    progress?.track('enrolled', registered.length);
-    progress?.track('cards encoded', registered.length);
-    progress?.track('cards issued', registered.length);
-    progress?.track('agency received', registered.length);
     const applications: EnrolledApplication[] = [];
     const cards = new Map<string, EncodedCard>();
+    let started = 0;
+    let alreadyRegistered = 0;
+    const steps = { timeoutMs: options.timeoutMs };
+    // The signal goes to the pool only: a citizen it has started is finished.
     await pool(
-      registered,
+      Array.from({ length: population.size }, (_, i) => i),
       options.concurrency ?? 6,
-      async (citizen, index) => {
+      async (index) => {
+        started++;
+        const citizen = await population.register(index);
+        progress?.tick('registered');
+        if (!citizen) {
+          alreadyRegistered++;
+          skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
+          return;
+        }
         let application: EnrolledApplication;
         try {
-          application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), {
-            timeoutMs: options.timeoutMs,
-            signal,
-          });
+          application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), steps);
         } catch (error) {
           if (!(error instanceof ApplicationBlocked)) throw error;
           blocked.set(error.reason, (blocked.get(error.reason) ?? 0) + 1);
-          for (const label of ['enrolled', 'cards encoded', 'cards issued', 'agency received'])
-            progress?.tick(label);
+          skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
           return;
         }
         through.push(citizen);
         applications.push(application);
         progress?.tick('enrolled');
-        const card = await cardEncoded(connection, application.applicationId, {
-          timeoutMs: options.timeoutMs,
-          signal,
-        });
+        const card = await cardEncoded(connection, application.applicationId, steps);
         cards.set(application.applicationId, card);
         if (stationCount === 0) progress?.tick('cards encoded');
         await issueCard(connection, card.cardId, citizen.officeUnitCode);
@@ -150,28 +166,28 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
     );
     const citizens = through;
     const ids = citizens.map((c) => c.citizenId);
-    let seen = blocked.size === 0 ? 0 : [...blocked.values()].reduce((a, b) => a + b, 0);
-    const offset = seen;
+    let seen = 0;
     const view = await until(
       () => agencyView(connection, agency.agency, agency.purpose, ids),
       (v) => {
-        const now = offset + [...v.values()].filter((c) => c?.card?.current?.documentNumber).length;
+        const now = [...v.values()].filter((c) => c?.card?.current?.documentNumber).length;
         progress?.tick('agency received', now - seen);
         seen = now;
-        return now - offset === ids.length;
+        return now === ids.length;
       },
       {
         timeoutMs: options.timeoutMs ?? 120_000,
         intervalMs: 500,
-        signal,
         onTimeout: () => new CliFailure(`${agency.agency} did not receive every card in time`),
       },
     );
-    progress?.end();
     return {
       citizens,
+      registered: started - alreadyRegistered,
       blocked,
-      alreadyRegistered: seeded.alreadyRegistered,
+      alreadyRegistered,
+      notStarted: population.size - started,
+      interrupted: started < population.size,
       applications,
       cards,
       completions,
@@ -180,6 +196,7 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       elapsedMs: Date.now() - startedAt,
     };
   } finally {
+    progress?.end();
     await Promise.all(stations.map((s) => s.stop()));
   }
 }

@@ -1,3 +1,5 @@
+import { Interrupted } from '../cli/command.js';
+
 /**
  * Runs `work` over `items`, `concurrency` at a time; the first failure stops taking new items and
  * is rethrown once those in flight settle. An aborted `signal` stops taking new items too.
@@ -24,7 +26,10 @@ export async function pool<T>(
   if (failure) throw failure.error;
 }
 
-/** Polls `read` every `intervalMs` until `done` holds; throws `onTimeout()` after `timeoutMs`. */
+/**
+ * Polls `read` every `intervalMs` until `done` holds; throws `onTimeout()` after `timeoutMs`, and
+ * `Interrupted` once `signal` is aborted.
+ */
 export async function until<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -34,7 +39,8 @@ export async function until<T>(
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline || options.signal?.aborted) throw options.onTimeout();
+    if (options.signal?.aborted) throw new Interrupted();
+    if (Date.now() > deadline) throw options.onTimeout();
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
   }
 }

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { DEMO_AGENCY, agencyRecordJson, fieldName, presentFields } from '../../flow/agency.js';
-import { runDemo } from '../../flow/demo.js';
+import { runDemo, type DemoResult } from '../../flow/demo.js';
 import { integerFlag, parseFlags } from '../args.js';
 import { EXIT, type CliCommand } from '../command.js';
 import { CONNECTION_FLAGS, CONNECTION_USAGE, Connection } from '../connection.js';
@@ -32,8 +32,68 @@ Options:
   --ids FILE          write the citizens' record ids, for cancuoc agency --ids FILE
   -h, --help          this text
 ${CONNECTION_USAGE}
-Exit codes: 0 every card encoded once and delivered as allowed, 1 otherwise or not reachable, 2 bad usage.
+Ctrl-C (or SIGTERM) starts no other citizen and finishes those in flight, from registration to the
+agency, then prints the summary: no citizen is left part of the way, and the same --seed and
+--citizens continue with the ones not started. A second Ctrl-C stops at once.
+
+Exit codes: 0 every card encoded once and delivered as allowed, 1 otherwise or not reachable, 2 bad
+usage, 130 stopped by Ctrl-C or SIGTERM (after the summary of what was done).
 `;
+
+const allowedOf = (result: DemoResult) => [...result.agency.fields].sort((a, b) => a - b).join(',');
+
+/** Every card encoded exactly once, and every citizen delivered with exactly the allowed fields. */
+function demoKeptItsPromises(result: DemoResult): boolean {
+  const cards = [...result.cards.values()];
+  const encodedOnce = cards.filter((c) => c.encodings === 1 && c.voidedChips === 0).length;
+  const exact = [...result.view.values()].filter(
+    (c) => c && presentFields(c).join(',') === allowedOf(result),
+  ).length;
+  return encodedOnce === result.citizens.length && exact === result.citizens.length;
+}
+
+/** What the run did, in counts (no personal data but the one record the agency received). */
+function summary(result: DemoResult, seed: number, asked: number, idsFile: string | undefined): string {
+  const cards = [...result.cards.values()];
+  const encodedOnce = cards.filter((c) => c.encodings === 1 && c.voidedChips === 0).length;
+  const exact = [...result.view.values()].filter(
+    (c) => c && presentFields(c).join(',') === allowedOf(result),
+  ).length;
+  const seconds = result.elapsedMs / 1000;
+  const sample = [...result.view.values()].find(Boolean);
+  const registered = result.interrupted
+    ? `${result.registered} of ${asked}; ${result.notStarted} not started, not registered`
+    : `${result.registered}`;
+  return [
+    result.interrupted
+      ? `Cancuoc demo — seed ${seed} — stopped by a signal: the citizens in flight were finished, no other started`
+      : `Cancuoc demo — seed ${seed}`,
+    `  citizens registered   ${registered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were registered already: left out)` : ''}`,
+    ...(result.blocked.size > 0
+      ? [
+          `  blocked at enrollment ${[...result.blocked.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ')} (the register flags the record, e.g. a minor with no parent recorded)`,
+        ]
+      : []),
+    `  applications          ${result.applications.length} enrolled (face + ten prints), duplicate-checked, approved`,
+    `  cards encoded         ${cards.length} (${encodedOnce} encoded exactly once, passive authentication passed)`,
+    `  agency deliveries     ${exact} to ${result.agency.agency}, each with exactly: ${result.agency.fields.map(fieldName).join(', ')}`,
+    `  elapsed               ${seconds.toFixed(1)} s (${(result.citizens.length / seconds).toFixed(2)} citizens/s end to end)`,
+    ...(sample
+      ? [
+          '',
+          `What ${result.agency.agency} received of one citizen:`,
+          `  ${JSON.stringify(agencyRecordJson(sample))}`,
+        ]
+      : []),
+    '',
+    result.interrupted
+      ? `Next: cancuoc demo --seed ${seed} --citizens ${asked} continues: it leaves out the ${result.registered + result.alreadyRegistered} registered and takes the ${result.notStarted} others.`
+      : idsFile
+        ? `Next: cancuoc agency --ids ${idsFile} --once prints what the agency holds of them.`
+        : 'Next: cancuoc demo --ids FILE, then cancuoc agency --ids FILE, prints what the agency holds.',
+    '',
+  ].join('\n');
+}
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -55,8 +115,15 @@ export const demoCommand: CliCommand = {
     const stations = integerFlag('stations', flags.stations, 2, 0, 32);
     const timeoutMs = integerFlag('timeout-s', flags['timeout-s'], 120, 1, 86_400) * 1000;
     const connection = Connection.from(flags, io.env);
+    const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true, {
+      columns: process.stderr.columns,
+    });
+    const stopping = () =>
+      progress.note(
+        'Stopping: finishing the citizens in flight, starting no other (Ctrl-C again stops at once)…',
+      );
+    io.signal?.addEventListener('abort', stopping, { once: true });
     try {
-      const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true);
       const result = await runDemo(connection, {
         citizens,
         seed,
@@ -67,44 +134,11 @@ export const demoCommand: CliCommand = {
         signal: io.signal,
       });
       if (flags.ids) await writeFile(flags.ids, result.citizens.map((c) => `${c.citizenId}\n`).join(''));
-      const cards = [...result.cards.values()];
-      const encodedOnce = cards.filter((c) => c.encodings === 1 && c.voidedChips === 0).length;
-      const allowed = [...result.agency.fields].sort((a, b) => a - b).join(',');
-      const exact = [...result.view.values()].filter(
-        (c) => c && presentFields(c).join(',') === allowed,
-      ).length;
-      const seconds = result.elapsedMs / 1000;
-      const sample = [...result.view.values()].find(Boolean);
-      io.stdout(
-        [
-          `Cancuoc demo — seed ${seed}`,
-          `  citizens registered   ${citizens - result.alreadyRegistered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were registered already: left out)` : ''}`,
-          ...(result.blocked.size > 0
-            ? [
-                `  blocked at enrollment ${[...result.blocked.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ')} (the register flags the record, e.g. a minor with no parent recorded)`,
-              ]
-            : []),
-          `  applications          ${result.applications.length} enrolled (face + ten prints), duplicate-checked, approved`,
-          `  cards encoded         ${cards.length} (${encodedOnce} encoded exactly once, passive authentication passed)`,
-          `  agency deliveries     ${exact} to ${result.agency.agency}, each with exactly: ${result.agency.fields.map(fieldName).join(', ')}`,
-          `  elapsed               ${seconds.toFixed(1)} s (${(result.citizens.length / seconds).toFixed(2)} citizens/s end to end)`,
-          ...(sample
-            ? [
-                '',
-                `What ${result.agency.agency} received of one citizen:`,
-                `  ${JSON.stringify(agencyRecordJson(sample))}`,
-              ]
-            : []),
-          '',
-          flags.ids
-            ? `Next: cancuoc agency --ids ${flags.ids} --once prints what the agency holds of them.`
-            : 'Next: cancuoc demo --ids FILE, then cancuoc agency --ids FILE, prints what the agency holds.',
-          '',
-        ].join('\n'),
-      );
-      const ok = encodedOnce === result.citizens.length && exact === result.citizens.length;
-      return ok ? EXIT.ok : EXIT.failed;
+      io.stdout(summary(result, seed, citizens, flags.ids));
+      if (result.interrupted) return EXIT.interrupted;
+      return demoKeptItsPromises(result) ? EXIT.ok : EXIT.failed;
     } finally {
+      io.signal?.removeEventListener('abort', stopping);
       connection.close();
     }
   },

@@ -20,7 +20,11 @@ Options:
   --ids FILE          write the registered citizens' record ids (opaque UUIDs), one a line
   -h, --help          this text
 ${CONNECTION_USAGE}
-Exit codes: 0 done, 1 failed (e.g. the registry not reachable), 2 bad usage.
+Ctrl-C (or SIGTERM) starts no other registration and finishes those in flight; a second one stops
+at once.
+
+Exit codes: 0 done, 1 failed (e.g. the registry not reachable), 2 bad usage, 130 stopped by Ctrl-C
+or SIGTERM before all were registered.
 `;
 
 export const seedCommand: CliCommand = {
@@ -42,26 +46,37 @@ export const seedCommand: CliCommand = {
     const connection = Connection.from(flags, io.env);
     try {
       await connection.expectServing(['registry']);
-      const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true);
+      const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true, {
+        columns: process.stderr.columns,
+      });
       progress.track('registered', count);
       const startedAt = Date.now();
-      const result = await seedCitizens(connection, {
-        count,
-        seed,
-        concurrency,
-        signal: io.signal,
-        onRegistered: () => progress.tick('registered'),
-      });
-      progress.end();
+      let result;
+      try {
+        result = await seedCitizens(connection, {
+          count,
+          seed,
+          concurrency,
+          signal: io.signal,
+          onRegistered: () => progress.tick('registered'),
+        });
+      } finally {
+        // Also before a failure's one line, which would otherwise follow the bar on its line.
+        progress.end();
+      }
       const seconds = (Date.now() - startedAt) / 1000;
       if (flags.ids) await writeFile(flags.ids, result.citizens.map((c) => `${c.citizenId}\n`).join(''));
+      const notStarted = count - result.citizens.length - result.alreadyRegistered;
       io.stdout(
         `registered ${result.citizens.length} citizens in ${seconds.toFixed(1)} s ` +
           `(${(result.citizens.length / seconds).toFixed(1)}/s, seed ${seed})` +
           (result.alreadyRegistered > 0 ? `; ${result.alreadyRegistered} were already registered` : '') +
+          (notStarted > 0
+            ? `; stopped by a signal before the other ${notStarted} (the same --seed and --citizens register them)`
+            : '') +
           '\n',
       );
-      return io.signal?.aborted ? EXIT.failed : EXIT.ok;
+      return notStarted > 0 ? EXIT.interrupted : EXIT.ok;
     } finally {
       connection.close();
     }

@@ -8,7 +8,11 @@ const usage = `cancuoc station: run encoding stations (card production's station
 
 Each station streams card jobs, parses every data group, checks the chip data by passive
 authentication against the CSCA, writes a simulated chip, reads it back and completes the job.
-One line per event on stdout (--json: JSON lines). Runs until Ctrl-C, or until --jobs are settled.
+One line per event on stdout (--json: JSON lines). Runs until Ctrl-C or SIGTERM, or until --jobs
+are settled. On Ctrl-C a station takes no other job — it closes its job stream — and settles the
+ones in hand, heartbeating their leases until then, so none is left leased to it; then it prints
+what it did on stderr. A second Ctrl-C stops at once: a lease then left runs out (60 s by default)
+and the job goes to another station.
 
 Usage: cancuoc station [options]
 
@@ -16,14 +20,15 @@ Options:
   --station-id ID     the station's id, station:<ID> (default dev-01; with --stations N, ID-1 … ID-N)
   --stations N        stations in this process (default 1)
   --capacity N        jobs each station holds at once, 1-64 (default 2)
-  --jobs N            each station stops after settling N jobs (default: until stopped)
+  --jobs N            each station does N jobs, then stops (default: until stopped)
   --encode-ms MS      time one chip takes to write (default 0)
   --csca FILE         CSCA certificate (PEM or DER) to trust (default: card production's GetTrustAnchors)
   --out DIR           keep the chip images there
   --json              JSON lines
   -h, --help          this text
 ${CONNECTION_USAGE}
-Exit codes: 0 done or stopped, 1 failed (card production not reachable, refused), 2 bad usage.
+Exit codes: 0 done or stopped (Ctrl-C, SIGTERM), 1 failed (card production not reachable, refused),
+2 bad usage, 130 a second Ctrl-C.
 `;
 
 async function cscas(connection: Connection, file: string | undefined): Promise<Uint8Array[]> {
@@ -91,7 +96,17 @@ export const stationCommand: CliCommand = {
             ),
         });
       });
-      const stop = () => void Promise.all(stations.map((s) => s.stop()));
+      if (io.signal?.aborted) {
+        io.stderr('stopped before a station started\n');
+        return EXIT.ok;
+      }
+      const stop = () => {
+        const held = stations.reduce((n, s) => n + s.inHandCount, 0);
+        io.stderr(
+          `Stopping: taking no other job, settling the ${held} in hand (Ctrl-C again stops at once)…\n`,
+        );
+        void Promise.all(stations.map((s) => s.stop()));
+      };
       io.signal?.addEventListener('abort', stop, { once: true });
       for (const s of stations) s.start();
       let summaries;
@@ -109,7 +124,8 @@ export const stationCommand: CliCommand = {
         voided: a.voided + s.voided,
       }));
       io.stderr(
-        `stations settled: ${total.completed} completed, ${total.failed} failed, ${total.voided} chips voided\n`,
+        `stations ${io.signal?.aborted ? 'stopped' : 'settled'}: ${total.completed} completed, ${total.failed} failed, ` +
+          `${total.voided} chips voided; no job left in hand\n`,
       );
       return EXIT.ok;
     } finally {

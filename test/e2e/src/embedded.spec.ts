@@ -16,11 +16,11 @@ import { assertDemoKeptItsPromises } from './support/checks.js';
 import { cancuoc, collect, waitForOutput } from './support/cli.js';
 
 /**
- * Embedded, every service's database is a PGlite on the one event loop all four share: about 1.5 s
- * of that thread per citizen's whole path on the development VM (two cores), so a few hundred would
- * take the suite five minutes and more. E2E_CITIZENS=300 runs that many.
+ * Embedded, every service's database is a PGlite on the one event loop all four share: about 0.8 s
+ * of that thread per citizen's whole path on the development VM (two cores), so 200 take about
+ * three minutes. E2E_CITIZENS sets the number.
  */
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 12);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 200);
 const PORTS = [
   '--registry-port',
   '0',

@@ -5,6 +5,7 @@ import { createTestDatabase } from '@cancuoc/testing';
 import { InProcessTransport } from './in-process-transport.js';
 import { inProcessLogMigrations } from './migrations/index.js';
 import { inProcessEnvironment } from './test-support/environments.js';
+import { waitFor } from './test-support/fixtures.js';
 import { transportContract } from './test-support/transport-contract.js';
 import type { IncomingRecord, OutgoingRecord } from './transport.js';
 
@@ -17,14 +18,6 @@ const record = (key: string): OutgoingRecord => ({
   value: new TextEncoder().encode(key),
   headers: { ce_id: key },
 });
-
-async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * A pass reads only the partitions whose end offset, read once per publish for all subscribers, is
@@ -75,14 +68,14 @@ describe('in-process transport: reading only partitions with new records', () =>
 
       const announced = transportOn(there);
       await announced.publish(['a1', 'a2', 'a3'].map(record));
-      await until('the announced records', () => seen.length === 3);
+      await waitFor('the announced records', () => seen.length === 3);
 
       // A publisher whose notifications are lost: only the consumer's poll can find its records.
       const silentDb = Object.create(there, { notify: { value: () => undefined } }) as Database;
       const silent = new InProcessTransport({ db: silentDb, pollIntervalMs: 300 });
       closing.push(() => silent.close());
       await silent.publish(['s1', 's2'].map(record));
-      await until('the unannounced records, at the next poll', () => seen.length === 5, 5_000);
+      await waitFor('the unannounced records, at the next poll', () => seen.length === 5, 5_000);
 
       // Caught up, a pass reads only the partition that has something new, not all eight.
       const reads: number[] = [];
@@ -92,7 +85,7 @@ describe('in-process transport: reading only partitions with new records', () =>
         return read(topic, partition, offset, limit);
       };
       await announced.publish([record('a4')]);
-      await until('the last record', () => seen.length === 6);
+      await waitFor('the last record', () => seen.length === 6);
       const last = seen.at(-1)!;
       assert.equal(last.key, 'a4');
       assert.deepEqual([...new Set(reads)], [last.partition]);

@@ -8,3 +8,4 @@ export * from './flow/agency.js';
 export * from './flow/citizens.js';
 export * from './flow/demo.js';
 export * from './flow/enroll.js';
+export { until } from './flow/pool.js';

@@ -17,6 +17,7 @@ import {
   enrollCitizen,
   seedCitizens,
   startPlatform,
+  until,
   type RunningPlatform,
 } from '@cancuoc/platform';
 import {
@@ -29,20 +30,13 @@ import {
 import { assertExactFields } from './support/checks.js';
 import { cancuoc, spawnCancuoc } from './support/cli.js';
 
-/** Polls `probe` until it returns something, every 250 ms, for at most `timeoutMs`. */
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls `probe` every 250 ms until it returns something, for at most a minute. */
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> =>
+  until(probe, (value) => value !== undefined, {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    onTimeout: () => new Error(`${what}: not within 60000 ms`),
+  }) as Promise<T>;
 
 /** The job ids a `cancuoc station` run reports completed, from its stdout. */
 const completed = (stdout: string, stationId: string) =>

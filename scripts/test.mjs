@@ -2,7 +2,11 @@
 // The one test command (`npm test`): build, static checks, then every test file against the real
 // PostgreSQL, Redis and a Kafka-protocol broker. Usage: npm test [-- --only <dir>] [-- --no-checks]
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { globSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,10 +57,49 @@ const patterns = only
       'test/*/**/*.spec.mjs',
       'test/*/dist/**/*.spec.js',
     ];
-step('tests (node --test)', 'node', [
-  '--test',
-  '--test-concurrency=2',
-  '--test-timeout=300000',
-  '--test-reporter=spec',
-  ...patterns,
-]);
+const files = [...new Set(patterns.flatMap((pattern) => globSync(pattern, { cwd: root })))]
+  .filter((file) => !file.split('/').includes('node_modules'))
+  .sort();
+// Longest first: the end-to-end files take minutes each, so they start at once and the short files
+// fill the other slot around them, instead of the run ending on one e2e file alone. The rest keep
+// their path order.
+const LONGEST = [
+  'test/e2e/dist/embedded.spec.js',
+  'test/e2e/dist/server.spec.js',
+  'test/e2e/dist/cli-signals.spec.js',
+];
+const rank = (file) => (LONGEST.includes(file) ? LONGEST.indexOf(file) : LONGEST.length);
+files.sort((a, b) => rank(a) - rank(b));
+
+if (files.length === 0) {
+  console.error(`── no test files match ${patterns.join(' ')}`);
+  process.exit(1);
+}
+console.log(`\n── tests (node:test, ${files.length} files, 2 at a time)`);
+const started = Date.now();
+const stream = run({
+  files: files.map((file) => join(root, file)),
+  cwd: root,
+  concurrency: 2,
+  timeout: 300_000,
+});
+const took = new Map();
+let success = false;
+stream.on('test:complete', (event) => {
+  const { file, name, details } = event;
+  if (file !== undefined && name === file) took.set(relative(root, file), details.duration_ms);
+});
+stream.on('test:summary', (event) => {
+  if (event.file === undefined) success = event.success;
+});
+stream.compose(spec).pipe(process.stdout);
+await finished(stream);
+const slowest = [...took].sort((a, b) => b[1] - a[1]).slice(0, 8);
+console.log('── slowest files:');
+for (const [file, ms] of slowest) console.log(`   ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (!success) {
+  console.error(`── tests failed (${seconds} s)`);
+  process.exit(1);
+}
+console.log(`── tests: ok in ${seconds} s`);

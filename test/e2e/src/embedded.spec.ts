@@ -16,12 +16,11 @@ import { assertDemoKeptItsPromises } from './support/checks.js';
 import { cancuoc, collect, waitForOutput } from './support/cli.js';
 
 /**
- * Embedded, every service's database is a PGlite on the one event loop all four share: about 0.8 s
- * of that thread per citizen's whole path on the development VM (two cores). 200 take 212 s alone
- * but 527 s beside the rest of the suite, which then took 15.5 minutes; the default is 40, and
- * E2E_CITIZENS=200 runs the few hundred.
+ * A few hundred, like server mode. Embedded, every service's database is a PGlite on the one event
+ * loop all four share: about 0.8 s of that thread per citizen on the development VM (two cores), so
+ * this is the suite's longest test; `npm test` starts it first. E2E_CITIZENS sets another count.
  */
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 40);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 200);
 const PORTS = [
   '--registry-port',
   '0',

@@ -26,7 +26,7 @@ import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.j
 import { cancuoc } from './support/cli.js';
 import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
 
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 200);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 300);
 const SECRET = randomBytes(32).toString('hex');
 
 describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () => {

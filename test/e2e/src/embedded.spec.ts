@@ -16,9 +16,10 @@ import { assertDemoKeptItsPromises } from './support/checks.js';
 import { cancuoc, collect, waitForOutput } from './support/cli.js';
 
 /**
- * A few hundred (300), as in server mode. Embedded, every service's database is a PGlite on the one event
- * loop all four share: about 0.8 s of that thread per citizen on the development VM (two cores), so
- * this is the suite's longest test; `npm test` starts it first. E2E_CITIZENS sets another count.
+ * A few hundred (300), as in server mode. Embedded, every service's database is a PGlite on the one
+ * event loop all four share: about 0.8 s of that thread per citizen on the development VM (two
+ * cores), so this is the suite's longest test; `npm test` starts it first. E2E_CITIZENS sets another
+ * count.
  */
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 300);
 const PORTS = [

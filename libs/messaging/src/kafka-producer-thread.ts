@@ -4,13 +4,20 @@
  * then only reads and maps events while kafkajs encodes, partitions and sends on another core —
  * kafkajs alone is about 60% of the relay's thread (docs/benchmarks.md, Messaging).
  *
- * Protocol: `{ id, kind: 'send', topicMessages }` and `{ id, kind: 'close' }`, each answered once
- * with `{ id, ok: true }` or `{ id, ok: false, error: { name, message, retriable } }`, in no
- * particular order; the transport keeps the order its callers need (one relay batch at a time).
+ * Protocol: `{ id, kind: 'send', batches, after? }` (batches: `encodeBatches`, transferred) and `{ id, kind: 'close' }`, each answered
+ * once with `{ id, ok: true }` or `{ id, ok: false, error: { name, message, retriable } }`, in no
+ * particular order. A send with `after` waits for that earlier send: it goes out as soon as that one
+ * is acknowledged (a relay's next batch, handed over in advance), and fails unsent when that one
+ * failed or is unknown to this thread (sent to a thread that has since died).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import type { ProducerThreadData, ProducerThreadReply, ProducerThreadRequest } from './kafka-producer.js';
+import {
+  decodeBatches,
+  type ProducerThreadData,
+  type ProducerThreadReply,
+  type ProducerThreadRequest,
+} from './kafka-producer.js';
 
 const data = workerData as ProducerThreadData;
 const port = parentPort!;
@@ -35,6 +42,20 @@ function getProducer(): Promise<Producer> {
   return producer;
 }
 
+/** Whether each recent send succeeded, for the sends that wait for it. */
+const outcomes = new Map<number, Promise<boolean>>();
+const KEPT_OUTCOMES = 1024;
+
+function remember(id: number, outcome: Promise<boolean>): void {
+  outcomes.set(id, outcome);
+  if (outcomes.size > KEPT_OUTCOMES) outcomes.delete(outcomes.keys().next().value!);
+}
+
+class EarlierBatchFailed extends Error {
+  override readonly name = 'EarlierBatchFailed';
+  readonly retriable = true;
+}
+
 function reply(message: ProducerThreadReply): void {
   port.postMessage(message);
 }
@@ -43,19 +64,26 @@ port.on('message', (request: ProducerThreadRequest) => {
   void (async () => {
     try {
       if (request.kind === 'send') {
-        const p = await getProducer();
-        await p.sendBatch({
-          acks: -1,
-          topicMessages: request.topicMessages.map((t) => ({
-            topic: t.topic,
-            messages: t.messages.map((m) => ({
-              key: m.key,
-              value:
-                m.value === null ? null : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-              headers: m.headers,
-            })),
-          })),
-        });
+        const earlier = request.after === undefined ? undefined : (outcomes.get(request.after) ?? false);
+        // Decoded before waiting, so that the batch goes out the moment the one ahead is acknowledged.
+        const topicMessages = decodeBatches(request.batches);
+        const sending = (async () => {
+          if (earlier !== undefined && !(await earlier)) {
+            throw new EarlierBatchFailed(
+              `not sent: batch ${request.after}, ahead of it, was not acknowledged`,
+            );
+          }
+          const p = await getProducer();
+          await p.sendBatch({ acks: -1, topicMessages });
+        })();
+        remember(
+          request.id,
+          sending.then(
+            () => true,
+            () => false,
+          ),
+        );
+        await sending;
       } else {
         const p = producer;
         producer = undefined;

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKafkaBroker, type KafkaBroker } from '@cancuoc/testing';
-import { ProducerThread, ProducerThreadError } from './kafka-producer.js';
+import {
+  decodeBatches,
+  encodeBatches,
+  ProducerThread,
+  ProducerThreadError,
+  type TopicBatch,
+} from './kafka-producer.js';
 import { KafkaTransport } from './kafka-transport.js';
 import type { IncomingRecord, OutgoingRecord } from './transport.js';
 
@@ -20,19 +26,68 @@ const transport = (broker: KafkaBroker, producerThread: boolean) =>
     producerThread,
   });
 
-async function readAll(t: KafkaTransport, group: string, count: number): Promise<IncomingRecord[]> {
+/** Reads `count` records (of those `from` one test, when given), or what arrived within 30 s. */
+async function readAll(
+  t: KafkaTransport,
+  group: string,
+  count: number,
+  from?: string,
+): Promise<IncomingRecord[]> {
   const got: IncomingRecord[] = [];
   const sub = await t.subscribe({
     group,
     topics: [TOPIC],
     fromBeginning: true,
-    handle: async (r) => void got.push(r),
+    handle: async (r) => void (from === undefined || r.headers.from === from ? got.push(r) : undefined),
   });
   const deadline = Date.now() + 30_000;
   while (got.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await sub.stop();
   return got;
 }
+
+describe('the buffer a batch crosses to the producer thread in', () => {
+  it('carries every topic, key, value and header as it was, null values and non-ASCII text too', () => {
+    const big = new Uint8Array(4096).map((_, i) => i % 253);
+    const batches: TopicBatch[] = [
+      {
+        topic: 'public.registry.citizen.v1',
+        messages: [
+          {
+            key: 'citizen-1',
+            value: big.subarray(100, 1100),
+            headers: { ce_id: 'a', 'họ tên': 'Nguyễn Thị Ánh 😀' },
+          },
+          { key: 'Đặng', value: null, headers: {} },
+          { key: '', value: new Uint8Array(0), headers: { ce_id: 'b', empty: '' } },
+        ],
+      },
+      {
+        topic: 'internal.other.v1',
+        messages: [{ key: 'k', value: Uint8Array.of(1, 2, 3), headers: { ce_id: 'c' } }],
+      },
+      { topic: 'internal.empty.v1', messages: [] },
+    ];
+    const memory = encodeBatches(batches);
+    const decoded = decodeBatches(memory);
+    const plain = decoded.map((b) => ({
+      topic: b.topic,
+      messages: b.messages.map((m) => ({
+        key: m.key.toString('utf8'),
+        value: m.value && new Uint8Array(m.value),
+        headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, v.toString('utf8')])),
+      })),
+    }));
+    assert.deepEqual(
+      plain,
+      batches.map((b) => ({
+        topic: b.topic,
+        messages: b.messages.map((m) => ({ ...m, value: m.value && new Uint8Array(m.value) })),
+      })),
+    );
+    assert.ok(memory.byteLength < 1_300, `cut to what it holds (${memory.byteLength} bytes)`);
+  });
+});
 
 describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)', () => {
   let broker: KafkaBroker;
@@ -93,6 +148,51 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     await assert.rejects(inFlight, ProducerThreadError);
     await thread.send([record(3)]);
     await thread.close();
+  });
+
+  it('sends a batch handed over ahead once the one before it is acknowledged, and never after one that failed', async () => {
+    const thread = new ProducerThread({
+      kafka: { clientId: 'producer-sequence', brokers: [...broker.bootstrapServers] },
+      idempotent: false,
+    });
+    const record = (n: number) => ({
+      topic: TOPIC,
+      messages: [{ key: 'sequence', value: Uint8Array.of(n), headers: { n: String(n), from: 'sequence' } }],
+    });
+    try {
+      // Three handed over at once: all three with the thread before the first is acknowledged.
+      const first = thread.post([record(1)]);
+      const second = thread.post([record(2)], first.id);
+      const third = thread.post([record(3)], second.id);
+      assert.equal(thread['pending'].size, 3);
+      const order: number[] = [];
+      await Promise.all([first, second, third].map((p, i) => p.acked.then(() => void order.push(i + 1))));
+      assert.deepEqual(order, [1, 2, 3]);
+
+      // A batch kafkajs refuses (no topic name), and the two handed over after it.
+      const bad = thread.post([{ ...record(4), topic: '' }]);
+      const next = thread.post([record(5)], bad.id);
+      const later = thread.post([record(6)], next.id);
+      await assert.rejects(bad.acked, ProducerThreadError);
+      for (const unsent of [next, later]) {
+        await assert.rejects(
+          unsent.acked,
+          (e: ProducerThreadError) => e.name === 'EarlierBatchFailed' && e.retriable,
+        );
+      }
+      // A new sequence starts clean, and one waiting for a send the thread does not know fails unsent.
+      await thread.post([record(7)]).acked;
+      await assert.rejects(thread.post([record(8)], 999_999).acked, { name: 'EarlierBatchFailed' });
+    } finally {
+      await thread.close();
+    }
+    const reader = transport(broker, false);
+    const got = (await readAll(reader, 'producer-sequence-reader', 4, 'sequence')).map((r) =>
+      Number(r.headers.n),
+    );
+    await reader.close();
+    // One key, one partition: a 5 or 6 sent by mistake would have come before the 7.
+    assert.deepEqual(got, [1, 2, 3, 7], 'in order, and nothing handed over after the failed batch');
   });
 
   it('does not keep the process alive once idle, even if the transport is never closed', () => {

@@ -9,14 +9,16 @@ import {
   type Producer,
 } from 'kafkajs';
 import {
+  chainedSequence,
   deliverInOrder,
+  type PublishSequence,
   type IncomingRecord,
   type OutgoingRecord,
   type SubscribeOptions,
   type Transport,
   type TransportSubscription,
 } from './transport.js';
-import { crossesThreads, ProducerThread } from './kafka-producer.js';
+import { crossesThreads, ProducerThread, type TopicBatch } from './kafka-producer.js';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -54,6 +56,17 @@ function headersOf(raw: IHeaders | undefined): Record<string, string> {
     if (first !== undefined) headers[name] = first.toString();
   }
   return headers;
+}
+
+/** A batch's records grouped by topic, each topic's in their order. */
+function byTopic(records: readonly OutgoingRecord[]): TopicBatch[] {
+  const topics = new Map<string, OutgoingRecord[]>();
+  for (const record of records) {
+    const list = topics.get(record.topic);
+    if (list) list.push(record);
+    else topics.set(record.topic, [record]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
 
 /** The production transport: kafkajs against a Kafka cluster. */
@@ -113,22 +126,16 @@ export class KafkaTransport implements Transport {
 
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of records) {
-      const list = byTopic.get(record.topic) ?? [];
-      list.push(record);
-      byTopic.set(record.topic, list);
-    }
     if (this.thread) {
-      await this.thread.send([...byTopic].map(([topic, list]) => ({ topic, messages: list })));
+      await this.thread.send(byTopic(records));
       return;
     }
     const producer = await this.getProducer();
     await producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
+      topicMessages: byTopic(records).map(({ topic, messages }) => ({
         topic,
-        messages: list.map((r) => ({
+        messages: messages.map((r) => ({
           key: r.key,
           value:
             r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
@@ -136,6 +143,23 @@ export class KafkaTransport implements Transport {
         })),
       })),
     });
+  }
+
+  /**
+   * On the producer thread, each batch is handed over at once and sent as soon as the one ahead of it
+   * is acknowledged; without the thread, `publish` calls chained.
+   */
+  sequence(): PublishSequence {
+    const thread = this.thread;
+    if (!thread) return chainedSequence((records) => this.publish(records));
+    let last: { readonly id: number; readonly acked: Promise<void> } | undefined;
+    return {
+      publish: (records) => {
+        if (records.length === 0) return last ? last.acked : Promise.resolve();
+        last = thread.post(byTopic(records), last?.id);
+        return last.acked;
+      },
+    };
   }
 
   async subscribe(options: SubscribeOptions): Promise<TransportSubscription> {

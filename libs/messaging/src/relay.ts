@@ -5,16 +5,24 @@ import {
   START,
   Follower,
   backlogOf,
+  checkpointOf,
   compareCheckpoints,
   type Checkpoint,
   type FollowStep,
+  type ReadAllResult,
   type EventStore,
   type Leadership,
   type RecordedEvent,
 } from '@cancuoc/eventstore';
 import { toKafkaRecord } from './cloudevents.js';
 import { meter, startSendSpan } from './telemetry.js';
-import type { OutgoingRecord, Transport } from './transport.js';
+import { sequenceOf, type OutgoingRecord, type PublishSequence, type Transport } from './transport.js';
+
+/** Batches with the transport at once while the relay is behind: one on the wire, one handed over. */
+const PUBLISH_AHEAD = 2;
+/** Events read from the log per query, at least a batch: fewer round trips when batches are small. */
+const READ_PAGE_EVENTS = 1_000;
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 100;
 
 /** What a domain event becomes on the wire: an integration event on a topic. */
 export interface IntegrationEvent {
@@ -33,10 +41,15 @@ interface RelaySettings {
   readonly store: EventStore;
   readonly transport: Transport;
   /**
-   * Events read and published together; until they are acknowledged the relay reads at most one
-   * more batch.
+   * Events published together. At most two batches are with the transport unacknowledged (one on
+   * the wire, the next handed over); the log is read 1,000 events (or a batch) per query.
    */
   readonly batchSize?: number;
+  /**
+   * While the relay is behind, the checkpoint is written at most this often (and always once it has
+   * caught up): a crash re-sends what was acknowledged since. Default 100 ms.
+   */
+  readonly checkpointIntervalMs?: number;
   readonly pollIntervalMs?: number;
   readonly maxBackoffMs?: number;
   readonly onError?: (error: unknown) => void;
@@ -110,12 +123,13 @@ interface Batch {
 /**
  * The outbox relay (decision 4): reads the event store's committed events in the gap-free global
  * order, publishes them, and moves its checkpoint only after the transport acknowledged them. A
- * crash between the acknowledgement and the checkpoint re-sends that batch: at-least-once, with the
- * duplicates absorbed by idempotent consumers. One batch is in flight at a time, so a slow or absent
- * broker holds the relay back instead of filling memory. While it is, and only when the relay is
- * behind, the next batch is read and mapped, and the previous batch's checkpoint written, so that the
- * broker, the database and this process work side by side instead of in turn. Several instances may
- * run; a session lock lets one of them lead and the others wait to take over.
+ * crash between the acknowledgement and the checkpoint re-sends what was acknowledged since the last
+ * checkpoint: at-least-once, with the duplicates absorbed by idempotent consumers. Batches go out one
+ * at a time and in order, and at most two are with the transport, so a slow or absent broker holds
+ * the relay back instead of filling memory. When the relay is behind, the next batch is handed over
+ * while one is on the wire and the one after it is read and mapped, so that the broker, the database
+ * and this process work side by side instead of in turn. Several instances may run; a session lock
+ * lets one of them lead and the others wait to take over.
  */
 export class Relay {
   private readonly follower: Follower;
@@ -176,9 +190,10 @@ export class Relay {
   }
 
   /** Publishes one batch in a PRODUCER span; counts the records per topic once acknowledged. */
-  private async publish(records: readonly OutgoingRecord[]): Promise<void> {
+  private async publish(sequence: PublishSequence, records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return sequence.publish(records);
     const span = startSendSpan(this.options.transport, records, { 'cancuoc.relay.name': this.options.name });
-    await inSpan(span, () => this.options.transport.publish(records));
+    await inSpan(span, () => sequence.publish(records));
     const perTopic = new Map<string, number>();
     for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
     for (const [topic, count] of perTopic) {
@@ -201,8 +216,8 @@ export class Relay {
   /** One turn of the loop: lead, then relay until caught up. */
   private async step(): Promise<FollowStep> {
     if (!(await this.lead())) return 'idle';
-    const read = await this.relayBatches();
-    return { read: read.total, full: read.last >= (this.options.batchSize ?? 500) };
+    const { total, full } = await this.relayBatches();
+    return { read: total, full };
   }
 
   /** Takes or keeps the lead; on taking it, resumes from the committed checkpoint. */
@@ -228,52 +243,103 @@ export class Relay {
   }
 
   /**
-   * Reads, publishes and checkpoints batches until one is not full (the relay has caught up) or the
-   * relay stops; returns the number of events relayed and the number read by the last read. Batches
-   * are published one at a time and in order; each batch's checkpoint is written once it is
-   * acknowledged, while the next batch is published, and every checkpoint is written (or has failed)
-   * before this returns.
+   * Reads, publishes and checkpoints batches until a read is not full (the relay has caught up) or
+   * the relay stops; returns the number of events relayed and whether the last read was full.
+   *
+   * The log is read `READ_PAGE_EVENTS` events per query (the next page read while this one is
+   * published) and mapped a batch at a time. While the relay is behind, up to `PUBLISH_AHEAD` batches
+   * are with the transport at once, in one publish sequence: the next batch is handed over while the
+   * one before it is on the wire, and goes out as soon as that one is acknowledged (in order, and
+   * never past a batch that failed), while the batch after it is mapped. The checkpoint follows the acknowledgements, written at most
+   * once per `checkpointIntervalMs` while behind and always when a catch-up ends: a crash re-sends at
+   * most that interval's batches (at-least-once; consumers absorb the duplicates). Every checkpoint
+   * has been written (or has failed) before this returns.
    */
-  private async relayBatches(): Promise<{ total: number; last: number }> {
+  private async relayBatches(): Promise<{ total: number; full: boolean }> {
     const batchSize = this.options.batchSize ?? 500;
+    const interval = this.options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    const sequence = sequenceOf(this.options.transport);
+    const handed: { readonly batch: Batch; readonly acked: Promise<void> }[] = [];
     let total = 0;
+    let acked: Batch | undefined;
+    let saved: Batch | undefined;
+    let savedAt = performance.now();
     let checkpointing: Promise<void> = Promise.resolve();
-    let next = this.readBatch(this.position, batchSize);
+    const save = async (batch: Batch) => {
+      // The previous checkpoint must have held before a later one is written.
+      await checkpointing;
+      checkpointing = this.saveCheckpoint(batch);
+      checkpointing.catch(() => undefined);
+      saved = batch;
+      savedAt = performance.now();
+    };
+    // Pages of the log, read one ahead while the relay is behind; mapped a batch at a time.
+    const pageSize = Math.max(batchSize, READ_PAGE_EVENTS);
+    const read = (after: Checkpoint) => {
+      const page = this.options.store.readAll({ after, limit: pageSize });
+      // Awaited on a later turn; a failure meanwhile must not go unhandled.
+      page.catch(() => undefined);
+      return page;
+    };
+    let reading: Promise<ReadAllResult> | undefined = read(this.position);
+    let page: readonly RecordedEvent[] = [];
+    let taken = 0;
+    let full = false;
+    const nextBatch = async (): Promise<Batch | undefined> => {
+      // Stopping finishes what is with the transport; lost between two batches, the loop takes the
+      // lead again, from the committed checkpoint.
+      if (this.follower.stopping || !this.leadership) return undefined;
+      if (taken === page.length) {
+        if (!reading) return undefined;
+        const result = await reading;
+        reading = undefined;
+        full = result.events.length >= pageSize;
+        if (result.events.length === 0 || !this.leadership) return undefined;
+        if (full && !this.follower.stopping) reading = read(result.checkpoint);
+        page = result.events;
+        taken = 0;
+      }
+      const events = page.slice(taken, taken + batchSize);
+      taken += events.length;
+      return this.mapBatch(events);
+    };
     try {
       for (;;) {
-        const batch = await next;
-        if (batch.events === 0) return { total, last: 0 };
-        // Lost between two batches: the loop takes the lead again, from the committed checkpoint.
-        if (!this.leadership) return { total, last: batch.events };
-        const behind = batch.events >= batchSize;
-        if (behind) {
-          next = this.readBatch(batch.checkpoint, batchSize);
-          // Awaited on the next turn; a failure while this batch is published must not go unhandled.
-          next.catch(() => undefined);
+        while (handed.length < PUBLISH_AHEAD) {
+          const batch = await nextBatch();
+          if (!batch) break;
+          const published = this.publish(sequence, batch.records);
+          published.catch(() => undefined);
+          handed.push({ batch, acked: published });
         }
-        if (batch.records.length > 0) await this.publish(batch.records);
+        const oldest = handed.shift();
+        if (!oldest) {
+          if (acked && acked !== saved) await save(acked);
+          return { total, full };
+        }
+        await oldest.acked;
         if (!this.leadership) throw new Error(`relay ${this.options.name} lost its lead during a batch`);
-        // The previous batch's checkpoint, written while this batch was published, must have held.
-        await checkpointing;
-        checkpointing = this.saveCheckpoint(batch);
-        checkpointing.catch(() => undefined);
-        total += batch.events;
-        if (!behind || this.follower.stopping) return { total, last: batch.events };
+        acked = oldest.batch;
+        total += acked.events;
+        this.published += acked.records.length;
+        if (performance.now() - savedAt >= interval) await save(acked);
       }
     } finally {
       // Nothing outlives this call: a stopped relay's caller may close the database next.
-      await next.catch(() => undefined);
+      await reading?.catch(() => undefined);
+      await Promise.allSettled(handed.map((h) => h.acked));
+      // After a failure too, what was acknowledged is checkpointed, so that less is sent again.
+      if (acked && acked !== saved) await save(acked).catch(() => undefined);
       await checkpointing;
     }
   }
 
-  /** Reads the events after `after` and maps them to the records to publish. */
-  private async readBatch(after: Checkpoint, limit: number): Promise<Batch> {
-    const { events, checkpoint } = await this.options.store.readAll({ after, limit });
+  /** Maps consecutive events of the log to the records to publish. */
+  private async mapBatch(events: readonly RecordedEvent[]): Promise<Batch> {
     const mapped =
       'mapBatch' in this.options ? await this.options.mapBatch(events) : events.map(this.options.map);
     const records = events.flatMap((event, i) => relayedRecords(event, mapped[i] ?? [], this.options.source));
-    return { events: events.length, records, checkpoint };
+    return { events: events.length, records, checkpoint: checkpointOf(events[events.length - 1]!) };
   }
 
   /** Moves the committed checkpoint to the end of `batch`, whose records are acknowledged. */
@@ -286,6 +352,5 @@ export class Relay {
       [this.options.name, checkpoint.transactionId.toString(), checkpoint.position.toString()],
     );
     if (compareCheckpoints(checkpoint, this.position) > 0) this.position = checkpoint;
-    this.published += batch.records.length;
   }
 }

@@ -11,12 +11,49 @@ export interface Transport {
   /** `kafka` or `in-process`, for logs and metrics. */
   readonly kind: string;
   publish(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * A sequence of publishes for a caller that hands over the next batch before the previous one is
+   * acknowledged (the relay). Optional: `sequenceOf` chains `publish` calls for a transport without
+   * one; the Kafka transport's producer thread sends the next batch as soon as the previous one is
+   * acknowledged, without a round trip to the caller's thread in between.
+   */
+  sequence?(): PublishSequence;
   subscribe(options: SubscribeOptions): Promise<TransportSubscription>;
   /** The offset the next record of each partition of `topic` will get (Kafka's high watermark). */
   endOffsets(topic: string): Promise<ReadonlyMap<number, bigint>>;
   /** The next offset `group` will read from each partition of `topic`; partitions never read are absent. */
   committedOffsets(group: string, topic: string): Promise<ReadonlyMap<number, bigint>>;
   close(): Promise<void>;
+}
+
+/**
+ * Publishes in call order, one batch at a time: each `publish` resolves once its records are
+ * acknowledged, and a batch goes out only after the one before it was. The first failure breaks the
+ * sequence: it and every later batch reject, and those later batches are never sent, so nothing
+ * overtakes a batch that failed. Callers bound how many batches they hand over unacknowledged.
+ */
+export interface PublishSequence {
+  publish(records: readonly OutgoingRecord[]): Promise<void>;
+}
+
+/** The sequence a transport offers, or its `publish` calls chained one after the other. */
+export function sequenceOf(transport: Transport): PublishSequence {
+  return transport.sequence?.() ?? chainedSequence((records) => transport.publish(records));
+}
+
+/** A sequence over any `publish`: each call starts once the one before it resolved. */
+export function chainedSequence(
+  publish: (records: readonly OutgoingRecord[]) => Promise<void>,
+): PublishSequence {
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    publish(records) {
+      const sent = tail.then(() => publish(records));
+      tail = sent;
+      sent.catch(() => undefined);
+      return sent;
+    },
+  };
 }
 
 export interface OutgoingRecord {

@@ -126,6 +126,15 @@ export class Ours {
         batches += 1;
         return this.transport.publish(records);
       },
+      sequence: () => {
+        const sequence = this.transport.sequence();
+        return {
+          publish: (records) => {
+            batches += 1;
+            return sequence.publish(records);
+          },
+        };
+      },
       subscribe: (options) => this.transport.subscribe(options),
       endOffsets: (t) => this.transport.endOffsets(t),
       committedOffsets: (g, t) => this.transport.committedOffsets(g, t),
@@ -194,6 +203,18 @@ export class Ours {
         await this.transport.publish(records);
         const now = performance.now();
         for (const r of records) ackedAt.set(r.headers['ce_id']!, now);
+      },
+      sequence: () => {
+        const sequence = this.transport.sequence();
+        return {
+          publish: async (records) => {
+            relayBatches += 1;
+            relayRecords += records.length;
+            await sequence.publish(records);
+            const now = performance.now();
+            for (const r of records) ackedAt.set(r.headers['ce_id']!, now);
+          },
+        };
       },
       subscribe: (options) => this.transport.subscribe(options),
       endOffsets: (t) => this.transport.endOffsets(t),

@@ -19,14 +19,22 @@ const kafka = new KafkaTransport({
   idempotent: false,
 });
 let batches = 0;
+/** Prints around each batch the relay hands to its publish sequence (the producer thread's). */
+const announced =
+  (publish: (records: readonly OutgoingRecord[]) => Promise<void>) =>
+  async (records: readonly OutgoingRecord[]) => {
+    const batch = (batches += 1);
+    process.stdout.write(`SENDING ${batch}\n`);
+    await publish(records);
+    process.stdout.write(`ACKED ${batch}\n`);
+    if (mode === '--crash-after-ack') process.kill(process.pid, 'SIGKILL');
+  };
 const transport: Transport = {
   kind: kafka.kind,
-  publish: async (records: readonly OutgoingRecord[]) => {
-    batches += 1;
-    process.stdout.write(`SENDING ${batches}\n`);
-    await kafka.publish(records);
-    process.stdout.write(`ACKED ${batches}\n`);
-    if (mode === '--crash-after-ack') process.kill(process.pid, 'SIGKILL');
+  publish: announced((records) => kafka.publish(records)),
+  sequence: () => {
+    const sequence = kafka.sequence();
+    return { publish: announced((records) => sequence.publish(records)) };
   },
   subscribe: (options) => kafka.subscribe(options),
   endOffsets: (t) => kafka.endOffsets(t),

@@ -7,7 +7,7 @@ import { IdempotentConsumer } from '../consumer.js';
 import { DLQ_HEADERS } from '../dead-letters.js';
 import { redriveDeadLetters } from '../redrive.js';
 import { Relay } from '../relay.js';
-import type { IncomingRecord, OutgoingRecord } from '../transport.js';
+import { sequenceOf, type IncomingRecord, type OutgoingRecord, type Transport } from '../transport.js';
 import type { MessagingEnvironment, TestTopic } from './environments.js';
 import {
   TYPES,
@@ -23,10 +23,12 @@ import {
 const topic = (name: string): TestTopic => ({ name: `internal.contract.${name}.v1`, partitions: 3 });
 export const CONTRACT_TOPICS = {
   order: topic('order'),
+  sequence: topic('sequence'),
   groups: topic('groups'),
   resume: topic('resume'),
   redeliver: topic('redeliver'),
   relay: topic('relay'),
+  relayFailure: topic('relay-failure'),
   duplicates: topic('duplicates'),
   poison: topic('poison'),
   backlog: topic('backlog'),
@@ -99,6 +101,21 @@ export function transportContract(
         [...end.values()].reduce((a, b) => a + b, 0n),
         BigInt(sent.length),
       );
+    });
+
+    it('a publish sequence sends batches handed over before the one ahead was acknowledged, in call order', async () => {
+      const t = CONTRACT_TOPICS.sequence;
+      const sent = Array.from({ length: 200 }, (_, n) => plain(t, `k${n % 3}`, n));
+      const sequence = sequenceOf(env.transport);
+      const acked: number[] = [];
+      const batches = Array.from({ length: 10 }, (_, b) =>
+        sequence.publish(sent.slice(b * 20, b * 20 + 20)).then(() => void acked.push(b)),
+      );
+      await Promise.all(batches);
+      assert.deepEqual(acked, [...Array(10).keys()], 'acknowledged in call order');
+      const got = await readAll(env.transport, [t.name], (r) => r.length >= sent.length);
+      assert.equal(got.length, sent.length);
+      assertOrderPerKey(got);
     });
 
     it('gives every group every record', async () => {
@@ -217,6 +234,70 @@ export function transportContract(
         assert.ok((last.get(rec.key) ?? 0) < seq, `${rec.key}: ${seq} after ${last.get(rec.key)}`);
         last.set(rec.key, seq);
       }
+    });
+
+    it('relay: a batch the transport failed is sent again from the checkpoint, and nothing after it goes first', async () => {
+      const t = CONTRACT_TOPICS.relayFailure;
+      const ids = await appendChanges(env.store, 300, 7);
+      // The third batch handed over fails, and with it what was handed over after it, unsent: a
+      // publish sequence's promise (transport.ts).
+      let handed = 0;
+      const errors: unknown[] = [];
+      const failing: Transport = {
+        kind: env.transport.kind,
+        publish: (records) => env.transport.publish(records),
+        sequence: () => {
+          const inner = sequenceOf(env.transport);
+          let broken: Error | undefined;
+          return {
+            publish: (records) => {
+              handed += 1;
+              if (handed === 3) broken = new Error('the brokers refused batch 3');
+              return broken ? Promise.reject(broken) : inner.publish(records);
+            },
+          };
+        },
+        subscribe: (options) => env.transport.subscribe(options),
+        endOffsets: (topicName) => env.transport.endOffsets(topicName),
+        committedOffsets: (group, topicName) => env.transport.committedOffsets(group, topicName),
+        close: async () => undefined,
+      };
+      const relay = new Relay({
+        name: `relay-failure-${name}`,
+        source: '/cancuoc/test',
+        store: env.store,
+        transport: failing,
+        map: citizenMapper(t.name),
+        batchSize: 20,
+        onError: (error) => errors.push(error),
+      });
+      await relay.start();
+      let records: IncomingRecord[];
+      try {
+        const wanted = new Set(ids);
+        records = await readAll(
+          env.transport,
+          [t.name],
+          (r) => new Set(r.map((x) => x.headers.ce_id).filter((id) => wanted.has(id!))).size >= ids.length,
+        );
+      } finally {
+        await relay.stop();
+      }
+      assert.match(String(errors[0]), /refused batch 3/);
+      // Each record's first arrival, per citizen, in stream order: nothing overtook the failed batch.
+      const seen = new Set<string>();
+      const last = new Map<string, number>();
+      for (const r of records) {
+        if (seen.has(r.headers.ce_id!)) continue;
+        seen.add(r.headers.ce_id!);
+        const sequence = Number(r.headers.ce_sequence);
+        assert.ok((last.get(r.key) ?? 0) < sequence, `${r.key}: ${sequence} after ${last.get(r.key)}`);
+        last.set(r.key, sequence);
+      }
+      assert.deepEqual(
+        ids.filter((id) => !seen.has(id)),
+        [],
+      );
     });
 
     it('absorbs a redelivered event: the effect happens once', async () => {

@@ -86,7 +86,7 @@ describe('messaging faults (Kafka-protocol broker, PostgreSQL)', () => {
     const ids = await appendChanges(env.store, 3_000, 40);
     const args = [env.location.databaseUrl!, env.location.brokers!.join(','), t];
 
-    // Killed while its third batch is on the wire.
+    // Killed as its third batch is handed over, while the second is on the wire.
     const first = start('relay-process', args);
     await first.waitFor(/SENDING 3\n/);
     await first.kill();

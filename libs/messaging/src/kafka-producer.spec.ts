@@ -150,6 +150,30 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     await thread.close();
   });
 
+  it('a thread that exits after its successor started fails only its own sends', async () => {
+    const thread = new ProducerThread({
+      kafka: { clientId: 'producer-successor', brokers: [...broker.bootstrapServers] },
+      idempotent: false,
+    });
+    const record = (n: number) => ({
+      topic: TOPIC,
+      messages: [{ key: 'successor', value: Uint8Array.of(n), headers: { n: String(n), from: 'successor' } }],
+    });
+    try {
+      await thread.send([record(1)]);
+      const dying = thread['worker']!;
+      const inFlight = thread.send([record(2)]);
+      // Its successor takes a send before the old thread's exit is reported.
+      thread['worker'] = undefined;
+      const next = thread.send([record(3)]);
+      await dying.terminate();
+      await assert.rejects(inFlight, { name: 'ProducerThreadExited' });
+      await next;
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('sends a batch handed over ahead once the one before it is acknowledged, and never after one that failed', async () => {
     const thread = new ProducerThread({
       kafka: { clientId: 'producer-sequence', brokers: [...broker.bootstrapServers] },
@@ -193,6 +217,36 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     await reader.close();
     // One key, one partition: a 5 or 6 sent by mistake would have come before the 7.
     assert.deepEqual(got, [1, 2, 3, 7], 'in order, and nothing handed over after the failed batch');
+  });
+
+  it('a batch that cannot be handed over breaks its sequence: nothing after it is sent', async () => {
+    const t = transport(broker, true);
+    const record = (n: number, headers: Record<string, string> = {}): OutgoingRecord => ({
+      topic: TOPIC,
+      key: 'unencodable',
+      value: Uint8Array.of(n),
+      headers: { n: String(n), from: 'unencodable', ...headers },
+    });
+    try {
+      const sequence = t.sequence();
+      const first = sequence.publish([record(1)]);
+      // A header that is not a string at run time does not encode: the batch never reaches the thread.
+      const bad = sequence.publish([record(2, { bad: 5 as unknown as string })]);
+      const after = sequence.publish([record(3)]);
+      await first;
+      await assert.rejects(bad, /header bad of a record for internal.producer.thread.v1 is not a string/);
+      await assert.rejects(after, /header bad/);
+      await t.sequence().publish([record(4)]);
+    } finally {
+      await t.close();
+    }
+    const reader = transport(broker, false);
+    const got = (await readAll(reader, 'producer-unencodable-reader', 2, 'unencodable')).map((r) =>
+      Number(r.headers.n),
+    );
+    await reader.close();
+    // One key, one partition: a 3 sent by mistake would have come before the 4.
+    assert.deepEqual(got, [1, 4]);
   });
 
   it('does not keep the process alive once idle, even if the transport is never closed', () => {

@@ -65,7 +65,10 @@ export function crossesThreads(config: object): boolean {
 export class ProducerThread {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: () => void; reject: (e: Error) => void; readonly worker: Worker }
+  >();
 
   constructor(private readonly data: ProducerThreadData) {}
 
@@ -102,7 +105,7 @@ export class ProducerThread {
   private request(message: ProducerThreadRequest): Promise<void> {
     const worker = this.getWorker();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(message.id, { resolve, reject });
+      this.pending.set(message.id, { resolve, reject, worker });
       worker.ref();
       worker.postMessage(message, message.kind === 'send' ? [message.batches] : []);
     });
@@ -124,10 +127,15 @@ export class ProducerThread {
       else
         waiting.reject(new ProducerThreadError(reply.error.name, reply.error.message, reply.error.retriable));
     });
+    // Only this thread's requests: a thread that exits after its successor started must not fail
+    // what the successor is sending.
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
+      for (const [id, waiting] of this.pending) {
+        if (waiting.worker !== worker) continue;
+        this.pending.delete(id);
+        waiting.reject(error);
+      }
     };
     worker.on('error', fail);
     worker.on('exit', (code) =>
@@ -162,9 +170,15 @@ export function encodeBatches(batches: readonly TopicBatch[]): ArrayBuffer {
   for (const batch of batches) {
     bound += 8 + 3 * batch.topic.length;
     for (const m of batch.messages) {
+      if (typeof m.key !== 'string')
+        throw new TypeError(`a record for ${batch.topic} has a key that is not a string`);
       bound += 12 + 3 * m.key.length + (m.value?.byteLength ?? 0);
       for (const name in m.headers) {
-        bound += 8 + 3 * m.headers[name]!.length;
+        const value = m.headers[name];
+        if (typeof value !== 'string') {
+          throw new TypeError(`header ${name} of a record for ${batch.topic} is not a string`);
+        }
+        bound += 8 + 3 * value.length;
         if (!names.has(name)) {
           names.set(name, names.size);
           bound += 4 + 3 * name.length;

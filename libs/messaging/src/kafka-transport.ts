@@ -153,10 +153,20 @@ export class KafkaTransport implements Transport {
     const thread = this.thread;
     if (!thread) return chainedSequence((records) => this.publish(records));
     let last: { readonly id: number; readonly acked: Promise<void> } | undefined;
+    // A batch that could not even be handed over (a value that does not encode) breaks the
+    // sequence here, as a failed send breaks it on the thread.
+    let broken: Promise<void> | undefined;
     return {
       publish: (records) => {
+        if (broken) return broken;
         if (records.length === 0) return last ? last.acked : Promise.resolve();
-        last = thread.post(byTopic(records), last?.id);
+        try {
+          last = thread.post(byTopic(records), last?.id);
+        } catch (error) {
+          broken = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          broken.catch(() => undefined);
+          return broken;
+        }
         return last.acked;
       },
     };

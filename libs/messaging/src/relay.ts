@@ -192,8 +192,15 @@ export class Relay {
   /** Publishes one batch in a PRODUCER span; counts the records per topic once acknowledged. */
   private async publish(sequence: PublishSequence, records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return sequence.publish(records);
-    const span = startSendSpan(this.options.transport, records, { 'cancuoc.relay.name': this.options.name });
-    await inSpan(span, () => sequence.publish(records));
+    // Nothing may fail between taking a batch and handing it to the sequence: a batch that never
+    // reached it would let the next one overtake it.
+    let span: ReturnType<typeof startSendSpan> | undefined;
+    try {
+      span = startSendSpan(this.options.transport, records, { 'cancuoc.relay.name': this.options.name });
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+    await (span ? inSpan(span, () => sequence.publish(records)) : sequence.publish(records));
     const perTopic = new Map<string, number>();
     for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
     for (const [topic, count] of perTopic) {

@@ -211,7 +211,7 @@ export class Relay {
     }
   }
 
-  /** Finishes the batch in flight (published and checkpointed, or not at all) and stops. */
+  /** Finishes the batches with the transport (published and checkpointed, or not at all) and stops. */
   async stop(): Promise<void> {
     this.stopObserving?.();
     this.stopObserving = undefined;

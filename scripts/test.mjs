@@ -68,7 +68,10 @@ const LONGEST = [
   'test/e2e/dist/server.spec.js',
   'test/e2e/dist/cli-signals.spec.js',
 ];
-const rank = (file) => (LONGEST.includes(file) ? LONGEST.indexOf(file) : LONGEST.length);
+const rank = (file) => {
+  const at = LONGEST.indexOf(file);
+  return at === -1 ? LONGEST.length : at;
+};
 files.sort((a, b) => rank(a) - rank(b));
 
 if (files.length === 0) {

@@ -4,9 +4,9 @@
  * then only reads and maps events while kafkajs encodes, partitions and sends on another core —
  * kafkajs alone is about 60% of the relay's thread (docs/benchmarks.md, Messaging).
  *
- * Protocol: `{ id, kind: 'send', batches, after? }` (batches: `encodeBatches`, transferred) and `{ id, kind: 'close' }`, each answered
- * once with `{ id, ok: true }` or `{ id, ok: false, error: { name, message, retriable } }`, in no
- * particular order. A send with `after` waits for that earlier send: it goes out as soon as that one
+ * Protocol: `{ id, kind: 'send', batches, after? }` (`batches` from `encodeBatches`, transferred)
+ * and `{ id, kind: 'close' }`, each answered once with `{ id, ok: true }` or
+ * `{ id, ok: false, error: { name, message, retriable } }`, in no particular order. A send with `after` waits for that earlier send: it goes out as soon as that one
  * is acknowledged (a relay's next batch, handed over in advance), and fails unsent when that one
  * failed or is unknown to this thread (sent to a thread that has since died).
  */

@@ -46,6 +46,31 @@ async function readAll(
   return got;
 }
 
+/** A producer thread of its own, for one test. */
+const producerThread = (broker: KafkaBroker, name: string) =>
+  new ProducerThread({
+    kafka: { clientId: `producer-${name}`, brokers: [...broker.bootstrapServers] },
+    idempotent: false,
+  });
+
+/** One-record batches of one test: key and header `from` are its name, header `n` the number. */
+const batchOf =
+  (from: string) =>
+  (n: number): TopicBatch => ({
+    topic: TOPIC,
+    messages: [{ key: from, value: Uint8Array.of(n), headers: { n: String(n), from } }],
+  });
+
+/** The numbers (header `n`) of the first `count` records one test sent, in the order they arrived. */
+async function numbersArrived(broker: KafkaBroker, from: string, count: number): Promise<number[]> {
+  const reader = transport(broker, false);
+  try {
+    return (await readAll(reader, `producer-${from}-reader`, count, from)).map((r) => Number(r.headers.n));
+  } finally {
+    await reader.close();
+  }
+}
+
 describe('the buffer a batch crosses to the producer thread in', () => {
   it('carries every topic, key, value and header as it was, null values and non-ASCII text too', () => {
     const big = new Uint8Array(4096).map((_, i) => i % 253);
@@ -134,14 +159,8 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
   });
 
   it('fails the sends in flight when its thread dies, and the next send starts a new thread', async () => {
-    const thread = new ProducerThread({
-      kafka: { clientId: 'producer-dies', brokers: [...broker.bootstrapServers] },
-      idempotent: false,
-    });
-    const record = (n: number) => ({
-      topic: TOPIC,
-      messages: [{ key: 'dies', value: Uint8Array.of(n), headers: { n: String(n), from: 'dies' } }],
-    });
+    const thread = producerThread(broker, 'dies');
+    const record = batchOf('dies');
     await thread.send([record(1)]);
     const inFlight = thread.send([record(2)]);
     await thread['worker']!.terminate();
@@ -151,14 +170,8 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
   });
 
   it('a thread that exits after its successor started fails only its own sends', async () => {
-    const thread = new ProducerThread({
-      kafka: { clientId: 'producer-successor', brokers: [...broker.bootstrapServers] },
-      idempotent: false,
-    });
-    const record = (n: number) => ({
-      topic: TOPIC,
-      messages: [{ key: 'successor', value: Uint8Array.of(n), headers: { n: String(n), from: 'successor' } }],
-    });
+    const thread = producerThread(broker, 'successor');
+    const record = batchOf('successor');
     try {
       await thread.send([record(1)]);
       const dying = thread['worker']!;
@@ -175,14 +188,8 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
   });
 
   it('sends a batch handed over ahead once the one before it is acknowledged, and never after one that failed', async () => {
-    const thread = new ProducerThread({
-      kafka: { clientId: 'producer-sequence', brokers: [...broker.bootstrapServers] },
-      idempotent: false,
-    });
-    const record = (n: number) => ({
-      topic: TOPIC,
-      messages: [{ key: 'sequence', value: Uint8Array.of(n), headers: { n: String(n), from: 'sequence' } }],
-    });
+    const thread = producerThread(broker, 'sequence');
+    const record = batchOf('sequence');
     try {
       // Three handed over at once: all three with the thread before the first is acknowledged.
       const first = thread.post([record(1)]);
@@ -210,13 +217,12 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     } finally {
       await thread.close();
     }
-    const reader = transport(broker, false);
-    const got = (await readAll(reader, 'producer-sequence-reader', 4, 'sequence')).map((r) =>
-      Number(r.headers.n),
-    );
-    await reader.close();
     // One key, one partition: a 5 or 6 sent by mistake would have come before the 7.
-    assert.deepEqual(got, [1, 2, 3, 7], 'in order, and nothing handed over after the failed batch');
+    assert.deepEqual(
+      await numbersArrived(broker, 'sequence', 4),
+      [1, 2, 3, 7],
+      'in order, and nothing handed over after the failed batch',
+    );
   });
 
   it('a batch that cannot be handed over breaks its sequence: nothing after it is sent', async () => {
@@ -240,13 +246,8 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     } finally {
       await t.close();
     }
-    const reader = transport(broker, false);
-    const got = (await readAll(reader, 'producer-unencodable-reader', 2, 'unencodable')).map((r) =>
-      Number(r.headers.n),
-    );
-    await reader.close();
     // One key, one partition: a 3 sent by mistake would have come before the 4.
-    assert.deepEqual(got, [1, 4]);
+    assert.deepEqual(await numbersArrived(broker, 'unencodable', 2), [1, 4]);
   });
 
   it('does not keep the process alive once idle, even if the transport is never closed', () => {

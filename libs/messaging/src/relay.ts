@@ -308,7 +308,7 @@ export class Relay {
       }
       const events = page.slice(taken, taken + batchSize);
       taken += events.length;
-      return this.mapBatch(events);
+      return this.mapEvents(events);
     };
     try {
       for (;;) {
@@ -342,7 +342,7 @@ export class Relay {
   }
 
   /** Maps consecutive events of the log to the records to publish. */
-  private async mapBatch(events: readonly RecordedEvent[]): Promise<Batch> {
+  private async mapEvents(events: readonly RecordedEvent[]): Promise<Batch> {
     const mapped =
       'mapBatch' in this.options ? await this.options.mapBatch(events) : events.map(this.options.map);
     const records = events.flatMap((event, i) => relayedRecords(event, mapped[i] ?? [], this.options.source));

@@ -120,20 +120,18 @@ export class Ours {
     );
     let failure: unknown;
     let batches = 0;
+    const counted =
+      (publish: (records: readonly OutgoingRecord[]) => Promise<void>) =>
+      (records: readonly OutgoingRecord[]) => {
+        batches += 1;
+        return publish(records);
+      };
     const counting: Transport = {
       kind: this.transport.kind,
-      publish: (records) => {
-        batches += 1;
-        return this.transport.publish(records);
-      },
+      publish: counted((records) => this.transport.publish(records)),
       sequence: () => {
         const sequence = this.transport.sequence();
-        return {
-          publish: (records) => {
-            batches += 1;
-            return sequence.publish(records);
-          },
-        };
+        return { publish: counted((records) => sequence.publish(records)) };
       },
       subscribe: (options) => this.transport.subscribe(options),
       endOffsets: (t) => this.transport.endOffsets(t),
@@ -195,26 +193,21 @@ export class Ours {
     const ackedAt = new Map<string, number>();
     let relayBatches = 0;
     let relayRecords = 0;
-    const timed: Transport = {
-      kind: this.transport.kind,
-      publish: async (records) => {
+    const acknowledged =
+      (publish: (records: readonly OutgoingRecord[]) => Promise<void>) =>
+      async (records: readonly OutgoingRecord[]) => {
         relayBatches += 1;
         relayRecords += records.length;
-        await this.transport.publish(records);
+        await publish(records);
         const now = performance.now();
         for (const r of records) ackedAt.set(r.headers['ce_id']!, now);
-      },
+      };
+    const timed: Transport = {
+      kind: this.transport.kind,
+      publish: acknowledged((records) => this.transport.publish(records)),
       sequence: () => {
         const sequence = this.transport.sequence();
-        return {
-          publish: async (records) => {
-            relayBatches += 1;
-            relayRecords += records.length;
-            await sequence.publish(records);
-            const now = performance.now();
-            for (const r of records) ackedAt.set(r.headers['ce_id']!, now);
-          },
-        };
+        return { publish: acknowledged((records) => sequence.publish(records)) };
       },
       subscribe: (options) => this.transport.subscribe(options),
       endOffsets: (t) => this.transport.endOffsets(t),

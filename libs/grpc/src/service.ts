@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import {
   create,
@@ -96,7 +96,26 @@ export type ServiceImplementation<S extends DescService, Principal = unknown> = 
 export type Authenticator<Principal> = (
   metadata: grpc.Metadata,
   method: DescMethod,
+  transport: CallTransport,
 ) => MaybePromise<Principal>;
+
+/** The client certificate of a mutual-TLS connection, as the server verified it against its CA. */
+export interface PeerCertificate {
+  /** The subject's common name. */
+  readonly commonName: string | undefined;
+  /** `subjectAltName` entries: `DNS:…` and `URI:…`. */
+  readonly subjectAltNames: readonly string[];
+  /** SHA-256 of the DER certificate, base64url (the `x5t#S256` of RFC 8705). */
+  readonly thumbprint: string;
+}
+
+/** What the connection says about the caller, beside the metadata. */
+export interface CallTransport {
+  /** `ipv4:127.0.0.1:53012` and the like. */
+  readonly peer: string;
+  /** The verified client certificate on a mutual-TLS connection; undefined on plaintext. */
+  readonly certificate: PeerCertificate | undefined;
+}
 
 type AnyHandler = (input: never, call: never) => unknown;
 
@@ -266,12 +285,31 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+function transportOf(call: ServerCall): CallTransport {
+  const certificate = call.getAuthContext().sslPeerCertificate;
+  return {
+    peer: call.getPeer(),
+    certificate:
+      certificate?.raw && certificate.raw.length > 0
+        ? {
+            commonName: typeof certificate.subject?.CN === 'string' ? certificate.subject.CN : undefined,
+            subjectAltNames: (certificate.subjectaltname ?? '')
+              .split(',')
+              .map((entry) => entry.trim())
+              .filter((entry) => entry !== ''),
+            thumbprint: createHash('sha256').update(certificate.raw).digest('base64url'),
+          }
+        : undefined,
+  };
+}
+
 async function authenticate(
   registration: ServiceRegistration,
   context: { principal: unknown; metadata: grpc.Metadata; method: DescMethod },
+  call: ServerCall,
 ): Promise<void> {
   if (registration.authenticate) {
-    context.principal = await registration.authenticate(context.metadata, context.method);
+    context.principal = await registration.authenticate(context.metadata, context.method, transportOf(call));
   }
 }
 
@@ -299,7 +337,7 @@ function singleResponse<
     otelContext.with(telemetry.context, () => {
       void (async () => {
         try {
-          await authenticate(registration, context);
+          await authenticate(registration, context, call);
           const response = create(method.output, await run(input(call, context), context));
           callback(null, response, context.trailers);
           telemetry.end(grpc.status.OK);
@@ -356,7 +394,7 @@ function responseStreamHandler(
     otelContext.with(telemetry.context, () => {
       void (async () => {
         try {
-          await authenticate(registration, context);
+          await authenticate(registration, context, call);
           const input =
             method.methodKind === 'server_streaming'
               ? (call as grpc.ServerWritableStream<Message, Message>).request

@@ -11,3 +11,4 @@ export * from './gen/google/rpc/error_details_pb.js';
 export * from './gen/google/rpc/status_pb.js';
 export * from './gen/grpc/health/v1/health_pb.js';
 export { Metadata, ServerCredentials, credentials, status } from '@grpc/grpc-js';
+export * from './tls.js';

@@ -1,0 +1,96 @@
+import * as grpc from '@grpc/grpc-js';
+
+/**
+ * The PEM files of one party's mutual-TLS identity (architecture decision 9): its certificate (with
+ * `serverAuth` and `clientAuth` usages: a service is server and client both), its private key, and
+ * the platform CA that every peer's certificate must chain to. In Kubernetes they are the
+ * `tls.crt`, `tls.key` and `ca.crt` of the Secret cert-manager keeps renewed.
+ */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+export class TlsConfigError extends Error {
+  override readonly name = 'TlsConfigError';
+}
+
+/**
+ * `CANCUOC_TLS_CERT_FILE`, `CANCUOC_TLS_KEY_FILE`, `CANCUOC_TLS_CA_FILE`: all three or none. None
+ * means plaintext, which only the embedded platform on loopback may use (callers decide).
+ */
+export function tlsFilesFromEnv(env: NodeJS.ProcessEnv = process.env): TlsFiles | undefined {
+  const certFile = env.CANCUOC_TLS_CERT_FILE || undefined;
+  const keyFile = env.CANCUOC_TLS_KEY_FILE || undefined;
+  const caFile = env.CANCUOC_TLS_CA_FILE || undefined;
+  if (!certFile && !keyFile && !caFile) return undefined;
+  if (!certFile || !keyFile || !caFile)
+    throw new TlsConfigError('CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE go together');
+  return { certFile, keyFile, caFile };
+}
+
+/** How often certificate files are read again, so a renewed certificate is used without a restart. */
+export const TLS_REFRESH_MS = 60_000;
+
+function provider(files: TlsFiles, refreshIntervalMs: number) {
+  return new grpc.experimental.FileWatcherCertificateProvider({
+    certificateFile: files.certFile,
+    privateKeyFile: files.keyFile,
+    caCertificateFile: files.caFile,
+    refreshIntervalMs,
+  });
+}
+
+/** Server credentials that demand a client certificate from the platform CA and follow file renewals. */
+export function mutualTlsServerCredentials(files: TlsFiles, refreshIntervalMs = TLS_REFRESH_MS): grpc.ServerCredentials {
+  const files$ = provider(files, refreshIntervalMs);
+  return grpc.experimental.createCertificateProviderServerCredentials(files$, files$, true);
+}
+
+/**
+ * Channel credentials presenting this party's certificate and checking the server's against the
+ * platform CA and its name (the host dialled, or `serverName`). They follow file renewals.
+ */
+export function mutualTlsChannelCredentials(
+  files: TlsFiles,
+  refreshIntervalMs = TLS_REFRESH_MS,
+): grpc.ChannelCredentials {
+  const files$ = provider(files, refreshIntervalMs);
+  return grpc.experimental.createCertificateProviderChannelCredentials(files$, files$);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Whether `host` is on this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/**
+ * The credentials a service's gRPC server listens with: mutual TLS when it has certificate files;
+ * otherwise plaintext, allowed only for the embedded platform bound to loopback — anything else
+ * is a configuration error, so a server is never plaintext by oversight.
+ */
+export function serverCredentialsFor(options: {
+  readonly tls: TlsFiles | undefined;
+  readonly host: string;
+  /** Server mode (`DATABASE_URL` set): mutual TLS is required. */
+  readonly server: boolean;
+}): { credentials: grpc.ServerCredentials; transport: 'mtls' | 'plaintext-loopback' } {
+  if (options.tls) return { credentials: mutualTlsServerCredentials(options.tls), transport: 'mtls' };
+  if (options.server)
+    throw new TlsConfigError(
+      'server mode needs mutual TLS: set CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE',
+    );
+  if (!isLoopback(options.host))
+    throw new TlsConfigError(
+      `plaintext gRPC is only for the embedded platform on loopback, not ${options.host}: bind 127.0.0.1 or set CANCUOC_TLS_*`,
+    );
+  return { credentials: grpc.ServerCredentials.createInsecure(), transport: 'plaintext-loopback' };
+}
+
+/** The channel credentials to reach a peer: mutual TLS with `tls`, else plaintext (embedded, loopback). */
+export function channelCredentialsFor(tls: TlsFiles | undefined): grpc.ChannelCredentials {
+  return tls ? mutualTlsChannelCredentials(tls) : grpc.credentials.createInsecure();
+}

@@ -1,13 +1,12 @@
 import type { AuditLog, AuditVerification } from '@cancuoc/audit';
 import {
-  bearerAuthenticator,
   defineService,
   failedPrecondition,
   invalidArgument,
   notFound,
-  requireRole,
   rpcError,
   status,
+  type Authenticator,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
 import {
@@ -28,10 +27,13 @@ export interface ConsumedTopics {
 }
 
 export interface OperationsServiceOptions {
-  /** `registry`, `enrollment`, …: the tokens' audience. */
+  /** `registry`, `enrollment`, …: named in errors. */
   readonly service: string;
-  /** The service's token key (the same its other APIs accept). */
-  readonly authSecret: string;
+  /**
+   * The service's authentication hook (`ServiceAuth.authenticate` from @cancuoc/auth): the same
+   * its other APIs use, so the platform policy decides who may call these RPCs.
+   */
+  readonly authenticate: Authenticator<{ readonly actor: string }>;
   readonly audit: AuditLog;
   readonly projections?: readonly OperationsProjection[];
   readonly consumers?: readonly ConsumedTopics[];
@@ -85,7 +87,7 @@ const unavailableReason = (error: unknown) =>
   `${error instanceof Error ? error.name : typeof error}: the offsets could not be read`;
 
 /**
- * `cancuoc.operations.v1.OperationsService` for one service, role `admin`: its audit chain, its
+ * `cancuoc.operations.v1.OperationsService` for one service (the platform policy lets administrators call it): its audit chain, its
  * projections and the dead letters of what it consumes. Redrive is served only when the transport
  * is not Kafka (embedded: the in-process transport the platform's services share); on Kafka the
  * service's own user may not write the topics it consumes, and the operator's tool redrives.
@@ -98,10 +100,9 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
   const redriveServed = !(options.transport instanceof KafkaTransport);
   return defineService(
     operations.OperationsService,
-    { authenticate: bearerAuthenticator(options.authSecret, options.service) },
+    { authenticate: options.authenticate },
     {
       verifyAuditLog: async (_request, call) => {
-        requireRole(call.principal, 'admin');
         const result = await options.audit.verify();
         if (result.ok) {
           return {
@@ -120,12 +121,10 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         };
       },
       listProjections: async (_request, call) => {
-        requireRole(call.principal, 'admin');
         const statuses = await Promise.all([...projections.values()].map((p) => p.status()));
         return { projections: statuses.map(projectionMessage) };
       },
       rebuildProjection: async (request, call) => {
-        requireRole(call.principal, 'admin');
         if (!request.name)
           throw invalidArgument([
             { field: 'name', reason: 'REQUIRED', description: 'a projection name from ListProjections' },
@@ -135,7 +134,6 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         return { projection: projectionMessage(await projection.rebuild(call.principal.actor)) };
       },
       listDeadLetters: async (_request, call) => {
-        requireRole(call.principal, 'admin');
         const queues = await Promise.all(
           consumed.map(async ({ topic, subscriber }) => {
             const dlq = deadLetterTopic(topic);
@@ -150,7 +148,6 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         return { queues, redriveServed };
       },
       redriveDeadLetters: async (request, call) => {
-        requireRole(call.principal, 'admin');
         const known = consumed.filter((c) => c.topic === request.topic);
         if (!request.topic)
           throw invalidArgument([

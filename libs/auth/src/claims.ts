@@ -16,7 +16,8 @@ export class ClaimsError extends Error {
 function optionalName(payload: JWTPayload, claim: string, pattern = NAME): string | undefined {
   const value = payload[claim];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !pattern.test(value)) throw new ClaimsError(`CLAIM_${claim.toUpperCase()}`);
+  if (typeof value !== 'string' || !pattern.test(value))
+    throw new ClaimsError(`CLAIM_${claim.toUpperCase()}`);
   return value;
 }
 
@@ -37,7 +38,11 @@ export function principalOf(payload: JWTPayload): Principal {
   if (typeof kind !== 'string' || !(CALLER_KINDS as readonly string[]).includes(kind))
     throw new ClaimsError('CLAIM_KIND');
   const roles = payload['roles'] ?? [];
-  if (!Array.isArray(roles) || roles.length > 32 || !roles.every((r) => typeof r === 'string' && ROLE.test(r)))
+  if (
+    !Array.isArray(roles) ||
+    roles.length > 32 ||
+    !roles.every((r) => typeof r === 'string' && ROLE.test(r))
+  )
     throw new ClaimsError('CLAIM_ROLES');
   const principal: Principal = {
     actor: sub,

@@ -41,7 +41,11 @@ async function newKey(): Promise<StoredKey> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk);
-  return { kid, privateJwk: { ...privateJwk, kid, alg: 'ES256', use: 'sig' }, created: new Date().toISOString() };
+  return {
+    kid,
+    privateJwk: { ...privateJwk, kid, alg: 'ES256', use: 'sig' },
+    created: new Date().toISOString(),
+  };
 }
 
 function publicJwk({ privateJwk }: StoredKey): JWK {

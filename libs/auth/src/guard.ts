@@ -1,5 +1,11 @@
 import type { DescMethod } from '@bufbuild/protobuf';
-import { permissionDenied, RpcError, unauthenticated, type Authenticator, type CallTransport } from '@cancuoc/grpc';
+import {
+  permissionDenied,
+  type RpcError,
+  unauthenticated,
+  type Authenticator,
+  type CallTransport,
+} from '@cancuoc/grpc';
 import type { Metadata } from '@grpc/grpc-js';
 import { notAllowed, type Grant, type Policy } from './policy/policy.js';
 import type { Principal } from './principal.js';
@@ -23,7 +29,9 @@ export interface GuardOptions extends RefusalOptions {
 
 function bearer(metadata: Metadata): string | undefined {
   const header = metadata.get('authorization')[0];
-  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() || undefined : undefined;
+  return typeof header === 'string' && header.startsWith('Bearer ')
+    ? header.slice(7).trim() || undefined
+    : undefined;
 }
 
 /** The identity a client certificate proves: a `URI:cancuoc:<subject>` SAN, else the common name. */
@@ -62,13 +70,26 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
     };
 
     const token = bearer(metadata);
-    if (!token) return refuse('unauthenticated', 'MISSING_TOKEN', peerKey, {}, unauthenticated('a bearer token is required', { reason: 'MISSING_TOKEN' }));
+    if (!token)
+      return refuse(
+        'unauthenticated',
+        'MISSING_TOKEN',
+        peerKey,
+        {},
+        unauthenticated('a bearer token is required', { reason: 'MISSING_TOKEN' }),
+      );
     let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (error) {
       if (!(error instanceof TokenRefused)) throw error;
-      return refuse('unauthenticated', error.reason, peerKey, {}, unauthenticated('the token is invalid, expired or not for this service', { reason: 'INVALID_TOKEN' }));
+      return refuse(
+        'unauthenticated',
+        error.reason,
+        peerKey,
+        {},
+        unauthenticated('the token is invalid, expired or not for this service', { reason: 'INVALID_TOKEN' }),
+      );
     }
     const callerKey = `subject:${principal.subject}`;
     const caller = { 'caller.kind': principal.kind, 'caller.subject': principal.subject };
@@ -76,7 +97,15 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
 
     const certified = certificateSubject(transport);
     if (transport.certificate && principal.kind !== 'person' && certified !== principal.subject) {
-      return refuse('unauthenticated', 'CERTIFICATE_MISMATCH', callerKey, caller, unauthenticated('the client certificate does not belong to the token’s subject', { reason: 'CERTIFICATE_MISMATCH' }));
+      return refuse(
+        'unauthenticated',
+        'CERTIFICATE_MISMATCH',
+        callerKey,
+        caller,
+        unauthenticated('the client certificate does not belong to the token’s subject', {
+          reason: 'CERTIFICATE_MISMATCH',
+        }),
+      );
     }
 
     const stationHeader = metadata.get(STATION_TOKEN_HEADER)[0];
@@ -87,8 +116,22 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
       } catch (error) {
         if (!(error instanceof TokenRefused)) throw error;
       }
-      if (!station || station.kind !== 'station' || principal.kind !== 'person' || !station.roles.includes('enrollment-station')) {
-        return refuse('unauthenticated', 'BAD_STATION_TOKEN', callerKey, caller, unauthenticated(`the ${STATION_TOKEN_HEADER} token is invalid, expired or not an enrollment station’s`, { reason: 'BAD_STATION_TOKEN' }));
+      if (
+        !station ||
+        station.kind !== 'station' ||
+        principal.kind !== 'person' ||
+        !station.roles.includes('enrollment-station')
+      ) {
+        return refuse(
+          'unauthenticated',
+          'BAD_STATION_TOKEN',
+          callerKey,
+          caller,
+          unauthenticated(
+            `the ${STATION_TOKEN_HEADER} token is invalid, expired or not an enrollment station’s`,
+            { reason: 'BAD_STATION_TOKEN' },
+          ),
+        );
       }
       principal = { ...principal, station: station.station };
     }

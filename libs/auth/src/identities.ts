@@ -19,8 +19,17 @@ export const identities = {
   }),
   administrator: (id: string): Identity => ({ subject: `admin:${id}`, kind: 'person', roles: ['admin'] }),
   operator: (id: string): Identity => ({ subject: `operator:${id}`, kind: 'person', roles: ['operator'] }),
-  supervisor: (id: string): Identity => ({ subject: `supervisor:${id}`, kind: 'person', roles: ['supervisor'] }),
-  service: (name: string): Identity => ({ subject: `service:${name}`, kind: 'service', roles: ['service'], service: name }),
+  supervisor: (id: string): Identity => ({
+    subject: `supervisor:${id}`,
+    kind: 'person',
+    roles: ['supervisor'],
+  }),
+  service: (name: string): Identity => ({
+    subject: `service:${name}`,
+    kind: 'service',
+    roles: ['service'],
+    service: name,
+  }),
   encodingStation: (id: string): Identity => ({
     subject: `station:${id}`,
     kind: 'station',
@@ -33,7 +42,12 @@ export const identities = {
     roles: ['enrollment-station'],
     station: id,
   }),
-  agency: (code: string): Identity => ({ subject: `agency:${code}`, kind: 'agency', roles: ['agency'], agency: code }),
+  agency: (code: string): Identity => ({
+    subject: `agency:${code}`,
+    kind: 'agency',
+    roles: ['agency'],
+    agency: code,
+  }),
 } as const;
 
 /** `authorization: Bearer …` metadata for `identity` at `audience`, from the development issuer. */

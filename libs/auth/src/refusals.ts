@@ -57,6 +57,10 @@ export class Refusals {
   }
 
   private count(method: string, outcome: RefusalOutcome, reason: string): void {
-    meter.add('authRefusals', 1, { 'rpc.method': method, 'cancuoc.auth.outcome': outcome, 'cancuoc.auth.reason': reason });
+    meter.add('authRefusals', 1, {
+      'rpc.method': method,
+      'cancuoc.auth.outcome': outcome,
+      'cancuoc.auth.reason': reason,
+    });
   }
 }

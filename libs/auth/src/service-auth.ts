@@ -54,13 +54,17 @@ export function authConfigFromEnv(
   const issuer = env.CANCUOC_OIDC_ISSUER || undefined;
   if (!issuer) {
     if (options.server)
-      throw new AuthConfigError('CANCUOC_OIDC_ISSUER is required with DATABASE_URL (the OpenID provider of every token)');
+      throw new AuthConfigError(
+        'CANCUOC_OIDC_ISSUER is required with DATABASE_URL (the OpenID provider of every token)',
+      );
     return { mode: 'embedded', issuerFile: developmentIssuerFile(options.embeddedDataDir) };
   }
   if (!/^https?:\/\//.test(issuer)) throw new AuthConfigError('CANCUOC_OIDC_ISSUER must be an http(s) URL');
   const clientKeyFile = env.CANCUOC_CLIENT_KEY_FILE || undefined;
   if (!clientKeyFile)
-    throw new AuthConfigError("CANCUOC_CLIENT_KEY_FILE is required with CANCUOC_OIDC_ISSUER (this service's own key)");
+    throw new AuthConfigError(
+      "CANCUOC_CLIENT_KEY_FILE is required with CANCUOC_OIDC_ISSUER (this service's own key)",
+    );
   return { mode: 'server', issuer, clientId: env.CANCUOC_CLIENT_ID || `service:${service}`, clientKeyFile };
 }
 
@@ -80,7 +84,12 @@ export interface ServiceAuthOptions extends RefusalOptions {
   readonly policy?: Policy;
 }
 
-function assemble(audience: string, verifier: TokenVerifier, tokens: TokenSource, options: ServiceAuthOptions): ServiceAuth {
+function assemble(
+  audience: string,
+  verifier: TokenVerifier,
+  tokens: TokenSource,
+  options: ServiceAuthOptions,
+): ServiceAuth {
   const refusals = new Refusals(options);
   return {
     audience,
@@ -92,7 +101,11 @@ function assemble(audience: string, verifier: TokenVerifier, tokens: TokenSource
 }
 
 /** The auth of service `audience` (`registry`, `enrollment`, `card-production`, `data-sharing`). */
-export async function serviceAuth(config: AuthConfig, audience: string, options: ServiceAuthOptions = {}): Promise<ServiceAuth> {
+export async function serviceAuth(
+  config: AuthConfig,
+  audience: string,
+  options: ServiceAuthOptions = {},
+): Promise<ServiceAuth> {
   if (config.mode === 'issuer') return embeddedServiceAuth(config.issuer, audience, options);
   if (config.mode === 'embedded') {
     const issuer = await DevelopmentIssuer.open(config.issuerFile);
@@ -103,14 +116,20 @@ export async function serviceAuth(config: AuthConfig, audience: string, options:
   try {
     privateKey = await readPrivateKey(config.clientKeyFile);
   } catch (error) {
-    throw new AuthConfigError(`CANCUOC_CLIENT_KEY_FILE ${config.clientKeyFile} is not a readable ES256 private key (${(error as Error).message})`);
+    throw new AuthConfigError(
+      `CANCUOC_CLIENT_KEY_FILE ${config.clientKeyFile} is not a readable ES256 private key (${(error as Error).message})`,
+    );
   }
   const tokens = clientCredentials({ issuer: config.issuer, clientId: config.clientId, privateKey });
   return assemble(audience, verifier, tokens, options);
 }
 
 /** The auth of a service on the embedded platform: the development issuer, in process. */
-export function embeddedServiceAuth(issuer: DevelopmentIssuer, audience: string, options: ServiceAuthOptions = {}): ServiceAuth {
+export function embeddedServiceAuth(
+  issuer: DevelopmentIssuer,
+  audience: string,
+  options: ServiceAuthOptions = {},
+): ServiceAuth {
   const verifier = new TokenVerifier({ issuer: issuer.issuer, audience, keys: issuer.keys() });
   const tokens = developmentTokens(issuer, {
     subject: `service:${audience}`,

@@ -57,9 +57,13 @@ export interface ClientCredentialsOptions {
 }
 
 /** Reads a client's private key file: PKCS#8 PEM, or a JWK in JSON. */
-export async function readPrivateKey(file: string, algorithm: 'ES256' | 'EdDSA' = 'ES256'): Promise<CryptoKey> {
+export async function readPrivateKey(
+  file: string,
+  algorithm: 'ES256' | 'EdDSA' = 'ES256',
+): Promise<CryptoKey> {
   const text = await readFile(file, 'utf8');
-  if (text.trimStart().startsWith('{')) return (await importJWK(JSON.parse(text) as JWK, algorithm)) as CryptoKey;
+  if (text.trimStart().startsWith('{'))
+    return (await importJWK(JSON.parse(text) as JWK, algorithm)) as CryptoKey;
   return importPKCS8(text, algorithm);
 }
 
@@ -95,7 +99,9 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
     });
     const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
     if (!response.ok || typeof body.access_token !== 'string')
-      throw new Error(`the token endpoint refused client ${options.clientId} for ${audience}: ${body.error ?? response.status}`);
+      throw new Error(
+        `the token endpoint refused client ${options.clientId} for ${audience}: ${body.error ?? response.status}`,
+      );
     return body.access_token;
   });
 }

@@ -83,7 +83,10 @@ function refusalReason(error: unknown): string {
  * The public keys of an OpenID Connect provider: its JWKS, found through discovery, cached and
  * fetched again when a token names a key it does not hold (so a rotation needs no restart).
  */
-export function issuerKeys(issuer: string, options: { cacheMaxAgeMs?: number; cooldownMs?: number } = {}): JWTVerifyGetKey {
+export function issuerKeys(
+  issuer: string,
+  options: { cacheMaxAgeMs?: number; cooldownMs?: number } = {},
+): JWTVerifyGetKey {
   let keys: JWTVerifyGetKey | undefined;
   return async (header, token) => {
     if (!keys) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status, type Metadata } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { readErrorDetails, unauthenticated } from './errors.js';
 import { grpcServiceDefinition, methodPath } from './service.js';
 import { EchoService, startAuthenticatedEcho, startEcho, type EchoFixture } from './test-support/echo.js';
@@ -194,5 +194,34 @@ describe('authentication hook', () => {
       fixture.client.count({ count: 2 }, { metadata: { authorization: 'Bearer station-7' } }),
     );
     assert.equal(ok.length, 2);
+  });
+
+  it('answers bytes that are no request with UNAUTHENTICATED without a token and INVALID_ARGUMENT with one', async () => {
+    const raw = new Client(fixture.server.address, credentials.createInsecure());
+    const send = (bytes: Buffer, token?: string) =>
+      new Promise<unknown>((resolve) => {
+        const metadata = new Metadata();
+        if (token) metadata.set('authorization', token);
+        raw.makeUnaryRequest(
+          methodPath(EchoService.method.register),
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          metadata,
+          (error) => resolve(error),
+        );
+      });
+    try {
+      // A field tag of wire type 7 (not a wire type) and a truncated length-delimited field.
+      for (const bytes of [Buffer.from([0x0f, 0x01]), Buffer.from([0x0a, 0x10, 0x41])]) {
+        assert.equal(readErrorDetails(await send(bytes))?.code, status.UNAUTHENTICATED);
+        const details = readErrorDetails(await send(bytes, 'Bearer station-7'));
+        assert.equal(details?.code, status.INVALID_ARGUMENT);
+        assert.equal(details.badRequest?.fieldViolations[0]?.reason, 'UNDECODABLE');
+      }
+      assert.equal(bodyRan, false);
+    } finally {
+      raw.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { context as otelContext } from '@opentelemetry/api';
-import { CANCUOC_ERROR_DOMAIN, errorDetail, RpcError } from './errors.js';
+import { CANCUOC_ERROR_DOMAIN, errorDetail, invalidArgument, RpcError } from './errors.js';
 import { ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { stderrLogger, type GrpcLogger } from './logger.js';
 import { startServerCall } from './telemetry.js';
@@ -176,8 +176,41 @@ function serializer(schema: DescMessage): (message: Message) => Buffer {
   };
 }
 
+/**
+ * Bytes that are not a message of the method's input type. grpc-js answers INTERNAL when a
+ * deserializer throws — before authentication, and as if the server were at fault — so the
+ * deserializer returns this instead and the call answers UNAUTHENTICATED or INVALID_ARGUMENT in
+ * its turn (see {@link decoded}).
+ */
+class Undecodable {
+  constructor(readonly typeName: string) {}
+}
+
 function deserializer(schema: DescMessage): (bytes: Buffer) => Message {
-  return (bytes) => fromBinary(schema, bytes);
+  return (bytes) => {
+    try {
+      return fromBinary(schema, bytes);
+    } catch {
+      return new Undecodable(schema.typeName) as unknown as Message;
+    }
+  };
+}
+
+/** The request itself, or INVALID_ARGUMENT when its bytes did not decode. */
+function decoded(message: Message): Message {
+  if (message instanceof Undecodable) {
+    throw invalidArgument(
+      [
+        {
+          field: '',
+          reason: 'UNDECODABLE',
+          description: `the request is not a valid ${message.typeName} message`,
+        },
+      ],
+      'the request could not be decoded',
+    );
+  }
+  return message;
 }
 
 /** The grpc-js method definition of one RPC: path, streaming flags, protobuf-es (de)serializers. */
@@ -362,7 +395,7 @@ function unaryHandler(
     method,
     handler,
     runtime,
-    (call: grpc.ServerUnaryCall<Message, Message>) => call.request,
+    (call: grpc.ServerUnaryCall<Message, Message>) => decoded(call.request),
   );
 }
 
@@ -397,7 +430,7 @@ function responseStreamHandler(
           await authenticate(registration, context, call);
           const input =
             method.methodKind === 'server_streaming'
-              ? (call as grpc.ServerWritableStream<Message, Message>).request
+              ? decoded((call as grpc.ServerWritableStream<Message, Message>).request)
               : readRequests(call as grpc.ServerDuplexStream<Message, Message>, context.signal);
           const output = run(input, context);
           if (isAsyncIterable(output)) {
@@ -432,7 +465,7 @@ async function* readRequests(
   const onAbort = () => call.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const message of call) yield message as Message;
+    for await (const message of call) yield decoded(message as Message);
   } catch (error) {
     if (signal.aborted) throw new RpcError(grpc.status.CANCELLED, 'the call was cancelled');
     throw error;

@@ -12,3 +12,4 @@ export * from './gen/google/rpc/status_pb.js';
 export * from './gen/grpc/health/v1/health_pb.js';
 export { Metadata, ServerCredentials, credentials, status } from '@grpc/grpc-js';
 export * from './tls.js';
+export * from './development-ca.js';

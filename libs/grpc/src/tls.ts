@@ -1,3 +1,5 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 
 /**
@@ -26,12 +28,58 @@ export function tlsFilesFromEnv(env: NodeJS.ProcessEnv = process.env): TlsFiles 
   const caFile = env.CANCUOC_TLS_CA_FILE || undefined;
   if (!certFile && !keyFile && !caFile) return undefined;
   if (!certFile || !keyFile || !caFile)
-    throw new TlsConfigError('CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE go together');
+    throw new TlsConfigError(
+      'CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE go together',
+    );
   return { certFile, keyFile, caFile };
 }
 
 /** How often certificate files are read again, so a renewed certificate is used without a restart. */
 export const TLS_REFRESH_MS = 60_000;
+
+function read(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new TlsConfigError(
+      `cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+}
+
+function certificates(pem: string, file: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (blocks.length === 0) throw new Error('no PEM certificate');
+    return blocks.map((block) => new X509Certificate(block));
+  } catch (error) {
+    throw new TlsConfigError(`${file} is not a PEM certificate: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads the files once and checks what would otherwise only show as refused handshakes: each one
+ * readable, PEM, the key the certificate's, the certificate within its validity. grpc-js reads
+ * the files asynchronously after this and drops every connection while they are unusable, so a
+ * mistake found here is a clear start-up error instead of a server nobody can reach.
+ */
+export function checkTlsFiles(files: TlsFiles, now = new Date()): void {
+  const [leaf] = certificates(read(files.certFile, 'certificate'), files.certFile);
+  certificates(read(files.caFile, 'CA certificate'), files.caFile);
+  let key;
+  try {
+    key = createPrivateKey(read(files.keyFile, 'private key'));
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw error;
+    throw new TlsConfigError(`${files.keyFile} is not a PEM private key: ${(error as Error).message}`);
+  }
+  if (!leaf!.checkPrivateKey(key))
+    throw new TlsConfigError(`${files.keyFile} is not the private key of the certificate ${files.certFile}`);
+  if (new Date(leaf!.validFrom) > now || new Date(leaf!.validTo) <= now)
+    throw new TlsConfigError(
+      `the certificate ${files.certFile} is valid from ${leaf!.validFrom} to ${leaf!.validTo}, not now`,
+    );
+}
 
 function provider(files: TlsFiles, refreshIntervalMs: number) {
   return new grpc.experimental.FileWatcherCertificateProvider({
@@ -42,20 +90,30 @@ function provider(files: TlsFiles, refreshIntervalMs: number) {
   });
 }
 
-/** Server credentials that demand a client certificate from the platform CA and follow file renewals. */
-export function mutualTlsServerCredentials(files: TlsFiles, refreshIntervalMs = TLS_REFRESH_MS): grpc.ServerCredentials {
+/**
+ * Server credentials that demand a client certificate from the platform CA and follow file renewals:
+ * new connections get the renewed certificate and are checked against the renewed CA file;
+ * established ones keep what they were handshaken with.
+ */
+export function mutualTlsServerCredentials(
+  files: TlsFiles,
+  refreshIntervalMs = TLS_REFRESH_MS,
+): grpc.ServerCredentials {
+  checkTlsFiles(files);
   const files$ = provider(files, refreshIntervalMs);
   return grpc.experimental.createCertificateProviderServerCredentials(files$, files$, true);
 }
 
 /**
  * Channel credentials presenting this party's certificate and checking the server's against the
- * platform CA and its name (the host dialled, or `serverName`). They follow file renewals.
+ * platform CA and its name (the host dialled, or the channel option `grpc.ssl_target_name_override`).
+ * Each new connection uses the files as last read, so renewals need no restart.
  */
 export function mutualTlsChannelCredentials(
   files: TlsFiles,
   refreshIntervalMs = TLS_REFRESH_MS,
 ): grpc.ChannelCredentials {
+  checkTlsFiles(files);
   const files$ = provider(files, refreshIntervalMs);
   return grpc.experimental.createCertificateProviderChannelCredentials(files$, files$);
 }
@@ -77,8 +135,14 @@ export function serverCredentialsFor(options: {
   readonly host: string;
   /** Server mode (`DATABASE_URL` set): mutual TLS is required. */
   readonly server: boolean;
+  /** Default {@link TLS_REFRESH_MS}. */
+  readonly refreshIntervalMs?: number;
 }): { credentials: grpc.ServerCredentials; transport: 'mtls' | 'plaintext-loopback' } {
-  if (options.tls) return { credentials: mutualTlsServerCredentials(options.tls), transport: 'mtls' };
+  if (options.tls)
+    return {
+      credentials: mutualTlsServerCredentials(options.tls, options.refreshIntervalMs),
+      transport: 'mtls',
+    };
   if (options.server)
     throw new TlsConfigError(
       'server mode needs mutual TLS: set CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE',

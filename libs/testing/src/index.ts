@@ -1,4 +1,5 @@
 export * from './catalogue.js';
 export * from './kafka-broker.js';
+export * from './oidc-provider.js';
 export * from './postgres.js';
 export * from './redis.js';

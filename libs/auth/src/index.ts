@@ -1,5 +1,6 @@
 export * from './claims.js';
 export * from './development-issuer.js';
+export * from './device-login.js';
 export * from './discovery.js';
 export * from './guard.js';
 export * from './policy/grants.js';

@@ -1,18 +1,35 @@
 import { auditCommand } from './audit.js';
 import type { CliCommand } from './command.js';
+import { loginCommand } from './login.js';
 import { rebuildCommand } from './rebuild.js';
 import { redriveCommand } from './redrive.js';
 import { stuckCommand } from './stuck.js';
+import { tokenCommand } from './token.js';
 
 export { CliError, EXIT, type CliCommand, type CliIO } from './command.js';
-export { auditCommand, rebuildCommand, redriveCommand, stuckCommand };
+export { auditCommand, loginCommand, rebuildCommand, redriveCommand, stuckCommand, tokenCommand };
 export { captureRun, type CapturedRun } from './capture.js';
-export { readTokenKey, SERVICES as SERVICE_PORTS } from './services.js';
+export { SERVICES as SERVICE_PORTS } from './services.js';
+export {
+  cliCredentials,
+  developmentCredentials,
+  existingIssuerFile,
+  isServerMode,
+  type Caller,
+  type CredentialOptions,
+  type Credentials,
+} from './credentials.js';
+export { CLI_CLIENT_ID, sessionFile, sessionTokens, type StoredSession } from './session.js';
 
-/** The operator commands, for the platform CLI to register as they are. */
+/**
+ * The operator commands, for the platform CLI to register as they are: the operations, and the
+ * credentials every command uses (`login` in server mode, `token` from the development issuer).
+ */
 export const operatorCommands: readonly CliCommand[] = [
   rebuildCommand,
   redriveCommand,
   auditCommand,
   stuckCommand,
+  loginCommand,
+  tokenCommand,
 ];

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DevelopmentIssuer, developmentIssuerFile, type AuthConfig } from '@cancuoc/auth';
 import {
   configFromEnv as cardProductionConfig,
   startCardProduction,
@@ -8,6 +9,7 @@ import {
 import { configFromEnv as dataSharingConfig, startDataSharing } from '@cancuoc/data-sharing';
 import { configFromEnv as enrollmentConfig, startEnrollment } from '@cancuoc/enrollment';
 import { Database } from '@cancuoc/eventstore';
+import { tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
 import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
 import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
 import { topicCatalogue } from '@cancuoc/proto';
@@ -17,7 +19,7 @@ import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from './services.j
 export { DEFAULT_PORTS, SERVICES, envName, type ServiceName };
 
 export interface PlatformOptions {
-  /** One folder for everything: a PGlite folder per service, the event log, keys and the token key. */
+  /** One folder for everything: a PGlite folder per service, the event log, keys and the development issuer. */
   readonly dataDir?: string;
   /** Interface the gRPC servers listen on; default 127.0.0.1 (a developer's machine). */
   readonly host?: string;
@@ -32,15 +34,40 @@ export interface RunningPlatform {
   readonly dataDir: string;
   /** `host:port` a client on this machine dials, per service. */
   readonly addresses: Readonly<Record<ServiceName, string>>;
-  /** The token key every service verifies (the file `<dataDir>/auth-secret` unless the environment set one). */
-  readonly authSecret: string;
+  /**
+   * The development issuer every service trusts (its keys in `<dataDir>/issuer.json`): the CLI and
+   * tests mint the callers' tokens from it (`identities.*` of @cancuoc/auth).
+   */
+  readonly issuer: DevelopmentIssuer;
+  /**
+   * How the gRPC servers listen: plaintext on loopback (embedded development mode), or mutual TLS
+   * when `CANCUOC_TLS_CERT_FILE`, `_KEY_FILE` and `_CA_FILE` name certificate files.
+   */
+  readonly transport:
+    { readonly mode: 'plaintext-loopback' } | { readonly mode: 'mtls'; readonly tls: TlsFiles };
   readonly cardProduction: RunningCardProduction;
   /** Stops the services in reverse order, each finishing its work in flight, then closes the event log. */
   stop(): Promise<void>;
 }
 
-/** What the embedded platform never takes from the environment: it runs on no server. */
-const SERVER_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DATA_DIR'];
+/**
+ * What the embedded platform never takes from the environment: it runs on no server, and its
+ * tokens come from its own development issuer, not an OpenID provider.
+ */
+const SERVER_VARIABLES = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'KAFKA_BROKERS',
+  'DATA_DIR',
+  'CANCUOC_OIDC_ISSUER',
+  'CANCUOC_CLIENT_ID',
+  'CANCUOC_CLIENT_KEY_FILE',
+];
+
+/** The platform cannot start as configured (one line for the user). */
+export class PlatformConfigError extends Error {
+  override readonly name = 'PlatformConfigError';
+}
 
 interface Stoppable {
   readonly grpc: { readonly port: number; readonly address: string };
@@ -50,8 +77,9 @@ interface Stoppable {
 /**
  * All four services in one process on the embedded defaults (docs/conventions.md): PGlite in
  * `<dataDir>/<service>`, one in-process transport on its own PGlite log (`<dataDir>/events`) shared
- * by all of them, in-memory caches and limits, one token key. A restart continues from `dataDir`:
- * every service's relay and consumers resume from their checkpoints in it.
+ * by all of them, in-memory caches and limits, one development issuer (`<dataDir>/issuer.json`)
+ * whose tokens every service accepts. A restart continues from `dataDir`: every service's relay and
+ * consumers resume from their checkpoints in it, and the issuer's keys stay the same.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const base = options.env ?? process.env;
@@ -60,6 +88,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   const logger = options.logger ?? createLogger({ service: 'platform', level: logLevelFromEnv(base) });
   const env: NodeJS.ProcessEnv = { ...base };
   for (const name of SERVER_VARIABLES) delete env[name];
+  if (env.CANCUOC_AUTH_SECRET)
+    throw new PlatformConfigError(
+      'CANCUOC_AUTH_SECRET is no longer used: the platform makes its tokens with its development issuer (DIR/issuer.json) — unset it',
+    );
+  let tls: TlsFiles | undefined;
+  try {
+    tls = tlsFilesFromEnv(env);
+  } catch (error) {
+    throw new PlatformConfigError((error as Error).message);
+  }
 
   const portOf = (service: ServiceName): number => {
     const given = options.ports?.[service];
@@ -76,6 +114,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   });
 
   mkdirSync(dataDir, { recursive: true });
+  const issuer = await DevelopmentIssuer.open(developmentIssuerFile(dataDir));
+  const auth: AuthConfig = { mode: 'issuer', issuer };
   const log = await Database.connect({
     dataDir: join(dataDir, 'events'),
     migrations: inProcessLogMigrations,
@@ -97,31 +137,42 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const warn = (service: ServiceName) => (error: unknown) =>
       logger.warn(`${service}.background_error`, { error });
 
-    const registry = await startRegistry(registryConfig(envOf('registry', {})), {
-      ...shared,
-      logger: logger.child({ component: 'registry' }),
-    });
+    const registry = await startRegistry(
+      { ...registryConfig(envOf('registry', {})), auth },
+      {
+        ...shared,
+        logger: logger.child({ component: 'registry' }),
+      },
+    );
     started.push(registry);
     const enrollment = await startEnrollment(
-      enrollmentConfig(envOf('enrollment', { ENROLLMENT_REGISTRY_ADDRESS: registry.grpc.address })),
+      {
+        ...enrollmentConfig(envOf('enrollment', { ENROLLMENT_REGISTRY_ADDRESS: registry.grpc.address })),
+        auth,
+      },
       { ...shared, onError: warn('enrollment') },
     );
     started.push(enrollment);
     const cardProduction = await startCardProduction(
-      cardProductionConfig(
-        envOf('card-production', { CARD_PRODUCTION_ENROLLMENT_ADDRESS: enrollment.grpc.address }),
-      ),
+      {
+        ...cardProductionConfig(
+          envOf('card-production', { CARD_PRODUCTION_ENROLLMENT_ADDRESS: enrollment.grpc.address }),
+        ),
+        auth,
+      },
       {
         ...shared,
         onError: (component, error) => logger.warn('card-production.background_error', { component, error }),
       },
     );
     started.push(cardProduction);
-    const dataSharingSettings = dataSharingConfig(envOf('data-sharing', {}));
-    const dataSharing = await startDataSharing(dataSharingSettings, {
-      ...shared,
-      logger: logger.child({ component: 'data-sharing' }),
-    });
+    const dataSharing = await startDataSharing(
+      { ...dataSharingConfig(envOf('data-sharing', {})), auth },
+      {
+        ...shared,
+        logger: logger.child({ component: 'data-sharing' }),
+      },
+    );
     started.push(dataSharing);
 
     const addresses = {
@@ -134,7 +185,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     return {
       dataDir,
       addresses,
-      authSecret: dataSharingSettings.authSecret,
+      issuer,
+      transport: tls ? { mode: 'mtls', tls } : { mode: 'plaintext-loopback' },
       cardProduction,
       stop: () => (stopping ??= stopAll()),
     };

@@ -1,15 +1,18 @@
+import type { DescService } from '@bufbuild/protobuf';
+import type { Identity, TokenSource } from '@cancuoc/auth';
 import {
   Health,
   HealthCheckResponse_ServingStatus,
+  channelCredentialsFor,
   closeClient,
   createClient,
   grpcCode,
-  signToken,
   status,
+  TlsConfigError,
   type GrpcClient,
+  type TlsFiles,
 } from '@cancuoc/grpc';
-import type { DescService } from '@bufbuild/protobuf';
-import { CliError, readTokenKey } from '@cancuoc/operations';
+import { CliError, cliCredentials, type Caller, type Credentials } from '@cancuoc/operations';
 import { DEFAULT_PORTS, SERVICES, envName, type ServiceName } from '../services.js';
 import { CliFailure } from './command.js';
 
@@ -19,7 +22,6 @@ export const CONNECTION_FLAGS = {
   enrollment: { type: 'string' },
   'card-production': { type: 'string' },
   'data-sharing': { type: 'string' },
-  'secret-file': { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -28,19 +30,25 @@ export const CONNECTION_USAGE = `Connection:
   --enrollment HOST:PORT       enrollment (default: $CANCUOC_ENROLLMENT_ADDRESS or 127.0.0.1:50052)
   --card-production HOST:PORT  card production (default: $CANCUOC_CARD_PRODUCTION_ADDRESS or 127.0.0.1:50053)
   --data-sharing HOST:PORT     data sharing (default: $CANCUOC_DATA_SHARING_ADDRESS or 127.0.0.1:50054)
-  --secret-file FILE           the token key (default: $CANCUOC_AUTH_SECRET, else DIR/auth-secret)
-  --data-dir DIR               the embedded platform's folder, for its token key (default: $CANCUOC_DATA_DIR or .data)
+  --data-dir DIR               the embedded platform's folder, whose development issuer (DIR/issuer.json)
+                               makes the tokens (default: $CANCUOC_DATA_DIR or .data)
+Server mode (CANCUOC_OIDC_ISSUER set): tokens from your session (cancuoc login), a machine's client
+key (CANCUOC_CLIENT_ID, CANCUOC_CLIENT_KEY_FILE) or CANCUOC_TOKEN; mutual TLS with
+CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE.
 `;
+
+type ChannelCredentials = ReturnType<typeof channelCredentialsFor>;
 
 type ConnectionValues = { readonly [K in keyof typeof CONNECTION_FLAGS]?: string | undefined };
 
-/** Where the services are and the key to sign tokens for them. */
+/** Where the services are, and who the commands act as (the CLI's credentials). */
 export class Connection {
   private clients = new Map<string, object>();
+  private channels = new Map<string, ChannelCredentials>();
 
   private constructor(
     readonly addresses: Readonly<Record<ServiceName, string>>,
-    readonly secret: string,
+    readonly credentials: Credentials,
   ) {}
 
   static from(values: ConnectionValues, env: NodeJS.ProcessEnv): Connection {
@@ -50,32 +58,71 @@ export class Connection {
         values[s] ?? env[`CANCUOC_${envName(s)}_ADDRESS`] ?? `127.0.0.1:${DEFAULT_PORTS[s]}`,
       ]),
     ) as Record<ServiceName, string>;
-    return new Connection(addresses, readSecret(values['secret-file'], values['data-dir'], env));
+    let credentials: Credentials;
+    try {
+      credentials = cliCredentials({ dataDir: values['data-dir'] }, env);
+    } catch (error) {
+      if (error instanceof CliError) throw new CliFailure(error.message);
+      throw error;
+    }
+    return new Connection(addresses, credentials);
   }
 
-  static of(addresses: Readonly<Record<ServiceName, string>>, secret: string): Connection {
-    return new Connection(addresses, secret);
+  static of(addresses: Readonly<Record<ServiceName, string>>, credentials: Credentials): Connection {
+    return new Connection(addresses, credentials);
   }
 
-  /** A bearer token of `subject` with `roles` for `service`. */
-  token(service: ServiceName, subject: string, roles: readonly string[]): string {
-    return signToken(this.secret, { sub: subject, aud: service, roles, ttlSeconds: 12 * 3600 });
+  /** The caller acting as `identity`: its tokens and its channel's TLS identity. */
+  as(identity: Identity): Caller {
+    return this.credentials.as(identity);
   }
 
-  /** A client of `service` calling as `subject` (one per caller, reused); closed by `close()`. */
+  /** The tokens of `identity` (the station simulator's, the x-station-token of an enrollment station). */
+  tokens(identity: Identity): TokenSource {
+    return this.as(identity).tokens;
+  }
+
+  /** Channel credentials for `tls`, one per certificate file (each watches its files). */
+  channel(tls: TlsFiles | undefined): ChannelCredentials {
+    const key = tls ? JSON.stringify(tls) : '';
+    let channel = this.channels.get(key);
+    if (!channel) {
+      try {
+        channel = channelCredentialsFor(tls);
+      } catch (error) {
+        if (error instanceof TlsConfigError) throw new CliFailure(error.message);
+        throw error;
+      }
+      this.channels.set(key, channel);
+    }
+    return channel;
+  }
+
+  /**
+   * A client of `service` calling as `identity` (one per caller, reused); closed by `close()`.
+   * `headers` are more metadata per call, each a token of another identity for `service`
+   * (an enrollment station's `x-station-token` beside its operator's).
+   */
   client<S extends DescService>(
     descriptor: S,
     service: ServiceName,
-    subject: string,
-    roles: readonly string[],
-    extra: Readonly<Record<string, string>> = {},
+    identity: Identity,
+    headers: Readonly<Record<string, Identity>> = {},
   ): GrpcClient<S> {
-    const key = JSON.stringify([descriptor.typeName, subject, roles, extra]);
+    const key = JSON.stringify([descriptor.typeName, identity, headers]);
     const known = this.clients.get(key);
     if (known) return known as GrpcClient<S>;
-    const token = this.token(service, subject, roles);
+    const caller = this.as(identity);
+    const extra = Object.entries(headers).map(([name, other]) => [name, this.tokens(other)] as const);
     const client = createClient(descriptor, this.addresses[service], {
-      metadata: () => ({ authorization: `Bearer ${token}`, ...extra }),
+      credentials: this.channel(caller.tls),
+      metadata: async () => {
+        const metadata: Record<string, string> = {
+          authorization: `Bearer ${await caller.tokens.token(service)}`,
+        };
+        for (const [name, tokens] of extra) metadata[name] = await tokens.token(service);
+        return metadata;
+      },
       defaultTimeoutMs: 30_000,
     });
     this.clients.set(key, client);
@@ -90,7 +137,7 @@ export class Connection {
   async expectServing(services: readonly ServiceName[], timeoutMs = 30_000): Promise<void> {
     for (const service of services) {
       const address = this.addresses[service];
-      const health = createClient(Health, address);
+      const health = createClient(Health, address, { credentials: this.channel(this.credentials.tls) });
       try {
         const reply = await health.check({ service: '' }, { timeoutMs });
         if (reply.status !== HealthCheckResponse_ServingStatus.SERVING)
@@ -112,8 +159,9 @@ export class Connection {
   }
 }
 
-/** The one line for a call that failed because the service is away. */
+/** The one line for a call that failed because the service is away, or refused the caller. */
 export function unreachable(service: ServiceName, address: string, error: unknown): CliFailure {
+  if (error instanceof CliError) return new CliFailure(error.message);
   const code = grpcCode(error);
   if (code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || code === undefined)
     return new CliFailure(
@@ -121,16 +169,7 @@ export function unreachable(service: ServiceName, address: string, error: unknow
     );
   if (code === status.UNAUTHENTICATED)
     return new CliFailure(
-      `${service} at ${address} refused the token: the key differs from the platform's (CANCUOC_AUTH_SECRET or --data-dir)`,
+      `${service} at ${address} refused the token: not from the issuer it trusts (--data-dir? cancuoc login?), or expired`,
     );
   return new CliFailure(`${service} at ${address} answered ${status[code]}`);
-}
-
-function readSecret(file: string | undefined, dataDir: string | undefined, env: NodeJS.ProcessEnv): string {
-  try {
-    return readTokenKey({ file, dataDir }, env);
-  } catch (error) {
-    if (error instanceof CliError) throw new CliFailure(error.message);
-    throw error;
-  }
 }

@@ -1,3 +1,4 @@
+import { CliError } from '@cancuoc/operations';
 import { CliFailure, EXIT, Interrupted, UsageError, type CliCommand, type CliIO } from './command.js';
 
 const HEADER = `cancuoc: run and exercise the Cancuoc platform (population register and chip identity card)
@@ -7,9 +8,10 @@ Usage: cancuoc <command> [options]      cancuoc <command> --help
 
 const FOOTER = `
 Commands reach the services over gRPC at 127.0.0.1:50051-50054 (flags and
-CANCUOC_<SERVICE>_ADDRESS change them),
-with tokens signed by the platform's key: --secret-file, else CANCUOC_AUTH_SECRET, else
-.data/auth-secret (the embedded platform's; --data-dir or CANCUOC_DATA_DIR for another folder).
+CANCUOC_<SERVICE>_ADDRESS change them). Tokens: embedded, minted by the platform's development
+issuer in .data/issuer.json (--data-dir or CANCUOC_DATA_DIR for another folder); in server mode
+(CANCUOC_OIDC_ISSUER set), from the OpenID provider: cancuoc login once, or CANCUOC_TOKEN; mutual
+TLS with CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE.
 Exit codes: 0 done, 1 failed, 2 bad usage, 130 stopped by Ctrl-C or SIGTERM before it was done.
 Ctrl-C (or SIGTERM) lets a command finish what it holds; a second one stops it at once (130).
 start, station and agency run until they are stopped, and then exit 0.
@@ -60,6 +62,13 @@ export async function runCli(
     if (error instanceof CliFailure) {
       io.stderr(`cancuoc ${command.name}: ${error.message}\n`);
       return error instanceof Interrupted ? EXIT.interrupted : EXIT.failed;
+    }
+    // The shared credential code (libs/operations) fails with its own one line and exit code.
+    if (error instanceof CliError) {
+      io.stderr(
+        `cancuoc ${command.name}: ${error.message}\n${error.exitCode === EXIT.usage ? `Try: cancuoc ${command.name} --help\n` : ''}`,
+      );
+      return error.exitCode;
     }
     io.stderr(
       `cancuoc ${command.name}: failed (${(error as Error)?.name ?? 'error'}; CANCUOC_DEBUG=1 shows more)\n`,

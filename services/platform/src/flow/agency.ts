@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toJson } from '@bufbuild/protobuf';
+import { identities, type Identity } from '@cancuoc/auth';
 import { datasharing, partner } from '@cancuoc/proto';
 import { CliFailure } from '../cli/command.js';
 import type { Connection } from '../cli/connection.js';
@@ -59,6 +60,12 @@ export const DEMO_AGENCY: AgencyTerms = {
   delivery: datasharing.Delivery.KAFKA_AND_GRPC,
 };
 
+/** The two administrators of a subscription: one requests it, another approves it (four eyes). */
+export const SUBSCRIPTION_ADMINISTRATORS: readonly [Identity, Identity] = [
+  identities.administrator('demo-requester'),
+  identities.administrator('demo-approver'),
+];
+
 /**
  * A live subscription for `terms`: the one the agency already has, or a new one requested by one
  * administrator and approved by a second (four eyes). Resolves once approved.
@@ -67,15 +74,9 @@ export async function ensureSubscription(
   connection: Connection,
   terms: AgencyTerms,
 ): Promise<datasharing.Subscription> {
-  const requester = connection.client(
-    datasharing.SubscriptionService,
-    'data-sharing',
-    'admin:demo-requester',
-    ['admin'],
-  );
-  const approver = connection.client(datasharing.SubscriptionService, 'data-sharing', 'admin:demo-approver', [
-    'admin',
-  ]);
+  const [requesting, approving] = SUBSCRIPTION_ADMINISTRATORS;
+  const requester = connection.client(datasharing.SubscriptionService, 'data-sharing', requesting);
+  const approver = connection.client(datasharing.SubscriptionService, 'data-sharing', approving);
   const { subscriptions } = await requester.listSubscriptions({ agency: terms.agency });
   const live = subscriptions.find((s) => s.status !== datasharing.SubscriptionStatus.REVOKED);
   let subscription = live;
@@ -114,9 +115,7 @@ export async function agencyView(
   purpose: string,
   citizenIds: readonly string[],
 ): Promise<Map<string, partner.PartnerCitizen | undefined>> {
-  const client = connection.client(datasharing.AgencyQueryService, 'data-sharing', `agency:${agency}`, [
-    'agency',
-  ]);
+  const client = connection.client(datasharing.AgencyQueryService, 'data-sharing', identities.agency(agency));
   const out = new Map<string, partner.PartnerCitizen | undefined>();
   for (let at = 0; at < citizenIds.length; at += 100) {
     const ids = citizenIds.slice(at, at + 100);

@@ -1,9 +1,16 @@
 import { RegistryService, Sex, type RegistrationFactsSchema } from '@cancuoc/proto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { identities, type Identity } from '@cancuoc/auth';
 import { grpcCode, status } from '@cancuoc/grpc';
 import { generatePopulation, type PopulationRow } from '@cancuoc/synthetic';
 import type { Connection } from '../cli/connection.js';
 import { pool } from './pool.js';
+
+/**
+ * The clerk who registers the synthetic population: a national one (the register's national
+ * data centre), since its citizens live in every province. Unit 01 is Hà Nội, where it sits.
+ */
+export const SEED_CLERK: Identity = identities.clerk('cancuoc-seed', '01', { national: true });
 
 /** A citizen the flow registered: opaque ids only, what the CLI may print and pass around. */
 export interface SeededCitizen {
@@ -68,7 +75,7 @@ export function populationOf(
   connection: Connection,
   options: { readonly count: number; readonly seed: number },
 ): Population {
-  const registry = connection.client(RegistryService, 'registry', 'clerk:cancuoc-seed', ['clerk']);
+  const registry = connection.client(RegistryService, 'registry', SEED_CLERK);
   const rows = [...generatePopulation({ count: options.count, seed: options.seed })];
   const parents = new Set(rows.flatMap((r) => [r.father_personal_id, r.mother_personal_id]).filter(Boolean));
   // Each row's registration, settled with its record id (undefined when it is not known).

@@ -1,14 +1,23 @@
+import { identities, type Identity } from '@cancuoc/auth';
 import type { StationSimulator } from '@cancuoc/card-production';
 import { CardProductionService, type partner } from '@cancuoc/proto';
 import type { Progress } from '../cli/progress.js';
 import type { Connection } from '../cli/connection.js';
-import { DEMO_AGENCY, agencyView, type AgencyTerms } from './agency.js';
-import { ensureSubscription } from './agency.js';
-import { populationOf, type SeededCitizen } from './citizens.js';
+import {
+  DEMO_AGENCY,
+  SUBSCRIPTION_ADMINISTRATORS,
+  agencyView,
+  ensureSubscription,
+  type AgencyTerms,
+} from './agency.js';
+import { SEED_CLERK, populationOf, type SeededCitizen } from './citizens.js';
 import {
   ApplicationBlocked,
+  DEMO_ADMINISTRATOR,
+  DEMO_SUPERVISOR,
   cardEncoded,
   enrollCitizen,
+  operatorOf,
   issueCard,
   enrollmentStationOf,
   type EncodedCard,
@@ -61,14 +70,44 @@ export interface DemoResult {
   readonly elapsedMs: number;
 }
 
-/** The trust anchor a station checks chips against, as card production publishes it. */
-async function trustedCscas(connection: Connection): Promise<Uint8Array[]> {
-  const client = connection.client(CardProductionService, 'card-production', 'station:demo-anchor', [
-    'encoding-station',
-  ]);
+/** The trust anchor a station checks chips against, as card production publishes it to the station. */
+export async function trustedCscas(connection: Connection, station: Identity): Promise<Uint8Array[]> {
+  const client = connection.client(CardProductionService, 'card-production', station);
   const { cscaCertificates } = await client.getTrustAnchors({});
   if (cscaCertificates.length === 0) throw new CliFailure('card production publishes no CSCA certificate');
   return cscaCertificates;
+}
+
+/** The encoding stations the demo runs itself. */
+const encodingStationsOf = (count: number): Identity[] =>
+  Array.from({ length: count }, (_, i) => identities.encodingStation(`demo-enc-${i + 1}`));
+
+/**
+ * Everyone the demo acts as, for `citizens` and `stations`: in server mode each must exist at the
+ * OpenID provider (people as accounts, the others as clients with their own keys and certificates).
+ */
+export function demoIdentities(options: {
+  readonly citizens: number;
+  readonly stations?: number;
+  readonly agency?: AgencyTerms;
+}): { readonly people: Identity[]; readonly machines: Identity[] } {
+  const enrolling = [
+    ...new Set(Array.from({ length: options.citizens }, (_, index) => enrollmentStationOf(index))),
+  ];
+  return {
+    people: [
+      SEED_CLERK,
+      ...SUBSCRIPTION_ADMINISTRATORS,
+      DEMO_ADMINISTRATOR,
+      DEMO_SUPERVISOR,
+      ...enrolling.map(operatorOf),
+    ],
+    machines: [
+      ...enrolling.map((station) => identities.enrollmentStation(station)),
+      ...encodingStationsOf(options.stations ?? 2),
+      identities.agency((options.agency ?? DEMO_AGENCY).agency),
+    ],
+  };
 }
 
 const STEPS = ['registered', 'enrolled', 'cards encoded', 'cards issued', 'agency received'] as const;
@@ -97,13 +136,17 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
   const stationCount = options.stations ?? 2;
   const stations: StationSimulator[] = [];
   if (stationCount > 0) {
-    const cscas = await trustedCscas(connection);
+    const encoders = encodingStationsOf(stationCount);
+    const cscas = await trustedCscas(connection, encoders[0]!);
     // Card production's simulator, loaded only when the demo runs stations itself.
     const { StationSimulator } = await import('@cancuoc/card-production');
-    for (let i = 1; i <= stationCount; i++) {
+    for (const encoder of encoders) {
+      // Each station with its own tokens and, in server mode, its own certificate.
+      const { tokens, tls } = connection.as(encoder);
       const station = new StationSimulator({
         address: connection.addresses['card-production'],
-        token: connection.token('card-production', `station:demo-enc-${i}`, ['encoding-station']),
+        tokens,
+        credentials: connection.channel(tls),
         capacity: 4,
         trustedCscas: cscas,
         log: (e) => {

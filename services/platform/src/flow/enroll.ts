@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { identities, STATION_TOKEN_HEADER, type Identity } from '@cancuoc/auth';
 import {
   ApplicationReason,
   ApplicationStage,
@@ -31,6 +32,12 @@ export function biometricsOf(seed: number): { face: Uint8Array; fingerprints: Ui
 /** Stations the demo enrols at: a station may start 30 applications a minute (enrollment's limit). */
 export const enrollmentStationOf = (index: number, perStation = 20) =>
   `demo-enrol-${String(Math.floor(index / perStation) + 1).padStart(2, '0')}`;
+
+/** The operator who enrols at `station`. */
+export const operatorOf = (station: string): Identity => identities.operator(`${station}-op`);
+
+/** The supervisor who approves the demo's applications (another person than the operators). */
+export const DEMO_SUPERVISOR: Identity = identities.supervisor('demo-sup');
 
 const FINAL_STOPS = new Set([
   ApplicationStage.BLOCKED,
@@ -65,18 +72,11 @@ export async function enrollCitizen(
   station: string,
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<EnrolledApplication> {
-  const operator = connection.client(
-    EnrollmentService,
-    'enrollment',
-    `operator:${station}-op`,
-    ['operator'],
-    {
-      'x-station-token': connection.token('enrollment', `station:${station}`, ['enrollment-station']),
-    },
-  );
-  const supervisor = connection.client(EnrollmentService, 'enrollment', 'supervisor:demo-sup', [
-    'supervisor',
-  ]);
+  // The operator signs in at the station: their own token, and the station's beside it.
+  const operator = connection.client(EnrollmentService, 'enrollment', operatorOf(station), {
+    [STATION_TOKEN_HEADER]: identities.enrollmentStation(station),
+  });
+  const supervisor = connection.client(EnrollmentService, 'enrollment', DEMO_SUPERVISOR);
   const started = await operator.startApplication({
     personalId: citizen.personalId,
     reason: ApplicationReason.FIRST_ISSUE,
@@ -132,6 +132,9 @@ export async function enrollCitizen(
   return { citizenId: citizen.citizenId, applicationId };
 }
 
+/** Card production's operator in the demo: checks, ships, hands over and activates the cards. */
+export const DEMO_ADMINISTRATOR: Identity = identities.administrator('cancuoc-demo');
+
 const ENCODED_OR_LATER = new Set([
   CardJobStatus.ENCODED,
   CardJobStatus.QUALITY_CHECKED,
@@ -155,7 +158,7 @@ export async function cardEncoded(
   applicationId: string,
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<EncodedCard> {
-  const admin = connection.client(CardProductionService, 'card-production', 'admin:cancuoc-demo', ['admin']);
+  const admin = connection.client(CardProductionService, 'card-production', DEMO_ADMINISTRATOR);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const reply = await until(
     async () => {
@@ -192,7 +195,7 @@ export async function issueCard(
   cardId: string,
   officeUnitCode: string,
 ): Promise<void> {
-  const admin = connection.client(CardProductionService, 'card-production', 'admin:cancuoc-demo', ['admin']);
+  const admin = connection.client(CardProductionService, 'card-production', DEMO_ADMINISTRATOR);
   await admin.recordQualityCheck({ cardId, passed: true, defects: [] });
   await admin.shipCard({ cardId, shipmentId: `demo-${officeUnitCode}`, destinationUnitCode: officeUnitCode });
   await admin.deliverCard({ cardId, deliveredAtUnitCode: officeUnitCode });

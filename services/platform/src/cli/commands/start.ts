@@ -9,11 +9,16 @@ The four services on PGlite in DIR (one folder each), the in-process event trans
 caches: nothing to install. Runs until Ctrl-C (SIGINT) or SIGTERM, then finishes the work in flight
 and stops; a restart continues from DIR. What \`npm start\` runs.
 
+Every service trusts the tokens of the platform's development issuer, whose keys are in
+DIR/issuer.json (readable by you only): the other commands mint theirs from it, and
+\`cancuoc token\` prints one. gRPC is plaintext, on loopback only; with CANCUOC_TLS_CERT_FILE,
+CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE set it is mutual TLS.
+
 Usage: cancuoc start [options]
 
 Options:
   --data-dir DIR                 where everything is kept (default: $CANCUOC_DATA_DIR or .data)
-  --host HOST                    interface to listen on (default 127.0.0.1)
+  --host HOST                    interface to listen on (default 127.0.0.1; another needs CANCUOC_TLS_*)
   --registry-port N              default $REGISTRY_GRPC_PORT or 50051
   --enrollment-port N            default $ENROLLMENT_GRPC_PORT or 50052
   --card-production-port N       default $CARD_PRODUCTION_GRPC_PORT or 50053
@@ -23,6 +28,9 @@ Options:
 
 Exit codes: 0 stopped cleanly, 1 failed to start or to stop, 2 bad usage.
 `;
+
+/** Configuration the user can fix (a variable, a certificate file): one line, not a stack. */
+const CONFIG_ERRORS = new Set(['PlatformConfigError', 'ConfigError', 'TlsConfigError', 'AuthConfigError']);
 
 const isAddressInUse = (error: unknown) =>
   (error as { code?: string })?.code === 'EADDRINUSE' ||
@@ -62,6 +70,7 @@ export const startCommand: CliCommand = {
         throw new CliFailure(
           'a port is already in use: is Cancuoc already running? (or choose --<service>-port)',
         );
+      if (CONFIG_ERRORS.has((error as Error)?.name)) throw new CliFailure((error as Error).message);
       throw error;
     }
     const inside = relative(process.cwd(), platform.dataDir);
@@ -70,7 +79,10 @@ export const startCommand: CliCommand = {
       [
         `Cancuoc is running: PGlite in ${shown}/, in-process events, in-memory cache.`,
         ...SERVICES.map((s) => `  ${s.padEnd(16)} ${platform.addresses[s]}  (gRPC, health, reflection)`),
-        `Token key: ${shown}/auth-secret. In another terminal: npx cancuoc demo`,
+        platform.transport.mode === 'mtls'
+          ? `gRPC: mutual TLS with ${platform.transport.tls.certFile} (CA ${platform.transport.tls.caFile}).`
+          : 'gRPC: plaintext on loopback (embedded development mode; CANCUOC_TLS_* for mutual TLS).',
+        `Tokens: the development issuer ${shown}/issuer.json (cancuoc token prints one). In another terminal: npx cancuoc demo`,
         'Ctrl-C stops it; a restart continues from where it stopped.',
         '',
       ].join('\n'),

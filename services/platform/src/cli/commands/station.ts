@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { CardProductionService } from '@cancuoc/proto';
+import { identities } from '@cancuoc/auth';
+import { trustedCscas } from '../../flow/demo.js';
 import { integerFlag, parseFlags } from '../args.js';
 import { CliFailure, EXIT, UsageError, type CliCommand } from '../command.js';
 import { CONNECTION_FLAGS, CONNECTION_USAGE, Connection } from '../connection.js';
@@ -31,7 +32,11 @@ Exit codes: 0 done or stopped (Ctrl-C, SIGTERM), 1 failed (card production not r
 2 bad usage, 130 a second Ctrl-C.
 `;
 
-async function cscas(connection: Connection, file: string | undefined): Promise<Uint8Array[]> {
+async function cscas(
+  connection: Connection,
+  file: string | undefined,
+  station: string,
+): Promise<Uint8Array[]> {
   if (file) {
     let bytes: Buffer;
     try {
@@ -44,10 +49,7 @@ async function cscas(connection: Connection, file: string | undefined): Promise<
     const body = text.replace(/-----(BEGIN|END)[^-]+-----/g, '').replace(/\s+/g, '');
     return [new Uint8Array(Buffer.from(body, 'base64'))];
   }
-  const client = connection.client(CardProductionService, 'card-production', 'station:trust-anchors', [
-    'encoding-station',
-  ]);
-  return (await client.getTrustAnchors({})).cscaCertificates;
+  return trustedCscas(connection, identities.encodingStation(station));
 }
 
 export const stationCommand: CliCommand = {
@@ -76,13 +78,17 @@ export const stationCommand: CliCommand = {
     const connection = Connection.from(flags, io.env);
     try {
       await connection.expectServing(['card-production']);
-      const trusted = await cscas(connection, flags.csca);
+      const ids = Array.from({ length: count }, (_, i) => (count === 1 ? id : `${id}-${i + 1}`));
+      const trusted = await cscas(connection, flags.csca, ids[0]!);
       const { StationSimulator } = await import('@cancuoc/card-production');
-      const stations = Array.from({ length: count }, (_, i) => {
-        const stationId = count === 1 ? id : `${id}-${i + 1}`;
+      const stations = ids.map((stationId) => {
+        // Embedded: a token minted for station:<id>. Server mode: the station's own client key
+        // (CANCUOC_CLIENT_ID, CANCUOC_CLIENT_KEY_FILE) and certificate (CANCUOC_TLS_*).
+        const { tokens, tls } = connection.as(identities.encodingStation(stationId));
         return new StationSimulator({
           address: connection.addresses['card-production'],
-          token: connection.token('card-production', `station:${stationId}`, ['encoding-station']),
+          tokens,
+          credentials: connection.channel(tls),
           capacity,
           trustedCscas: trusted,
           outDir: flags.out,

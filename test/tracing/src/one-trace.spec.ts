@@ -24,8 +24,16 @@ import {
   type CardProductionConfig,
   type RunningCardProduction,
 } from '@cancuoc/card-production';
+import {
+  DevelopmentIssuer,
+  STATION_TOKEN_HEADER,
+  bearerFor,
+  developmentTokens,
+  identities,
+  type Identity,
+} from '@cancuoc/auth';
 import { startEnrollment, type EnrollmentConfig, type RunningEnrollment } from '@cancuoc/enrollment';
-import { closeClient, createClient, signToken } from '@cancuoc/grpc';
+import { closeClient, createClient } from '@cancuoc/grpc';
 import { startTestTelemetry, type TestTelemetry } from '@cancuoc/observability/testing';
 import {
   ApplicationReason,
@@ -48,7 +56,6 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { jpegImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 
-const SECRET = `tracing-test-secret-${randomBytes(16).toString('hex')}`;
 const APPLICATIONS = ENROLLMENT_APPLICATION_TOPIC.name;
 const APPROVE = 'cancuoc.enrollment.v1.EnrollmentService/ApproveApplication';
 const GET_PORTRAIT = 'cancuoc.enrollment.v1.PersonalisationDataService/GetPortrait';
@@ -63,8 +70,9 @@ const CITIZEN = {
   birthDate: '1990-05-17',
 };
 
-const token = (sub: string, aud: string, roles: string[] = []) =>
-  `Bearer ${signToken(SECRET, { sub, aud, roles })}`;
+/** The services' one development issuer (in memory): every caller's token is minted by it. */
+const issuer = await DevelopmentIssuer.inMemory();
+const bearer = (identity: Identity, audience: string) => bearerFor(issuer, identity, audience);
 
 /** The names of `span` and its ancestors, nearest first, each asserted to be in `span`'s trace. */
 function ancestry(span: ReadableSpan, spans: readonly ReadableSpan[]): string[] {
@@ -135,7 +143,8 @@ describe('one trace from the enrollment RPC to the station completing the card (
       kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
-      authSecret: SECRET,
+      auth: { mode: 'issuer', issuer },
+      tls: undefined,
       dataDir: undefined,
       redisUrl: undefined,
     } as const;
@@ -200,22 +209,22 @@ describe('one trace from the enrollment RPC to the station completing the card (
 
   it('follows an application from ApproveApplication to the station CompleteJob in one trace, with no personal data', async () => {
     const clerk = createClient(RegistryService, registry.grpc.address, {
-      metadata: () => ({ authorization: token('clerk:hn-c01', 'registry') }),
+      metadata: () => bearer(identities.clerk('hn-c01', '01', { national: true }), 'registry'),
       defaultTimeoutMs: 20_000,
     });
     const operator = createClient(EnrollmentService, enrollment.grpc.address, {
-      metadata: () => ({
-        authorization: token('operator:hn-001', 'enrollment', ['operator']),
-        'x-station-token': signToken(SECRET, {
-          sub: 'station:hn-st-01',
-          aud: 'enrollment',
-          roles: ['enrollment-station'],
+      metadata: async () => ({
+        ...(await bearer(identities.operator('hn-001'), 'enrollment')),
+        // Signed in at the enrollment station: the station's own token beside the operator's.
+        [STATION_TOKEN_HEADER]: await issuer.mint({
+          ...identities.enrollmentStation('hn-st-01'),
+          audience: 'enrollment',
         }),
       }),
       defaultTimeoutMs: 30_000,
     });
     const supervisor = createClient(EnrollmentService, enrollment.grpc.address, {
-      metadata: () => ({ authorization: token('supervisor:hn-100', 'enrollment', ['supervisor']) }),
+      metadata: () => bearer(identities.supervisor('hn-100'), 'enrollment'),
       defaultTimeoutMs: 30_000,
     });
     for (const client of [clerk, operator, supervisor]) closers.push(() => closeClient(client));
@@ -285,11 +294,7 @@ describe('one trace from the enrollment RPC to the station completing the card (
       .replace(/\s+/g, '');
     const simulator = new StationSimulator({
       address: cardProduction.grpc.address,
-      token: signToken(SECRET, {
-        sub: 'station:hn-enc-01',
-        aud: 'card-production',
-        roles: ['encoding-station'],
-      }),
+      tokens: developmentTokens(issuer, identities.encodingStation('hn-enc-01')),
       capacity: 1,
       trustedCscas: [new Uint8Array(Buffer.from(csca, 'base64'))],
       maxJobs: 1,

@@ -1,17 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import type { AuditLog } from '@cancuoc/audit';
+import { AuthConfigError, serviceAuth, type ServiceAuth } from '@cancuoc/auth';
 import type { Database, EventStore } from '@cancuoc/eventstore';
 import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Transport } from '@cancuoc/messaging';
 import type { Operations } from './application/operations.js';
 import type { Subscriptions } from './application/subscriptions.js';
-import type { DataSharingConfig, StorageConfig } from './config.js';
+import { ConfigError, type DataSharingConfig, type StorageConfig } from './config.js';
 import {
   DataSharingModule,
   DataSharingRuntime,
   migrateDataSharingDatabase,
   type StartOptions,
 } from './data-sharing.module.js';
+import { JsonLogger } from './infrastructure/logger.js';
 
 export type { StartOptions };
 
@@ -23,16 +25,35 @@ export interface RunningDataSharing {
   readonly audit: AuditLog;
   readonly subscriptions: Subscriptions;
   readonly operations: Operations;
+  /** The guard of every RPC (its refusals) and data sharing's own tokens. */
+  readonly auth: ServiceAuth;
   /** Stops taking calls, lets every loop finish its batch, and closes. */
   stop(): Promise<void>;
 }
 
-/** Starts data sharing: a Nest application context around `DataSharingModule`. */
+/**
+ * Who may call data sharing (audience `data-sharing`): tokens of the configured OpenID provider,
+ * or of the embedded development issuer, checked against the platform policy; refusals logged
+ * through data sharing's own logger. An unusable credential is a refused configuration.
+ */
+async function dataSharingAuth(config: DataSharingConfig, logger: NonNullable<StartOptions['logger']>) {
+  try {
+    return await serviceAuth(config.auth, 'data-sharing', { logger });
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/** Starts data sharing: its auth first, then a Nest application context around `DataSharingModule`. */
 export async function startDataSharing(
   config: DataSharingConfig,
   options: StartOptions = {},
 ): Promise<RunningDataSharing> {
-  const app = await NestFactory.createApplicationContext(DataSharingModule.forRoot(config, options), {
+  const logger = options.logger ?? new JsonLogger();
+  const auth = await dataSharingAuth(config, logger);
+  const module = DataSharingModule.forRoot(config, { ...options, logger }, auth);
+  const app = await NestFactory.createApplicationContext(module, {
     logger: false,
     abortOnError: false,
   });
@@ -51,6 +72,7 @@ export async function startDataSharing(
     audit: runtime.audit,
     subscriptions: runtime.subscriptions,
     operations: runtime.operations,
+    auth,
     stop: () => app.close(),
   };
 }

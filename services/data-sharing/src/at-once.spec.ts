@@ -66,8 +66,9 @@ describe('revoking, narrowing and suspending take effect at once', () => {
       });
       assert.equal(
         await readErrorDetails(
-          await h
-            .agency('gamma')
+          await (
+            await h.agency('gamma')
+          )
             .getCitizen({
               purpose: 'gamma-purpose',
               citizen: { key: { case: 'citizenId', value: c.citizenId } },
@@ -182,7 +183,7 @@ describe('revoking, narrowing and suspending take effect at once', () => {
       await eventually('omega’s back-fill', () => reader.latest().size === citizens.length);
       await h.approver.suspendSubscription({ subscriptionId, reason: 'security incident at the agency' });
       const suspendedAt = Date.now();
-      const omega = h.agency('omega');
+      const omega = await h.agency('omega');
       const refused = await omega
         .getCitizen({
           purpose: 'omega-purpose',

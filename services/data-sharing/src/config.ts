@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
+import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How data sharing is configured: from the environment in server mode, by the launcher when embedded. */
@@ -23,10 +23,19 @@ export interface DataSharingConfig {
   readonly kafkaMaxWaitMs?: number;
   /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
   readonly kafkaSecurity?: KafkaSecurity;
+  /** Default `0.0.0.0` with mutual TLS, `127.0.0.1` without (plaintext only on loopback). */
   readonly grpcHost: string;
   readonly grpcPort: number;
-  /** Verifies callers' bearer tokens (audience `data-sharing`); at least 32 bytes. */
-  readonly authSecret: string;
+  /**
+   * Where callers' tokens come from (audience `data-sharing`) and how data sharing gets its own:
+   * the OpenID provider in server mode, the embedded platform's development issuer otherwise.
+   */
+  readonly auth: AuthConfig;
+  /**
+   * Data sharing's mutual-TLS identity (`CANCUOC_TLS_*`); required with `DATABASE_URL`. Without it
+   * the server listens in plaintext, which only the embedded platform on loopback may.
+   */
+  readonly tls: TlsFiles | undefined;
   /** Citizens an agency may read per minute (GetCitizen, each key of BatchGetCitizens). */
   readonly readsPerMinute: number;
   readonly verificationsPerMinute: number;
@@ -51,26 +60,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
-/**
- * The embedded default's token key: made once and kept beside the data (readable by this user only),
- * shared with the other services of the embedded platform.
- */
-function embeddedSecret(dataDir: string): string {
-  const file = join(dirname(dataDir), 'auth-secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
-  }
-}
-
 /** Where data sharing keeps its data: all that applying migrations needs. */
 export type StorageConfig = Pick<DataSharingConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
 
-/** The storage part of the configuration, without the token key the migration job has no use for. */
+/** The storage part of the configuration, without the credentials the migration job has no use for. */
 export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -95,13 +88,41 @@ function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   }
 }
 
+/**
+ * Tokens from the OpenID provider in server mode; embedded, from the development issuer whose keys
+ * the platform keeps in its folder (`<DATA_DIR>/../issuer.json`, beside every service's data).
+ */
+function authConfig(env: NodeJS.ProcessEnv, server: boolean, dataDir: string | undefined): AuthConfig {
+  try {
+    return authConfigFromEnv(env, 'data-sharing', {
+      server,
+      embeddedDataDir: dirname(dataDir ?? join('.data', 'data-sharing')),
+    });
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/** The TLS files, and whether the server may listen without them where it is asked to. */
+function transport(env: NodeJS.ProcessEnv, server: boolean): { tls: TlsFiles | undefined; grpcHost: string } {
+  try {
+    const tls = tlsFilesFromEnv(env);
+    const grpcHost = env.DATA_SHARING_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
+    // Plaintext is refused here, before anything is opened, as it would be at bind time.
+    if (!tls) serverCredentialsFor({ tls, host: grpcHost, server });
+    return { tls, grpcHost };
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharingConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
-  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
-  if (!authSecret)
-    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
-  if (Buffer.byteLength(authSecret) < 32)
-    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  const server = databaseUrl !== undefined;
+  const auth = authConfig(env, server, dataDir);
+  const { tls, grpcHost } = transport(env, server);
   return {
     databaseUrl,
     dataDir,
@@ -111,9 +132,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaMaxWaitMs: integer(env, 'KAFKA_MAX_WAIT_MS', 500, 1),
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    grpcHost: env.DATA_SHARING_GRPC_HOST || '0.0.0.0',
+    grpcHost,
     grpcPort: integer(env, 'DATA_SHARING_GRPC_PORT', 50054),
-    authSecret,
+    auth,
+    tls,
     readsPerMinute: integer(env, 'DATA_SHARING_READS_PER_MINUTE', 6_000, 1),
     verificationsPerMinute: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_MINUTE', 600, 1),
     verificationsPerCitizenPerDay: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_CITIZEN_PER_DAY', 10, 1),

@@ -8,11 +8,12 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AuditLog } from '@cancuoc/audit';
+import type { ServiceAuth } from '@cancuoc/auth';
 import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
 import {
-  bearerAuthenticator,
   InMemoryIdempotencyStore,
   RedisIdempotencyStore,
+  serverCredentialsFor,
   startGrpcServer,
   type IdempotencyStore,
   type RunningGrpcServer,
@@ -45,6 +46,7 @@ import { ProjectionPositions } from './application/positions.js';
 import { Subscriptions } from './application/subscriptions.js';
 import { BackfillRunner } from './application/views/backfill-runner.js';
 import type { DataSharingConfig, StorageConfig } from './config.js';
+import { counterKey } from './infrastructure/counter-key.js';
 import { LocalDeliveryGate } from './infrastructure/delivery/local-gate.js';
 import { InProcessPartnerTopics, KafkaPartnerTopics } from './infrastructure/delivery/partner-topics.js';
 import { PgDeliveryGate } from './infrastructure/delivery/pg-gate.js';
@@ -53,7 +55,6 @@ import { dataProtectionService } from './infrastructure/grpc/data-protection-ser
 import { operationsService } from './infrastructure/grpc/operations-service.js';
 import { subscriptionService } from './infrastructure/grpc/subscription-service.js';
 import { INBOUND_TYPES, receivedEvent } from './infrastructure/inbound/mapping.js';
-import { JsonLogger } from './infrastructure/logger.js';
 import { dataSharingMigrations } from './infrastructure/migrations/index.js';
 import { decodeCitizen, encodeDisclosure, sharedFieldsOf } from './infrastructure/partner/codec.js';
 import { partnerRecords } from './infrastructure/partner/records.js';
@@ -66,7 +67,7 @@ export interface StartOptions {
   readonly transport?: Transport;
   /** Fixes the calendar day (Vietnam's), for tests. */
   readonly today?: () => CalendarDate;
-  /** Where log lines go; JSON on stderr by default. */
+  /** Where log lines go (refused calls among them, `auth.refused`); JSON on stderr by default. */
   readonly logger?: Logger & { error(event: string, fields: Readonly<Record<string, unknown>>): void };
 }
 
@@ -80,6 +81,7 @@ export const TOPICS = Symbol('PartnerTopics');
 export const LIMITER = Symbol('RateLimiter');
 export const IDEMPOTENCY = Symbol('IdempotencyStore');
 export const LOGGER = Symbol('Logger');
+export const AUTH = Symbol('ServiceAuth');
 
 /** The consumer group of the inbound events. */
 export const INBOUND_GROUP = 'data-sharing.citizens';
@@ -200,7 +202,8 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
     @Inject(GATE) private readonly gate: DeliveryGate,
     @Inject(TOPICS) private readonly topics: PartnerTopics & { close?(): Promise<void> },
     @Inject(IDEMPOTENCY) private readonly idempotency: IdempotencyStore,
-    @Inject(LOGGER) private readonly logger: JsonLogger,
+    @Inject(LOGGER) private readonly logger: NonNullable<StartOptions['logger']>,
+    @Inject(AUTH) private readonly auth: ServiceAuth,
     @Inject(AuditLog) readonly audit: AuditLog,
     @Inject(ProjectionPositions) private readonly positions: ProjectionPositions,
     @Inject(AgencyQueries) private readonly queries: AgencyQueries,
@@ -257,25 +260,37 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
     await this.backfills.start();
     await this.publisher.start();
     await this.consumer.start();
-    const authenticate = bearerAuthenticator(this.config.authSecret, 'data-sharing');
+    // Every RPC of every service goes through the one guard: token, client certificate, policy.
+    const { authenticate } = this.auth;
+    const { credentials, transport } = serverCredentialsFor({
+      tls: this.config.tls,
+      host: this.config.grpcHost,
+      server: this.config.databaseUrl !== undefined,
+    });
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
+      credentials,
       logger: this.logger,
       services: [
-        agencyQueryService(this.queries, authenticate),
+        agencyQueryService(this.queries, this.auth),
         subscriptionService(this.subscriptions, authenticate, this.idempotency),
         dataProtectionService(this.reports, this.audit, authenticate),
         operationsService(this.operations, authenticate),
         sharedOperationsService({
           service: 'data-sharing',
-          authSecret: this.config.authSecret,
+          authenticate,
           audit: this.audit,
           projections: operatorProjections(this.store, this.operations),
           consumers: [this.consumer],
           transport: this.transport,
         }),
       ],
+    });
+    this.logger.info('grpc.listening', {
+      port: this.grpc.port,
+      transport,
+      'auth.audience': this.auth.audience,
     });
   }
 
@@ -295,17 +310,26 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
   }
 }
 
-/** Data sharing's composition root as a Nest module: configuration in, use cases and runtime out. */
+/**
+ * Data sharing's composition root as a Nest module: configuration in, use cases and runtime out.
+ * `auth` (the guard of every RPC, and data sharing's own tokens) is made before it, by
+ * `startDataSharing`, so that a refused credential stops the start before anything is opened.
+ */
 @Module({})
 export class DataSharingModule {
-  static forRoot(config: DataSharingConfig, options: StartOptions = {}): DynamicModule {
+  static forRoot(
+    config: DataSharingConfig,
+    options: StartOptions & { readonly logger: NonNullable<StartOptions['logger']> },
+    auth: ServiceAuth,
+  ): DynamicModule {
     return {
       module: DataSharingModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: OPTIONS, useValue: options },
         { provide: TODAY, useValue: options.today ?? (() => CalendarDate.fromInstant(new Date())) },
-        { provide: LOGGER, useValue: options.logger ?? new JsonLogger() },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: AUTH, useValue: auth },
         { provide: Database, useFactory: () => connect(config, options) },
         { provide: EventStore, useFactory: (db: Database) => new EventStore(db), inject: [Database] },
         { provide: REDIS, useFactory: () => redisClient(config) },
@@ -351,7 +375,7 @@ export class DataSharingModule {
         },
         {
           provide: AgencyQueries,
-          useFactory: (
+          useFactory: async (
             db: Database,
             audit: AuditLog,
             limiter: RateLimiter,
@@ -364,7 +388,7 @@ export class DataSharingModule {
               limiter,
               positions,
               today,
-              counterKey: config.authSecret,
+              counterKey: await counterKey(db),
               limits: {
                 readsPerMinute: config.readsPerMinute,
                 verificationsPerMinute: config.verificationsPerMinute,

@@ -9,13 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DevelopmentIssuer, developmentIssuerFile } from '@cancuoc/auth';
 import { closeClient } from '@cancuoc/grpc';
 import { Database } from '@cancuoc/eventstore';
 import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
 import { datasharing, REGISTRY_CITIZEN_TOPIC } from '@cancuoc/proto';
 import { startDataSharing, type RunningDataSharing } from './app.js';
-import type { DataSharingConfig } from './config.js';
-import { adminClient, agencyClient, DELIVERY, F, SECRET, TODAY } from './test-support/harness.js';
+import { configFromEnv, type DataSharingConfig } from './config.js';
+import { adminClient, agencyClient, DELIVERY, F, TODAY } from './test-support/harness.js';
 import { eventually } from './test-support/partner-reader.js';
 import { citizenInit, Upstream } from './test-support/upstream.js';
 
@@ -35,8 +36,12 @@ async function withService<T>(
 }
 
 /** The given name the embedded agency reads for `citizen` through the query API. */
-async function givenNameOf(running: RunningDataSharing, citizen: string): Promise<string | undefined> {
-  const agency = agencyClient(running.grpc.address, 'embedded-agency');
+async function givenNameOf(
+  running: RunningDataSharing,
+  issuer: DevelopmentIssuer,
+  citizen: string,
+): Promise<string | undefined> {
+  const agency = await agencyClient(running.grpc.address, 'embedded-agency', { issuer });
   try {
     const reply = await agency.getCitizen({
       purpose: 'embedded-purpose',
@@ -55,7 +60,7 @@ const partnerRecords = async (running: RunningDataSharing) => {
   return Number(row!.n);
 };
 
-const embeddedConfig = (dataDir: string | undefined): DataSharingConfig => ({
+const embeddedConfig = (dataDir: string | undefined, auth: DataSharingConfig['auth']): DataSharingConfig => ({
   databaseUrl: undefined,
   dataDir,
   redisUrl: undefined,
@@ -64,7 +69,8 @@ const embeddedConfig = (dataDir: string | undefined): DataSharingConfig => ({
   kafkaIdempotent: false,
   grpcHost: '127.0.0.1',
   grpcPort: 0,
-  authSecret: SECRET,
+  auth,
+  tls: undefined,
   readsPerMinute: 100,
   verificationsPerMinute: 100,
   verificationsPerCitizenPerDay: 10,
@@ -73,15 +79,25 @@ const embeddedConfig = (dataDir: string | undefined): DataSharingConfig => ({
 
 describe('data sharing, embedded (PGlite, in-process transport)', () => {
   it('delivers to an agency’s in-process topics, answers its queries, and survives a restart', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'cancuoc-data-sharing-'));
-    const config = embeddedConfig(dataDir);
+    const platform = await mkdtemp(join(tmpdir(), 'cancuoc-data-sharing-'));
+    // As the embedded platform runs it: DATA_DIR inside the platform's folder, whose issuer.json
+    // (made on first start) signs every caller's token, plaintext on loopback.
+    const config = configFromEnv({ DATA_DIR: join(platform, 'data-sharing'), DATA_SHARING_GRPC_PORT: '0' });
+    assert.deepEqual(config.auth, { mode: 'embedded', issuerFile: developmentIssuerFile(platform) });
+    assert.equal(config.grpcHost, '127.0.0.1');
+    assert.equal(config.tls, undefined);
     const citizen = randomUUID();
     try {
       await withService(config, async (running) => {
+        const issuer = await DevelopmentIssuer.open(developmentIssuerFile(platform));
         const upstream = new Upstream(running.transport);
         await upstream.publish(upstream.citizenRecord(citizen, citizenInit({ givenName: 'Nhúng' })));
-        const requester = adminClient(datasharing.SubscriptionService, running.grpc.address, 'an');
-        const approver = adminClient(datasharing.SubscriptionService, running.grpc.address, 'binh');
+        const requester = await adminClient(datasharing.SubscriptionService, running.grpc.address, 'an', {
+          issuer,
+        });
+        const approver = await adminClient(datasharing.SubscriptionService, running.grpc.address, 'binh', {
+          issuer,
+        });
         try {
           const { subscription } = await requester.requestSubscription({
             agency: 'embedded-agency',
@@ -100,17 +116,19 @@ describe('data sharing, embedded (PGlite, in-process transport)', () => {
           'the record and its change in the in-process log',
           async () => (await partnerRecords(running)) === 1,
         );
-        assert.equal(await givenNameOf(running, citizen), 'Nhúng');
+        assert.equal(await givenNameOf(running, issuer, citizen), 'Nhúng');
       });
       await withService(config, async (running) => {
-        assert.equal(await givenNameOf(running, citizen), 'Nhúng');
+        // The same keys after the restart: the issuer's file, not a key of the process.
+        const issuer = await DevelopmentIssuer.open(developmentIssuerFile(platform));
+        assert.equal(await givenNameOf(running, issuer, citizen), 'Nhúng');
         await new Promise((r) => setTimeout(r, 1_000));
         assert.equal(await partnerRecords(running), 1, 'nothing delivered twice after the restart');
         await running.audit.seal();
         assert.equal((await running.audit.verify()).ok, true);
       });
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(platform, { recursive: true, force: true });
     }
   });
 
@@ -119,7 +137,8 @@ describe('data sharing, embedded (PGlite, in-process transport)', () => {
     await shared.migrate();
     const transport = new InProcessTransport({ db: shared });
     try {
-      const running = await startDataSharing(embeddedConfig(undefined), {
+      const issuer = await DevelopmentIssuer.inMemory();
+      const running = await startDataSharing(embeddedConfig(undefined, { mode: 'issuer', issuer }), {
         transport,
         today: () => TODAY,
         logger: { info: () => undefined, error: () => undefined },

@@ -100,8 +100,8 @@ describe('no field outside a subscription reaches the agency (markers in every f
     h = await startHarness({ agencies: ['alpha', 'beta'] });
     alphaTopics = await PartnerReader.start(h.broker.bootstrapServers, 'alpha');
     betaTopics = await PartnerReader.start(h.broker.bootstrapServers, 'beta');
-    alpha = h.agency('alpha');
-    beta = h.agency('beta');
+    alpha = await h.agency('alpha');
+    beta = await h.agency('beta');
     for (const c of everyone) await publishMarked(h.upstream, c);
     for (const c of everyone) await h.projected(c.citizenId, 1);
     alphaId = (

@@ -68,9 +68,9 @@ describe('partner topic provisioning (Kafka-protocol test broker)', () => {
     } finally {
       await admin.disconnect();
     }
-    const reply = await h
-      .agency('unprovisioned')
-      .getCitizen({ purpose: 'waiting-purpose', citizen: { key: { case: 'citizenId', value: citizen } } });
+    const reply = await (
+      await h.agency('unprovisioned')
+    ).getCitizen({ purpose: 'waiting-purpose', citizen: { key: { case: 'citizenId', value: citizen } } });
     assert.equal(reply.citizen?.name?.givenName, 'An', 'queries do not wait for the topics');
 
     // A topic made by accident (here: by the broker, on a stray write) has the wrong shape: still not ready.

@@ -7,19 +7,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { closeClient, readErrorDetails, status } from '@cancuoc/grpc';
-import { captureRun, operatorCommands } from '@cancuoc/operations';
+import { identities } from '@cancuoc/auth';
+import { readErrorDetails, status } from '@cancuoc/grpc';
 import { datasharing, operations, partner } from '@cancuoc/proto';
 import pg from 'pg';
-import {
-  adminClient,
-  DELIVERY,
-  SECRET,
-  F,
-  startHarness,
-  type AgencyClient,
-  type Harness,
-} from './test-support/harness.js';
+import { DELIVERY, F, startHarness, type AgencyClient, type Harness } from './test-support/harness.js';
 import { eventually } from './test-support/partner-reader.js';
 import { citizenInit } from './test-support/upstream.js';
 
@@ -70,7 +62,7 @@ describe('agency queries, audit and the right to know (PostgreSQL, Redis, in-pro
         delivery: DELIVERY.KAFKA_AND_GRPC,
       },
     });
-    bhxh = h.agency('bhxh');
+    bhxh = await h.agency('bhxh');
   });
   after(() => h?.close());
 
@@ -228,164 +220,137 @@ describe('agency queries, audit and the right to know (PostgreSQL, Redis, in-pro
 
   it('audits every access and delivery, and tells a citizen which agency received which fields, when and how', async () => {
     await h.settled();
-    const reports = adminClient(datasharing.DataProtectionService, h.running.grpc.address, 'chi');
-    try {
-      const { disclosures } = await reports.getDisclosures({ citizen: byNumber('001190000501') });
-      const channels = new Set(disclosures.map((d) => d.channel));
-      assert.ok(channels.has(datasharing.DisclosureChannel.KAFKA), 'delivered to the agency’s topics');
-      assert.ok(channels.has(datasharing.DisclosureChannel.QUERY));
-      assert.ok(channels.has(datasharing.DisclosureChannel.VERIFICATION));
-      for (const d of disclosures) {
-        assert.equal(d.agency, 'bhxh');
-        assert.equal(d.purpose, 'social-insurance');
-        assert.ok(d.at !== '');
-      }
-      const query = disclosures.find((d) => d.channel === datasharing.DisclosureChannel.QUERY)!;
-      assert.deepEqual(query.fields, [F.PERSONAL_ID, F.NAME, F.BIRTH_DATE, F.CARD]);
-      const verification = disclosures.find((d) => d.channel === datasharing.DisclosureChannel.VERIFICATION)!;
-      assert.deepEqual(verification.fields, [F.PERSONAL_ID, F.NAME, F.BIRTH_DATE, F.CARD]);
-      const outsider = await reports.getDisclosures({ citizen: byId(outside) });
-      assert.deepEqual(
-        outsider.disclosures.map((d) => d.channel),
-        [datasharing.DisclosureChannel.VERIFICATION],
-        'outside the scope: nothing received, but the attempt to verify them is on their record',
-      );
-      const entries = await h.running.audit.forSubject(an);
-      assert.ok(
-        entries.some((e) => e.action === 'disclosure.report' && e.actor === 'admin:chi'),
-        'the report is itself recorded',
-      );
-    } finally {
-      closeClient(reports);
+    const reports = await h.client(datasharing.DataProtectionService, identities.administrator('chi'));
+    const { disclosures } = await reports.getDisclosures({ citizen: byNumber('001190000501') });
+    const channels = new Set(disclosures.map((d) => d.channel));
+    assert.ok(channels.has(datasharing.DisclosureChannel.KAFKA), 'delivered to the agency’s topics');
+    assert.ok(channels.has(datasharing.DisclosureChannel.QUERY));
+    assert.ok(channels.has(datasharing.DisclosureChannel.VERIFICATION));
+    for (const d of disclosures) {
+      assert.equal(d.agency, 'bhxh');
+      assert.equal(d.purpose, 'social-insurance');
+      assert.ok(d.at !== '');
     }
+    const query = disclosures.find((d) => d.channel === datasharing.DisclosureChannel.QUERY)!;
+    assert.deepEqual(query.fields, [F.PERSONAL_ID, F.NAME, F.BIRTH_DATE, F.CARD]);
+    const verification = disclosures.find((d) => d.channel === datasharing.DisclosureChannel.VERIFICATION)!;
+    assert.deepEqual(verification.fields, [F.PERSONAL_ID, F.NAME, F.BIRTH_DATE, F.CARD]);
+    const outsider = await reports.getDisclosures({ citizen: byId(outside) });
+    assert.deepEqual(
+      outsider.disclosures.map((d) => d.channel),
+      [datasharing.DisclosureChannel.VERIFICATION],
+      'outside the scope: nothing received, but the attempt to verify them is on their record',
+    );
+    const entries = await h.running.audit.forSubject(an);
+    assert.ok(
+      entries.some((e) => e.action === 'disclosure.report' && e.actor === 'admin:chi'),
+      'the report is itself recorded',
+    );
   });
 
   it('verifies the audit chain, and finds the entry an administrator edited behind its back', async () => {
-    const reports = adminClient(datasharing.DataProtectionService, h.running.grpc.address, 'chi');
+    const reports = await h.client(datasharing.DataProtectionService, identities.administrator('chi'));
+    const intact = await reports.verifyAuditLog({});
+    assert.equal(intact.intact, true);
+    assert.ok(intact.entriesChecked > 5n);
+    const admin = new pg.Client({ connectionString: h.databaseUrl });
+    await admin.connect();
     try {
-      const intact = await reports.verifyAuditLog({});
-      assert.equal(intact.intact, true);
-      assert.ok(intact.entriesChecked > 5n);
-      const admin = new pg.Client({ connectionString: h.databaseUrl });
-      await admin.connect();
-      try {
-        await admin.query('ALTER TABLE audit_entries DISABLE TRIGGER USER');
-        await admin.query(`UPDATE audit_entries SET fields = '{name}' WHERE seq = 3`);
-        await admin.query('ALTER TABLE audit_entries ENABLE TRIGGER USER');
-      } finally {
-        await admin.end();
-      }
-      const broken = await reports.verifyAuditLog({});
-      assert.equal(broken.intact, false);
-      assert.equal(broken.firstBrokenEntry, 3n);
-      assert.equal(broken.problem, 'HASH_MISMATCH');
+      await admin.query('ALTER TABLE audit_entries DISABLE TRIGGER USER');
+      await admin.query(`UPDATE audit_entries SET fields = '{name}' WHERE seq = 3`);
+      await admin.query('ALTER TABLE audit_entries ENABLE TRIGGER USER');
     } finally {
-      closeClient(reports);
+      await admin.end();
     }
+    const broken = await reports.verifyAuditLog({});
+    assert.equal(broken.intact, false);
+    assert.equal(broken.firstBrokenEntry, 3n);
+    assert.equal(broken.problem, 'HASH_MISMATCH');
   });
 
   it('reports the projection’s state to operators', async () => {
-    const ops = adminClient(datasharing.OperationsService, h.running.grpc.address, 'chi');
-    try {
-      const s = await ops.getProjectionStatus({});
-      assert.equal(s.citizens, 3n);
-      assert.equal(s.rebuilding, false);
-      await assert.rejects(ops.rebuildProjections({}), (e) => code(e) === status.INVALID_ARGUMENT);
-      assert.equal(
-        (await ops.rebuildProjections({ scope: datasharing.RebuildScope.VIEWS })).backfillsStarted,
-        1,
-      );
-    } finally {
-      closeClient(ops);
-    }
+    const ops = await h.client(datasharing.OperationsService, identities.administrator('chi'));
+    const s = await ops.getProjectionStatus({});
+    assert.equal(s.citizens, 3n);
+    assert.equal(s.rebuilding, false);
+    await assert.rejects(ops.rebuildProjections({}), (e) => code(e) === status.INVALID_ARGUMENT);
+    assert.equal(
+      (await ops.rebuildProjections({ scope: datasharing.RebuildScope.VIEWS })).backfillsStarted,
+      1,
+    );
     assert.equal(partner.CitizenField.CARD, F.CARD);
   });
 
-  it('serves the shared OperationsService: projections rebuilt through the CLI, the chain checked, dead letters listed', async () => {
-    const ops = adminClient(operations.OperationsService, h.running.grpc.address, 'chi');
-    const env = {
-      CANCUOC_DATA_SHARING_ADDRESS: h.running.grpc.address,
-      CANCUOC_AUTH_SECRET: SECRET,
-      CANCUOC_STAFF_ID: 'chi',
-    };
-    const run = (name: string, argv: string[]) =>
-      captureRun(
-        operatorCommands.find((c) => c.name === name)!,
-        argv,
-        env,
-      );
+  it('serves the shared OperationsService: projections rebuilt, the chain checked, dead letters listed', async () => {
+    // The operators' CLI over these RPCs is libs/operations' (and its tests).
+    const ops = await h.client(operations.OperationsService, identities.administrator('chi'));
+    const listed = await ops.listProjections({});
+    assert.deepEqual(
+      listed.projections.map((p) => p.name),
+      ['data-sharing-citizens', 'data-sharing-views'],
+    );
+    const before = await h.running.db.query<{ citizen_id: string; state: string }>(
+      'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
+    );
+    await h.running.db.query('DELETE FROM ds_citizens WHERE citizen_id = $1', [binh]);
+    await h.running.db.query(
+      `UPDATE ds_citizens SET state = jsonb_set(state, '{recordVersion}', '99') WHERE citizen_id = $1`,
+      [outside],
+    );
+    // Writers of ds_citizens wait behind this lock, readers do not: the replay is held mid-way.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = h.running.db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE ds_citizens IN SHARE MODE');
+      locked();
+      await released;
+    });
     try {
-      const listed = await ops.listProjections({});
-      assert.deepEqual(
-        listed.projections.map((p) => p.name),
-        ['data-sharing-citizens', 'data-sharing-views'],
-      );
-      const before = await h.running.db.query<{ citizen_id: string; state: string }>(
-        'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
-      );
-      await h.running.db.query('DELETE FROM ds_citizens WHERE citizen_id = $1', [binh]);
-      await h.running.db.query(
-        `UPDATE ds_citizens SET state = jsonb_set(state, '{recordVersion}', '99') WHERE citizen_id = $1`,
-        [outside],
-      );
-      // Writers of ds_citizens wait behind this lock, readers do not: the replay is held mid-way.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const holder = h.running.db.transaction(async (tx) => {
-        await tx.query('LOCK TABLE ds_citizens IN SHARE MODE');
-        locked();
-        await released;
-      });
-      try {
-        await isLocked;
-        const started = await run('rebuild', ['data-sharing-citizens', '--service', 'data-sharing']);
-        assert.equal(started.code, 0, started.stderr);
-        assert.equal((await ops.listProjections({})).projections[0]!.rebuilding, true);
-        const during = await bhxh.getCitizen({ purpose: 'social-insurance', citizen: byId(an) });
-        assert.equal(during.citizen?.citizenId, an, 'agency reads answer from the rows as they are');
-      } finally {
-        release();
-        await holder;
-      }
-      await eventually(
-        'the rebuild',
-        async () => !(await ops.listProjections({})).projections[0]!.rebuilding,
-      );
-      const rebuilt = await run('rebuild', ['--list', '--service', 'data-sharing']);
-      assert.equal(rebuilt.code, 0, rebuilt.stderr);
-      assert.match(rebuilt.stdout, /data-sharing +data-sharing-citizens +\d+ +0 +- +-/);
-      await h.settled();
-      assert.deepEqual(
-        await h.running.db.query(
-          'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
-        ),
-        before,
-        'the deleted row back, the damaged one repaired',
-      );
-      const views = await ops.rebuildProjection({ name: 'data-sharing-views' });
-      assert.equal(views.projection?.name, 'data-sharing-views');
-      await h.settled();
-      // The earlier test altered entry 3: the shared RPC sees the same break as DataProtectionService.
-      const audit = await run('audit', ['verify', '--service', 'data-sharing']);
-      assert.equal(audit.code, 1);
-      assert.match(audit.stdout, /^data-sharing: BROKEN at entry 3 \(HASH_MISMATCH\)/);
-      const dead = await ops.listDeadLetters({});
-      assert.equal(dead.redriveServed, true, 'the in-process transport: the service redrives');
-      assert.ok(dead.queues.length >= 2);
-      for (const q of dead.queues) {
-        assert.equal(q.subscriber, 'data-sharing.citizens');
-        assert.equal(q.depth, 0n);
-      }
-      const redriven = await ops.redriveDeadLetters({ topic: dead.queues[0]!.topic });
-      assert.equal(redriven.redriven, 0n);
-      await assert.rejects(
-        ops.redriveDeadLetters({ topic: 'internal.nobody.nothing.v1' }),
-        (e) => code(e) === status.INVALID_ARGUMENT,
-      );
+      await isLocked;
+      const started = await ops.rebuildProjection({ name: 'data-sharing-citizens' });
+      assert.equal(started.projection?.name, 'data-sharing-citizens');
+      assert.equal((await ops.listProjections({})).projections[0]!.rebuilding, true);
+      const during = await bhxh.getCitizen({ purpose: 'social-insurance', citizen: byId(an) });
+      assert.equal(during.citizen?.citizenId, an, 'agency reads answer from the rows as they are');
     } finally {
-      closeClient(ops);
+      release();
+      await holder;
     }
+    await eventually('the rebuild', async () => !(await ops.listProjections({})).projections[0]!.rebuilding);
+    const rebuilt = (await ops.listProjections({})).projections[0]!;
+    assert.equal(rebuilt.name, 'data-sharing-citizens');
+    assert.equal(rebuilt.rebuilding, false);
+    await h.settled();
+    assert.deepEqual(
+      await h.running.db.query(
+        'SELECT citizen_id::text AS citizen_id, state::text AS state FROM ds_citizens ORDER BY 1',
+      ),
+      before,
+      'the deleted row back, the damaged one repaired',
+    );
+    const views = await ops.rebuildProjection({ name: 'data-sharing-views' });
+    assert.equal(views.projection?.name, 'data-sharing-views');
+    await h.settled();
+    // The earlier test altered entry 3: the shared RPC sees the same break as DataProtectionService.
+    const audit = await ops.verifyAuditLog({});
+    assert.equal(audit.chain, 'data-sharing');
+    assert.equal(audit.intact, false);
+    assert.equal(audit.problem?.seq, 3n);
+    assert.equal(audit.problem?.kind, operations.AuditProblemKind.HASH_MISMATCH);
+    const dead = await ops.listDeadLetters({});
+    assert.equal(dead.redriveServed, true, 'the in-process transport: the service redrives');
+    assert.ok(dead.queues.length >= 2);
+    for (const q of dead.queues) {
+      assert.equal(q.subscriber, 'data-sharing.citizens');
+      assert.equal(q.depth, 0n);
+    }
+    const redriven = await ops.redriveDeadLetters({ topic: dead.queues[0]!.topic });
+    assert.equal(redriven.redriven, 0n);
+    await assert.rejects(
+      ops.redriveDeadLetters({ topic: 'internal.nobody.nothing.v1' }),
+      (e) => code(e) === status.INVALID_ARGUMENT,
+    );
   });
 });

@@ -1,22 +1,15 @@
 /**
  * The administrators' SubscriptionService through a real gRPC client, on PostgreSQL and Redis with
- * the in-process transport: roles, field violations, four eyes, widening waits for approval,
+ * the in-process transport: refusals, field violations, four eyes, widening waits for approval,
  * one live subscription per agency, expected versions and idempotency keys.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import {
-  closeClient,
-  createClient,
-  Health,
-  HealthCheckResponse_ServingStatus,
-  readErrorDetails,
-  signToken,
-  status,
-} from '@cancuoc/grpc';
+import { identities } from '@cancuoc/auth';
+import { Health, HealthCheckResponse_ServingStatus, readErrorDetails, status } from '@cancuoc/grpc';
 import { datasharing } from '@cancuoc/proto';
-import { agencyClient, DELIVERY, F, SECRET, startHarness, type Harness } from './test-support/harness.js';
+import { DELIVERY, F, startHarness, type Harness } from './test-support/harness.js';
 
 const code = (e: unknown) => readErrorDetails(e)?.code;
 type RequestInit = MessageInitShape<typeof datasharing.RequestSubscriptionRequestSchema>;
@@ -42,42 +35,34 @@ describe('SubscriptionService over gRPC (PostgreSQL, Redis, in-process transport
   });
   after(() => h?.close());
 
-  it('serves health without credentials, and refuses callers without the right token or role', async () => {
-    const health = createClient(Health, h.running.grpc.address);
-    const anonymous = createClient(datasharing.SubscriptionService, h.running.grpc.address);
-    const agencyToken = signToken(SECRET, { sub: 'agency:alpha', aud: 'data-sharing', roles: ['agency'] });
-    const asAgency = createClient(datasharing.SubscriptionService, h.running.grpc.address, {
-      metadata: () => ({ authorization: `Bearer ${agencyToken}` }),
+  it('serves health without a token, and refuses callers without one or outside the policy', async () => {
+    // Every refusal, caller by caller and RPC by RPC, is in auth-grpc.spec.ts.
+    const health = await h.client(Health, identities.administrator('an'), { authorization: null });
+    const anonymous = await h.client(datasharing.SubscriptionService, identities.administrator('an'), {
+      authorization: null,
     });
-    const adminAsAgency = createClient(datasharing.AgencyQueryService, h.running.grpc.address, {
-      metadata: () => ({
-        authorization: `Bearer ${signToken(SECRET, { sub: 'admin:an', aud: 'data-sharing', roles: ['admin'] })}`,
+    const asAgency = await h.client(datasharing.SubscriptionService, identities.agency('alpha'));
+    const adminAsAgency = await h.client(datasharing.AgencyQueryService, identities.administrator('an'));
+    const alpha = await h.agency('alpha');
+    const reply = await health.check({ service: datasharing.AgencyQueryService.typeName });
+    assert.equal(reply.status, HealthCheckResponse_ServingStatus.SERVING);
+    await assert.rejects(anonymous.listSubscriptions({}), (e) => code(e) === status.UNAUTHENTICATED);
+    await assert.rejects(asAgency.listSubscriptions({}), (e) => code(e) === status.PERMISSION_DENIED);
+    await assert.rejects(
+      adminAsAgency.getCitizen({
+        purpose: 'x',
+        citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
       }),
-    });
-    const wrongAudience = agencyClient(h.running.grpc.address, 'alpha');
-    try {
-      const reply = await health.check({ service: datasharing.AgencyQueryService.typeName });
-      assert.equal(reply.status, HealthCheckResponse_ServingStatus.SERVING);
-      await assert.rejects(anonymous.listSubscriptions({}), (e) => code(e) === status.UNAUTHENTICATED);
-      await assert.rejects(asAgency.listSubscriptions({}), (e) => code(e) === status.PERMISSION_DENIED);
-      await assert.rejects(
-        adminAsAgency.getCitizen({
-          purpose: 'x',
-          citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
-        }),
-        (e) => code(e) === status.PERMISSION_DENIED,
-      );
-      await assert.rejects(
-        wrongAudience.getCitizen({
-          purpose: 'x',
-          citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
-        }),
-        (e) => readErrorDetails(e)?.errorInfo?.reason === 'SUBSCRIPTION_NOT_ACTIVE',
-        'a valid agency without a subscription',
-      );
-    } finally {
-      for (const c of [health, anonymous, asAgency, adminAsAgency, wrongAudience]) closeClient(c);
-    }
+      (e) => code(e) === status.PERMISSION_DENIED,
+    );
+    await assert.rejects(
+      alpha.getCitizen({
+        purpose: 'x',
+        citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
+      }),
+      (e) => readErrorDetails(e)?.errorInfo?.reason === 'SUBSCRIPTION_NOT_ACTIVE',
+      'a valid agency without a subscription',
+    );
   });
 
   it('lists the catalogue with its sensitive fields', async () => {
@@ -139,7 +124,7 @@ describe('SubscriptionService over gRPC (PostgreSQL, Redis, in-process transport
         d.preconditionFailure?.violations[0]?.type === 'SAME_APPROVER'
       );
     });
-    const bhyt = h.agency('bhyt');
+    const bhyt = await h.agency('bhyt');
     await assert.rejects(
       bhyt.getCitizen({
         purpose: 'bhyt-purpose',
@@ -247,15 +232,17 @@ describe('SubscriptionService over gRPC (PostgreSQL, Redis, in-process transport
       );
       await h.approver.approveSubscription({ subscriptionId: subscription!.subscriptionId });
     }
+    const kafkaOnly = await h.agency('kafkaonly');
+    const grpcOnly = await h.agency('grpconly');
     await assert.rejects(
-      h.agency('kafkaonly').getCitizen({
+      kafkaOnly.getCitizen({
         purpose: 'kafkaonly-purpose',
         citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
       }),
       (e) => readErrorDetails(e)?.errorInfo?.reason === 'DELIVERY_NOT_ALLOWED',
     );
     await assert.rejects(
-      h.agency('grpconly').getCitizen({
+      grpcOnly.getCitizen({
         purpose: 'grpconly-purpose',
         citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
       }),

@@ -50,7 +50,7 @@ export interface AgencyQueriesOptions {
   readonly positions: ProjectionPositions;
   readonly today: () => CalendarDate;
   /** Keys rate-limit counters by a keyed hash of the personal id, never the number itself. */
-  readonly counterKey: string;
+  readonly counterKey: Uint8Array;
 }
 
 export const MAX_BATCH = 100;

@@ -38,5 +38,7 @@ export interface RateLimiter {
 /** Structured log lines. Fields hold ids, counts and error class names, never personal data. */
 export interface Logger {
   info(event: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** Refused calls (`auth.refused`); those without it log them as errors. */
+  warn?(event: string, fields?: Readonly<Record<string, unknown>>): void;
   error(event: string, fields?: Readonly<Record<string, unknown>>): void;
 }

@@ -29,6 +29,11 @@ export class JsonLogger implements Logger, GrpcLogger {
     this.line('info', event, fields);
   }
 
+  /** A refusal and the like: worth an operator's eye, not a fault of the service (`auth.refused`). */
+  warn(event: string, fields?: Readonly<Record<string, unknown>>): void {
+    this.line('warn', event, fields);
+  }
+
   error(event: string, fields?: Readonly<Record<string, unknown>>): void {
     this.line('error', event, fields);
   }

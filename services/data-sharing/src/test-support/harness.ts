@@ -1,4 +1,6 @@
-import { closeClient, createClient, signToken, type GrpcClient } from '@cancuoc/grpc';
+import type { DescService } from '@bufbuild/protobuf';
+import { bearerFor, DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
+import { channelCredentialsFor, closeClient, createClient, type GrpcClient } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
 import { datasharing, partner, partnerTopicsOf } from '@cancuoc/proto';
 import {
@@ -15,32 +17,77 @@ import type { DataSharingConfig } from '../config.js';
 import { INBOUND_GROUP, INBOUND_TOPICS } from '../data-sharing.module.js';
 import { JsonLogger } from '../infrastructure/logger.js';
 import { eventually } from './partner-reader.js';
+import { TestPki } from './pki.js';
 import { Upstream } from './upstream.js';
 
-export const SECRET = 'data-sharing-test-secret-0123456789-abcdef';
 export const TODAY = CalendarDate.parse('2026-11-26');
 
 export type AgencyClient = GrpcClient<typeof datasharing.AgencyQueryService>;
 export type AdminClient = GrpcClient<typeof datasharing.SubscriptionService>;
 
-export function agencyClient(address: string, agency: string): AgencyClient {
-  const token = signToken(SECRET, { sub: `agency:${agency}`, aud: 'data-sharing', roles: ['agency'] });
-  return createClient(datasharing.AgencyQueryService, address, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
+/** How a test's callers prove who they are: the issuer's tokens, and on mutual TLS a certificate. */
+export interface CallerCredentials {
+  /** The issuer data sharing trusts (`auth: { mode: 'issuer', issuer }`). */
+  readonly issuer: DevelopmentIssuer;
+  /** The platform CA of a server on mutual TLS; none for the embedded plaintext server. */
+  readonly pki?: TestPki | undefined;
+}
+
+export interface CallerOptions {
+  /**
+   * The `authorization` header as sent: default a token of `identity` for audience `data-sharing`;
+   * null sends none.
+   */
+  readonly authorization?: string | null;
+  /** Whose client certificate the connection presents, on mutual TLS. Default `identity.subject`. */
+  readonly certificateOf?: string;
+}
+
+/**
+ * A client of `service` as `identity`: a bearer token of the test's issuer and, on mutual TLS, a
+ * client certificate of the platform CA naming the identity's subject (the guard requires it of
+ * agencies, stations and services).
+ */
+export async function callerClient<S extends DescService>(
+  service: S,
+  address: string,
+  identity: Identity,
+  credentials: CallerCredentials,
+  options: CallerOptions = {},
+): Promise<GrpcClient<S>> {
+  const authorization =
+    options.authorization === undefined
+      ? (await bearerFor(credentials.issuer, identity, 'data-sharing')).authorization
+      : options.authorization;
+  const tls = credentials.pki
+    ? await credentials.pki.certificate(options.certificateOf ?? identity.subject)
+    : undefined;
+  return createClient(service, address, {
+    credentials: channelCredentialsFor(tls),
+    // The server's certificate names localhost; a TLS server name may not be an IP address.
+    channelOptions: tls ? { 'grpc.ssl_target_name_override': 'localhost' } : undefined,
+    metadata: (): Record<string, string> => (authorization === null ? {} : { authorization }),
     defaultTimeoutMs: 20_000,
   });
 }
 
-export function adminClient<S extends Parameters<typeof createClient>[0]>(
+/** An agency's query client: its own token (`agency` claim `code`) and certificate. */
+export function agencyClient(
+  address: string,
+  code: string,
+  credentials: CallerCredentials,
+): Promise<AgencyClient> {
+  return callerClient(datasharing.AgencyQueryService, address, identities.agency(code), credentials);
+}
+
+/** A platform administrator's client of one of data sharing's services. */
+export function adminClient<S extends DescService>(
   service: S,
   address: string,
   staff: string,
-): GrpcClient<S> {
-  const token = signToken(SECRET, { sub: `admin:${staff}`, aud: 'data-sharing', roles: ['admin'] });
-  return createClient(service, address, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
-    defaultTimeoutMs: 20_000,
-  }) as GrpcClient<S>;
+  credentials: CallerCredentials,
+): Promise<GrpcClient<S>> {
+  return callerClient(service, address, identities.administrator(staff), credentials);
 }
 
 export interface Harness {
@@ -52,10 +99,18 @@ export interface Harness {
   readonly databaseUrl: string;
   /** Every line data sharing logged. */
   readonly logs: string[];
+  /** The issuer data sharing trusts, and the CA of its mutual TLS. */
+  readonly credentials: Required<CallerCredentials>;
   /** Two administrators, so that one requests and the other approves. */
   readonly requester: AdminClient;
   readonly approver: AdminClient;
-  agency(code: string): AgencyClient;
+  agency(code: string): Promise<AgencyClient>;
+  /** A client of `service` as `identity` (closed with the harness). */
+  client<S extends DescService>(
+    service: S,
+    identity: Identity,
+    options?: CallerOptions,
+  ): Promise<GrpcClient<S>>;
   /** Requests and approves a subscription; resolves once its back-fill is done. */
   subscribe(request: Parameters<AdminClient['requestSubscription']>[0]): Promise<datasharing.Subscription>;
   /** Waits until the projection holds `version` of the citizen's record. */
@@ -70,7 +125,8 @@ export interface Harness {
 /**
  * Data sharing in server mode on a fresh PostgreSQL database, Redis and the Kafka-protocol test
  * broker started with the catalogue's topics and the given agencies' partner topics — what the
- * deploy provisions when agencies are onboarded.
+ * deploy provisions when agencies are onboarded; mutual TLS from a test CA, and tokens from an
+ * in-memory development issuer standing for the OpenID provider.
  */
 export async function startHarness(
   options: {
@@ -95,6 +151,9 @@ export async function startHarness(
         });
   const database = await createTestDatabase('data_sharing');
   const redis = await connectTestRedis();
+  const issuer = await DevelopmentIssuer.inMemory();
+  const pki = await TestPki.create();
+  const credentials = { issuer, pki };
   const logs: string[] = [];
   const running = await startDataSharing(
     {
@@ -107,7 +166,8 @@ export async function startHarness(
       kafkaIdempotent: false,
       grpcHost: '127.0.0.1',
       grpcPort: 0,
-      authSecret: SECRET,
+      auth: { mode: 'issuer', issuer },
+      tls: await pki.certificate('service:data-sharing', { server: true }),
       readsPerMinute: 10_000,
       verificationsPerMinute: 1_000,
       verificationsPerCitizenPerDay: 50,
@@ -123,9 +183,9 @@ export async function startHarness(
   // Upstream events go through data sharing's own transport: the same broker or in-process log.
   const transport = running.transport;
   const address = running.grpc.address;
-  const requester = adminClient(datasharing.SubscriptionService, address, 'an');
-  const approver = adminClient(datasharing.SubscriptionService, address, 'binh');
-  const agencies: AgencyClient[] = [];
+  const requester = await adminClient(datasharing.SubscriptionService, address, 'an', credentials);
+  const approver = await adminClient(datasharing.SubscriptionService, address, 'binh', credentials);
+  const clients: object[] = [];
   const harness: Harness = {
     broker: broker!,
     running,
@@ -133,11 +193,17 @@ export async function startHarness(
     redis,
     databaseUrl: database.url,
     logs,
+    credentials,
     requester,
     approver,
-    agency(code) {
-      const client = agencyClient(address, code);
-      agencies.push(client);
+    async agency(code) {
+      const client = await agencyClient(address, code, credentials);
+      clients.push(client);
+      return client;
+    },
+    async client(service, identity, options) {
+      const client = await callerClient(service, address, identity, credentials, options);
+      clients.push(client);
       return client;
     },
     async subscribe(request) {
@@ -180,11 +246,12 @@ export async function startHarness(
       });
     },
     async close() {
-      for (const c of [requester, approver, ...agencies]) closeClient(c);
+      for (const c of [requester, approver, ...clients]) closeClient(c);
       await running.stop();
       await redis.close();
       await database.drop();
       await broker?.stop();
+      await pki.remove();
     },
   };
   return harness;

@@ -1,11 +1,5 @@
-import {
-  defineService,
-  invalidArgument,
-  type Authenticator,
-  type CallContext,
-  type Caller,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import type { Authorized, ServiceAuth } from '@cancuoc/auth';
+import { defineService, invalidArgument, type CallContext, type ServiceRegistration } from '@cancuoc/grpc';
 import { datasharing, partner } from '@cancuoc/proto';
 import type {
   AgencyCall,
@@ -13,9 +7,10 @@ import type {
   CitizenKey,
   ClaimedIdentity,
 } from '../../application/agency-queries.js';
+import { AgencyRefusedError } from '../../application/errors.js';
 import { partnerCitizen } from '../partner/codec.js';
 import { agencyOf } from './callers.js';
-import { guarded } from './errors.js';
+import { toRpcError } from './errors.js';
 
 function key(k: datasharing.CitizenKey | undefined, field: string): CitizenKey {
   if (k?.key.case === 'citizenId') return { citizenId: k.key.value };
@@ -26,7 +21,7 @@ function key(k: datasharing.CitizenKey | undefined, field: string): CitizenKey {
 }
 
 function agencyCall(
-  call: CallContext<Caller>,
+  call: CallContext<Authorized>,
   request: { purpose: string; consistency?: datasharing.ReadConsistency | undefined },
 ): AgencyCall {
   const agency = agencyOf(call);
@@ -61,17 +56,41 @@ function claimed(c: datasharing.ClaimedIdentity | undefined): ClaimedIdentity {
   };
 }
 
-/** `cancuoc.datasharing.v1.AgencyQueryService`: every RPC for the role `agency`, as `agency:<code>`. */
+/**
+ * `cancuoc.datasharing.v1.AgencyQueryService`: agencies only (the platform policy's `own-agency`
+ * grant), each through its own subscription — the one of the token's `agency` claim — and for its
+ * purpose. A call outside it (no active subscription, another purpose, a field or a channel the
+ * subscription does not allow) is PERMISSION_DENIED for a reason that depends on the caller's own
+ * subscription alone, and counts among the caller's refusals (metric, `auth.refused` log line, the
+ * per-caller block) like a call the policy refused.
+ */
 export function agencyQueryService(
   queries: AgencyQueries,
-  authenticate: Authenticator<Caller>,
+  auth: Pick<ServiceAuth, 'authenticate' | 'refusals'>,
 ): ServiceRegistration {
+  const guarded = async <T>(call: CallContext<Authorized>, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AgencyRefusedError) {
+        const { kind, subject } = call.principal;
+        await auth.refusals.record(
+          `${call.method.parent.typeName}/${call.method.name}`,
+          `subject:${subject}`,
+          'denied',
+          error.reason,
+          { 'caller.kind': kind, 'caller.subject': subject },
+        );
+      }
+      throw toRpcError(error);
+    }
+  };
   return defineService(
     datasharing.AgencyQueryService,
-    { authenticate },
+    { authenticate: auth.authenticate },
     {
       getCitizen: async (request, call) =>
-        guarded(async () => {
+        guarded(call, async () => {
           const { disclosure, position } = await queries.getCitizen(
             agencyCall(call, request),
             key(request.citizen, 'citizen'),
@@ -79,7 +98,7 @@ export function agencyQueryService(
           return { citizen: partnerCitizen(disclosure), position };
         }),
       batchGetCitizens: async (request, call) =>
-        guarded(async () => {
+        guarded(call, async () => {
           const keys = request.citizens.map((k, i) => key(k, `citizens[${i}]`));
           const { disclosures, position } = await queries.batchGet(agencyCall(call, request), keys);
           return {
@@ -88,7 +107,7 @@ export function agencyQueryService(
           };
         }),
       verifyIdentity: async (request, call) =>
-        guarded(async () => {
+        guarded(call, async () => {
           const { match, position } = await queries.verify(
             agencyCall(call, request),
             request.personalId,

@@ -1,11 +1,6 @@
 import type { AuditLog } from '@cancuoc/audit';
-import {
-  defineService,
-  invalidArgument,
-  type Authenticator,
-  type Caller,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import type { Authorized } from '@cancuoc/auth';
+import { defineService, invalidArgument, type Authenticator, type ServiceRegistration } from '@cancuoc/grpc';
 import { datasharing } from '@cancuoc/proto';
 import type { DisclosureChannel, DisclosureReports } from '../../application/disclosures.js';
 import { FIELD_TO_PROTO } from '../partner/fields.js';
@@ -18,11 +13,14 @@ const CHANNEL: Record<DisclosureChannel, datasharing.DisclosureChannel> = {
   verification: datasharing.DisclosureChannel.VERIFICATION,
 };
 
-/** `cancuoc.datasharing.v1.DataProtectionService`: the right to know and the audit log's integrity. */
+/**
+ * `cancuoc.datasharing.v1.DataProtectionService`: the right to know and the audit log's integrity,
+ * for administrators (the platform policy).
+ */
 export function dataProtectionService(
   reports: DisclosureReports,
   audit: AuditLog,
-  authenticate: Authenticator<Caller>,
+  authenticate: Authenticator<Authorized>,
 ): ServiceRegistration {
   return defineService(
     datasharing.DataProtectionService,
@@ -48,9 +46,8 @@ export function dataProtectionService(
             })),
           };
         }),
-      verifyAuditLog: async (_request, call) =>
+      verifyAuditLog: async () =>
         guarded(async () => {
-          administrator(call);
           await audit.seal();
           const result = await audit.verify();
           return result.ok

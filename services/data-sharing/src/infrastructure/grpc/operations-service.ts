@@ -1,27 +1,20 @@
-import {
-  defineService,
-  invalidArgument,
-  type Authenticator,
-  type Caller,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import type { Authorized } from '@cancuoc/auth';
+import { defineService, invalidArgument, type Authenticator, type ServiceRegistration } from '@cancuoc/grpc';
 import { datasharing } from '@cancuoc/proto';
 import type { Operations } from '../../application/operations.js';
-import { administrator } from './callers.js';
 import { guarded } from './errors.js';
 
-/** `cancuoc.datasharing.v1.OperationsService`: projection status and rebuilds, for the role `admin`. */
+/** `cancuoc.datasharing.v1.OperationsService`: projection status and rebuilds, for administrators (the platform policy). */
 export function operationsService(
   operations: Operations,
-  authenticate: Authenticator<Caller>,
+  authenticate: Authenticator<Authorized>,
 ): ServiceRegistration {
   return defineService(
     datasharing.OperationsService,
     { authenticate },
     {
-      getProjectionStatus: async (_request, call) =>
+      getProjectionStatus: async () =>
         guarded(async () => {
-          administrator(call);
           const s = await operations.status();
           return {
             position: s.position,
@@ -32,9 +25,8 @@ export function operationsService(
             queued: s.queued,
           };
         }),
-      rebuildProjections: async (request, call) =>
+      rebuildProjections: async (request) =>
         guarded(async () => {
-          administrator(call);
           const scope =
             request.scope === datasharing.RebuildScope.VIEWS
               ? 'views'

@@ -1,18 +1,18 @@
 import type { Message } from '@bufbuild/protobuf';
+import type { Authorized } from '@cancuoc/auth';
 import {
   defineService,
   invalidArgument,
   withIdempotency,
   type Authenticator,
   type CallContext,
-  type Caller,
   type IdempotencyStore,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
 import { datasharing } from '@cancuoc/proto';
 import type { Subscriptions } from '../../application/subscriptions.js';
 import type { SubscriptionRow } from '../../application/subscription-rows.js';
-import { adminContext, administrator } from './callers.js';
+import { adminContext } from './callers.js';
 import { guarded } from './errors.js';
 import { catalogueMessage, subscriptionMessage, termsInput } from './subscription-proto.js';
 
@@ -27,19 +27,22 @@ function subscriptionId(id: string): string {
   return id;
 }
 
-/** `cancuoc.datasharing.v1.SubscriptionService`: every RPC for the role `admin`. */
+/**
+ * `cancuoc.datasharing.v1.SubscriptionService`: administrators only (the platform policy). This is
+ * where an agency's code is named — by the administrators who onboard it; agencies never call it.
+ */
 export function subscriptionService(
   subscriptions: Subscriptions,
-  authenticate: Authenticator<Caller>,
+  authenticate: Authenticator<Authorized>,
   idempotency: IdempotencyStore,
 ): ServiceRegistration {
   /** A mutating RPC: idempotent per administrator under `idempotency-key`, answered with the subscription. */
   const mutation = <Req extends Message>(
-    work: (request: Req, call: CallContext<Caller>) => Promise<SubscriptionRow>,
+    work: (request: Req, call: CallContext<Authorized>) => Promise<SubscriptionRow>,
   ) =>
     withIdempotency(
       idempotency,
-      (request: Req, call: CallContext<Caller>) =>
+      (request: Req, call: CallContext<Authorized>) =>
         guarded(async () => {
           const row = await work(request, call);
           return {
@@ -52,10 +55,7 @@ export function subscriptionService(
     datasharing.SubscriptionService,
     { authenticate },
     {
-      listCitizenFields: async (_request, call) => {
-        administrator(call);
-        return catalogueMessage();
-      },
+      listCitizenFields: () => catalogueMessage(),
       requestSubscription: mutation<datasharing.RequestSubscriptionRequest>((request, call) =>
         subscriptions.request(
           {
@@ -78,7 +78,7 @@ export function subscriptionService(
       ),
       changeSubscription: withIdempotency(
         idempotency,
-        (request: datasharing.ChangeSubscriptionRequest, call: CallContext<Caller>) =>
+        (request: datasharing.ChangeSubscriptionRequest, call: CallContext<Authorized>) =>
           guarded(async () => {
             const row = await subscriptions.change(
               subscriptionId(request.subscriptionId),
@@ -118,18 +118,16 @@ export function subscriptionService(
           adminContext(call),
         ),
       ),
-      getSubscription: async (request, call) =>
+      getSubscription: async (request) =>
         guarded(async () => {
-          administrator(call);
           return {
             subscription: subscriptionMessage(
               await subscriptions.get(subscriptionId(request.subscriptionId)),
             ),
           };
         }),
-      listSubscriptions: async (request, call) =>
+      listSubscriptions: async (request) =>
         guarded(async () => {
-          administrator(call);
           const views = await subscriptions.list(request.agency === '' ? undefined : request.agency);
           return { subscriptions: views.map(subscriptionMessage) };
         }),

@@ -3,6 +3,7 @@ import { auditMigrations } from '@cancuoc/audit';
 import { eventStoreMigrations } from '@cancuoc/eventstore';
 import { inboxMigrations } from '@cancuoc/messaging';
 import { DataSharingSchema } from './0200-data-sharing.js';
+import { CounterKeySchema } from './0201-counter-key.js';
 
 /** Everything data sharing's database needs, in order. */
 export const dataSharingMigrations: readonly MigrationObject[] = [
@@ -10,4 +11,5 @@ export const dataSharingMigrations: readonly MigrationObject[] = [
   ...inboxMigrations,
   ...auditMigrations,
   { name: '0200-data-sharing', class: DataSharingSchema },
+  { name: '0201-counter-key', class: CounterKeySchema },
 ];

@@ -69,7 +69,7 @@ describe('Dockerfiles', () => {
     {
       title: 'a secret baked in as ENV',
       edit: (t) =>
-        t.replace('ENV NODE_ENV=production', 'ENV NODE_ENV=production\nENV CANCUOC_AUTH_SECRET=abc'),
+        t.replace('ENV NODE_ENV=production', 'ENV NODE_ENV=production\nENV KAFKA_SASL_PASSWORD=abc'),
       violation: /a secret in the image/,
     },
     {

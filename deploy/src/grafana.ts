@@ -62,6 +62,23 @@ const ROWS: readonly RowSpec[] = [
     ],
   },
   {
+    title: 'Authentication and authorization',
+    panels: [
+      {
+        title: 'Refused calls by outcome and reason',
+        unit: 'reqps',
+        description:
+          'A burst from one reason is an attack, an expired client key or a certificate that does not match.',
+        queries: [{ rate: 'authRefusals', by: [SERVICE, 'cancuoc.auth.outcome', 'cancuoc.auth.reason'] }],
+      },
+      {
+        title: 'Refused calls by method',
+        unit: 'reqps',
+        queries: [{ rate: 'authRefusals', by: [SERVICE, 'rpc.method'] }],
+      },
+    ],
+  },
+  {
     title: 'Event store and outbox relay',
     panels: [
       {

@@ -5,7 +5,7 @@ export const KAFKA_CLUSTER = 'cancuoc';
 export const COLLECTOR = 'otel-collector';
 export const REDIS = 'redis';
 
-export type Component = 'server' | 'migration' | 'cache' | 'telemetry' | 'operator-tool';
+export type Component = 'server' | 'migration' | 'cache' | 'telemetry' | 'operator-tool' | 'identity';
 
 /**
  * Pods an operator starts by hand for the runbook's Kafka tasks (inspecting or redriving a DLQ as

@@ -1,3 +1,4 @@
+import { certificateObjects } from './certificates.js';
 import { collectorObjects } from './collector.js';
 import { kafkaCluster, kafkaTopics, kafkaUsers, nodePools } from './kafka.js';
 import { namespaceOf } from './namespace.js';
@@ -27,7 +28,8 @@ export interface KubeObject {
 
 /**
  * One file per apply step, in the order of the runbook: the namespace and its baseline policies,
- * the platform (Kafka, databases, Redis, collector), the release's migrations, then the services.
+ * the platform (Kafka, databases, Redis, collector, the CA and certificates), the release's
+ * migrations, then the services.
  * The numbers sort the files in that order for `kubectl apply -f` on one file at a time.
  */
 export interface ManifestFile {
@@ -79,6 +81,7 @@ export function manifests(overlay: Overlay): ManifestFile[] {
       file: '13-collector.yaml',
       objects: plain([...collectorObjects(overlay), collectorPolicy(overlay)], ns),
     },
+    { file: '14-certificates.yaml', objects: plain(certificateObjects(overlay), ns) },
     {
       file: '20-migrations.yaml',
       objects: plain(

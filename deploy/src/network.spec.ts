@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { HEALTH_PORT } from './environment.js';
 import { ENTITY_OPERATOR_LABELS, KAFKA_NODE_LABELS, databasePodLabels, selectorLabels } from './labels.js';
 import { mayConnect, type PodRef } from './network.js';
 import { OVERLAYS } from './overlays/index.js';
@@ -95,6 +96,13 @@ for (const overlay of OVERLAYS) {
       assert.ok(!may(tool, kafka, 9091));
       assert.ok(!may(tool, db('registry'), 5432));
       assert.ok(!may(tool, server('registry'), 50051));
+    });
+
+    it('admits nobody to the plaintext health port: it is for the kubelet, which policies do not filter', () => {
+      for (const s of SERVICES) {
+        for (const from of [edge, stranger, ...SERVICES.map((o) => server(o.name))])
+          assert.ok(!may(from, server(s.name), HEALTH_PORT), `${JSON.stringify(from.labels)} → ${s.name}`);
+      }
     });
 
     it('lets database instances replicate within their own cluster only', () => {

@@ -47,7 +47,24 @@ export interface Overlay {
     readonly agencyListener: 'cluster-ip' | 'loadbalancer';
     readonly agencyClientCidrs: readonly string[];
   };
-  /** Agency codes (lower case): each gets a KafkaUser and its `partner.<agency>.*` topics. */
+  /** Who says who a caller is (architecture decision 9). */
+  readonly identity: {
+    /** `CANCUOC_OIDC_ISSUER`: the OpenID Connect provider whose tokens every service accepts. */
+    readonly oidcIssuer: string;
+    /**
+     * Where the platform CA comes from. `bootstrap`: cert-manager makes a self-signed one in the
+     * namespace (a developer cluster: a new namespace is a new CA). `provided`: the runbook puts the
+     * site's CA for the platform in the Secret `cancuoc-platform-ca`, so the certificates of
+     * stations and agencies, which live outside the cluster, outlast the cluster.
+     */
+    readonly platformCa: 'bootstrap' | 'provided';
+    /** Encoding stations given a client certificate here (an example; ids as in their tokens). */
+    readonly stations: readonly string[];
+  };
+  /**
+   * Agency codes (lower case): each gets a KafkaUser, its `partner.<agency>.*` topics and a client
+   * certificate for the query API.
+   */
   readonly agencies: readonly string[];
   readonly postgres: {
     readonly instances: number;

@@ -97,6 +97,51 @@ describe('schema validation of the committed YAML', () => {
       error: /destinationPath/,
     },
     {
+      title: 'a Certificate usage cert-manager does not know',
+      object: () => {
+        const c = find(objects, 'Certificate', 'registry-tls');
+        (c.spec as { usages: string[] }).usages = ['server authentication'];
+        return c;
+      },
+      error: /usages\/0 must be equal to one of the allowed values/,
+    },
+    {
+      title: 'a misspelt Certificate field (the cert-manager schemas are closed)',
+      object: () => {
+        const c = find(objects, 'Certificate', 'registry-tls');
+        (c.spec as Record<string, unknown>).dnsName = ['registry'];
+        return c;
+      },
+      error: /additional properties/,
+    },
+    {
+      title: 'an ECDSA key of an RSA size',
+      object: () => {
+        const c = find(objects, 'Certificate', 'registry-tls');
+        (c.spec as { privateKey: { size: number } }).privateKey.size = 2048;
+        return c;
+      },
+      error: /privateKey\/size/,
+    },
+    {
+      title: 'a URI SAN that is not a Cancuoc identity',
+      object: () => {
+        const c = find(objects, 'Certificate', 'registry-tls');
+        (c.spec as { uris: string[] }).uris = ['spiffe://cluster.local/ns/cancuoc/sa/registry'];
+        return c;
+      },
+      error: /uris\/0 must match pattern/,
+    },
+    {
+      title: 'an Issuer of two kinds at once',
+      object: () => {
+        const i = find(objects, 'Issuer', 'cancuoc-platform-ca');
+        (i.spec as Record<string, unknown>).selfSigned = {};
+        return i;
+      },
+      error: /spec must match exactly one schema in oneOf/,
+    },
+    {
       title: 'a kind nobody wrote a schema for',
       object: () => ({ apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w' } }),
       error: /no schema for example\.io\/v1\/Widget/,

@@ -78,15 +78,15 @@ describe('security invariants of the committed YAML', () => {
       violation: /enrollment: no startupProbe/,
     },
     {
-      title: 'a literal token key',
+      title: 'a literal password',
       breach: (o) =>
         ((
-          server(o).env!.find((e) => e.name === 'CANCUOC_AUTH_SECRET')! as {
+          server(o).env!.find((e) => e.name === 'KAFKA_SASL_PASSWORD')! as {
             value?: string;
             valueFrom?: unknown;
           }
         ).value = 'x'.repeat(40)),
-      violation: /CANCUOC_AUTH_SECRET has a literal value/,
+      violation: /KAFKA_SASL_PASSWORD has a literal value/,
     },
     {
       title: 'a password written into a URL',

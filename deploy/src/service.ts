@@ -10,7 +10,18 @@ import {
   type IVolume,
   type IVolumeMount,
 } from 'kubernetes-models/v1';
-import { KAFKA_CA_MOUNT, SECRETS, databaseEnv, serverEnv } from './environment.js';
+import { tlsSecret } from './certificates.js';
+import {
+  CLIENT_KEY_FILE,
+  CLIENT_KEY_MOUNT,
+  HEALTH_PORT,
+  KAFKA_CA_MOUNT,
+  SECRETS,
+  TLS_MOUNT,
+  clientKeySecret,
+  databaseEnv,
+  serverEnv,
+} from './environment.js';
 import { labels, migrationJobName, selectorLabels } from './labels.js';
 import type { Overlay } from './overlay.js';
 import { CONTAINER_SECURITY, NODE_UID, podSecurityContext } from './security.js';
@@ -20,7 +31,10 @@ export function imageOf(service: ServiceSpec, overlay: Overlay): string {
   return `${overlay.imageRegistry}/${service.name}:${overlay.version}`;
 }
 
-/** Native gRPC probes on grpc.health.v1 (the overall status, `service: ""`). */
+/**
+ * Native gRPC probes on grpc.health.v1 (the overall status, `service: ""`), at the plaintext health
+ * port: the kubelet cannot present the client certificate the gRPC port demands.
+ */
 function grpcProbe(port: number, periodSeconds: number, failureThreshold: number): IProbe {
   return { grpc: { port, service: '' }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
 }
@@ -31,6 +45,40 @@ function serviceAccount(name: string, component: 'server' | 'migration', version
     // No workload here talks to the Kubernetes API: no token in the pod.
     automountServiceAccountToken: false,
   });
+}
+
+/** Owner-and-group read only: the pod's fsGroup is the group, so the service (not root) reads them. */
+const READ_ONLY_FILES = 0o440;
+
+/**
+ * The service's own credentials, read-only: its certificate Secret (mounted whole, never with
+ * `subPath`, so cert-manager's renewals reach the running pod) and its OAuth client key.
+ */
+function credentialVolumes(service: ServiceSpec): { volumes: IVolume[]; mounts: IVolumeMount[] } {
+  return {
+    volumes: [
+      {
+        name: 'tls',
+        secret: {
+          secretName: tlsSecret(service),
+          defaultMode: READ_ONLY_FILES,
+          items: ['tls.crt', 'tls.key', 'ca.crt'].map((key) => ({ key, path: key })),
+        },
+      },
+      {
+        name: 'oauth-client-key',
+        secret: {
+          secretName: clientKeySecret(service),
+          defaultMode: READ_ONLY_FILES,
+          items: [{ key: CLIENT_KEY_FILE, path: CLIENT_KEY_FILE }],
+        },
+      },
+    ],
+    mounts: [
+      { name: 'tls', mountPath: TLS_MOUNT, readOnly: true },
+      { name: 'oauth-client-key', mountPath: CLIENT_KEY_MOUNT, readOnly: true },
+    ],
+  };
 }
 
 const keyClaim = (service: ServiceSpec) => `${service.name}-keys`;
@@ -108,28 +156,33 @@ export function serviceWorkload(service: ServiceSpec, overlay: Overlay) {
                 name,
                 image: imageOf(service, overlay),
                 imagePullPolicy: 'IfNotPresent',
-                ports: [{ name: 'grpc', containerPort: service.grpcPort, protocol: 'TCP' }],
+                ports: [
+                  { name: 'grpc', containerPort: service.grpcPort, protocol: 'TCP' },
+                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                ],
                 env: serverEnv(service, overlay),
                 resources,
                 securityContext: CONTAINER_SECURITY,
-                startupProbe: grpcProbe(service.grpcPort, 2, 60),
-                readinessProbe: grpcProbe(service.grpcPort, 5, 2),
-                livenessProbe: grpcProbe(service.grpcPort, 10, 3),
+                startupProbe: grpcProbe(HEALTH_PORT, 2, 60),
+                readinessProbe: grpcProbe(HEALTH_PORT, 5, 2),
+                livenessProbe: grpcProbe(HEALTH_PORT, 10, 3),
                 // Endpoints are removed asynchronously; keep serving while load balancers catch up.
                 lifecycle: { preStop: { sleep: { seconds: 5 } } },
                 volumeMounts: [
                   { name: 'kafka-ca', mountPath: KAFKA_CA_MOUNT, readOnly: true },
+                  ...credentialVolumes(service).mounts,
                   ...keyVolume(service).mounts,
                 ],
               },
             ],
-            // Read-only: the cluster CA. Nothing else in the image writes to disk in server mode
-            // but a service's key directory.
+            // Read-only: the Kafka cluster CA and the service's own credentials. Nothing else in
+            // the image writes to disk in server mode but a service's key directory.
             volumes: [
               {
                 name: 'kafka-ca',
                 secret: { secretName: SECRETS.kafkaCa, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
               },
+              ...credentialVolumes(service).volumes,
               ...keyVolume(service).volumes,
             ],
           },

@@ -8,6 +8,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { BARMAN_API, objectStoreSchema } from './crds/barman.js';
+import { CERT_MANAGER_API, certificateSchema, issuerSchema } from './crds/cert-manager.js';
 import {
   STRIMZI_API,
   kafkaNodePoolSchema,
@@ -19,8 +20,9 @@ import type { KubeObject } from './manifests.js';
 
 /**
  * Schema validation of any object the render emits: Kubernetes and CloudNativePG kinds by their
- * models (generated from the upstream OpenAPI schemas), Strimzi and the Barman Cloud ObjectStore by
- * the closed schemas in crds/. A kind with no schema is itself an error, so nothing goes unchecked.
+ * models (generated from the upstream OpenAPI schemas), Strimzi, the Barman Cloud ObjectStore and
+ * cert-manager by the closed schemas in crds/. A kind with no schema is itself an error, so nothing
+ * goes unchecked.
  */
 interface Model {
   validate(): void;
@@ -49,6 +51,8 @@ const SCHEMAS: Record<string, ValidateFunction> = {
   [`${STRIMZI_API}/KafkaTopic`]: ajv.compile(kafkaTopicSchema),
   [`${STRIMZI_API}/KafkaUser`]: ajv.compile(kafkaUserSchema),
   [`${BARMAN_API}/ObjectStore`]: ajv.compile(objectStoreSchema),
+  [`${CERT_MANAGER_API}/Issuer`]: ajv.compile(issuerSchema),
+  [`${CERT_MANAGER_API}/Certificate`]: ajv.compile(certificateSchema),
 };
 
 function modelErrors(Model: ModelClass, object: unknown): string[] {

@@ -17,7 +17,7 @@ describe('service workloads follow docs/conventions.md', () => {
   for (const overlay of OVERLAYS) {
     const objects = committedObjects(overlay);
     for (const service of SERVICES) {
-      it(`${overlay.name} ${service.name}: port, peers, secrets by reference, standard OpenTelemetry variables`, () => {
+      it(`${overlay.name} ${service.name}: port, peers, secrets by reference, OpenID provider, standard OpenTelemetry variables`, () => {
         const container = pod(find(objects, 'Deployment', service.name)).containers[0]!;
         const env = envOf(container);
         const prefix = envPrefix(service.name);
@@ -29,9 +29,8 @@ describe('service workloads follow docs/conventions.md', () => {
         assert.deepEqual(env.get('DATABASE_URL')?.valueFrom, {
           secretKeyRef: { name: `${service.name}-db-app`, key: 'uri' },
         });
-        assert.deepEqual(env.get('CANCUOC_AUTH_SECRET')?.valueFrom, {
-          secretKeyRef: { name: 'cancuoc-auth', key: 'secret' },
-        });
+        assert.equal(env.get('CANCUOC_OIDC_ISSUER')?.value, overlay.identity.oidcIssuer);
+        assert.equal(env.get('CANCUOC_CLIENT_ID')?.value, `service:${service.name}`);
         assert.equal(env.get('KAFKA_BROKERS')?.value, 'cancuoc-kafka-bootstrap:9093');
         assert.equal(env.get('OTEL_SERVICE_NAME')?.value, service.name);
         assert.equal(container.image, `${overlay.imageRegistry}/${service.name}:${overlay.version}`);
@@ -74,6 +73,8 @@ describe('service workloads follow docs/conventions.md', () => {
       const index = (pattern: RegExp) => files.findIndex((f) => pattern.test(f));
       assert.ok(index(/namespace/) < index(/kafka/));
       assert.ok(index(/postgres/) < index(/migrations/));
+      // The CA and the certificates come before any pod that mounts one.
+      assert.ok(index(/namespace/) < index(/certificates/) && index(/certificates/) < index(/migrations/));
       for (const s of SERVICES) assert.ok(index(/migrations/) < index(new RegExp(s.name)), s.name);
       const migrations = manifests(overlay).find((m) => m.file.includes('migrations'))!;
       assert.ok(!migrations.objects.some((o) => o.kind === 'Deployment'));

@@ -29,6 +29,12 @@ export const dev: Overlay = {
     agencyListener: 'cluster-ip',
     agencyClientCidrs: ['10.0.0.0/8'],
   },
+  identity: {
+    // A Keycloak in the developer cluster.
+    oidcIssuer: 'http://keycloak.identity.svc:8080/realms/cancuoc',
+    platformCa: 'bootstrap',
+    stations: ['enc-dev-01'],
+  },
   agencies: ['bhxh'],
   postgres: {
     instances: 1,

@@ -41,6 +41,12 @@ export const prod: Overlay = {
     // The government data-exchange network the ministries connect from.
     agencyClientCidrs: ['10.128.0.0/12'],
   },
+  identity: {
+    oidcIssuer: 'https://id.cancuoc.gov.vn/realms/cancuoc',
+    // An intermediate of the site's PKI, imported by the runbook; never made in the cluster.
+    platformCa: 'provided',
+    stations: ['enc-hn-01'],
+  },
   agencies: ['bhxh', 'thue', 'gtvt'],
   postgres: {
     instances: 3,

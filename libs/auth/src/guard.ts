@@ -9,7 +9,7 @@ import {
 import type { Metadata } from '@grpc/grpc-js';
 import { notAllowed, type Grant, type Policy } from './policy/policy.js';
 import type { Principal } from './principal.js';
-import { Refusals, type RefusalOptions } from './refusals.js';
+import { callerFields, callerKey, Refusals, type RefusalOptions } from './refusals.js';
 import { TokenRefused, type TokenVerifier } from './verifier.js';
 
 /** The header carrying an enrollment station's own token, beside the operator's `authorization`. */
@@ -91,16 +91,16 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
         unauthenticated('the token is invalid, expired or not for this service', { reason: 'INVALID_TOKEN' }),
       );
     }
-    const callerKey = `subject:${principal.subject}`;
-    const caller = { 'caller.kind': principal.kind, 'caller.subject': principal.subject };
-    await refusals.check(rpc, callerKey);
+    const key = callerKey(principal);
+    const caller = callerFields(principal);
+    await refusals.check(rpc, key);
 
     const certified = certificateSubject(transport);
     if (transport.certificate && principal.kind !== 'person' && certified !== principal.subject) {
       return refuse(
         'unauthenticated',
         'CERTIFICATE_MISMATCH',
-        callerKey,
+        key,
         caller,
         unauthenticated('the client certificate does not belong to the token’s subject', {
           reason: 'CERTIFICATE_MISMATCH',
@@ -125,7 +125,7 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
         return refuse(
           'unauthenticated',
           'BAD_STATION_TOKEN',
-          callerKey,
+          key,
           caller,
           unauthenticated(
             `the ${STATION_TOKEN_HEADER} token is invalid, expired or not an enrollment station’s`,
@@ -139,7 +139,7 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
     const grant = policy.grantFor(method, principal);
     if (!grant) {
       const reason = policy.ruleFor(method) ? 'NOT_ALLOWED' : 'NO_RULE';
-      return refuse('denied', reason, callerKey, caller, notAllowed(method, reason));
+      return refuse('denied', reason, key, caller, notAllowed(method, reason));
     }
     return { ...principal, grant };
   };
@@ -153,9 +153,6 @@ export async function refuseOutsideLimit(
   reason: string,
   message: string,
 ): Promise<never> {
-  await refusals.record(rpc, `subject:${principal.subject}`, 'denied', reason, {
-    'caller.kind': principal.kind,
-    'caller.subject': principal.subject,
-  });
+  await refusals.outsideLimit(rpc, principal, reason);
   throw permissionDenied(message, { reason });
 }

@@ -3,6 +3,17 @@ import { CatalogueMeter } from '@cancuoc/observability';
 import { status } from '@grpc/grpc-js';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
+import type { Principal } from './principal.js';
+
+/** The key a caller's refusals are counted under, once its token is verified. */
+export const callerKey = (principal: Pick<Principal, 'subject'>) => `subject:${principal.subject}`;
+
+/** What a refusal's log line says of the caller: its kind and name, never request data. */
+export const callerFields = (principal: Pick<Principal, 'kind' | 'subject'>) => ({
+  'caller.kind': principal.kind,
+  'caller.subject': principal.subject,
+});
+
 export type RefusalOutcome = 'unauthenticated' | 'denied' | 'limited';
 
 export interface RefusalOptions {
@@ -54,6 +65,14 @@ export class Refusals {
     // Past its points the key is blocked for `blockDuration` (consume rejects then; the refusal
     // stands either way).
     await this.limiter.consume(key).catch(() => undefined);
+  }
+
+  /**
+   * Records a caller refused by a use case for acting outside its grant's limit (another station's
+   * job, another unit's citizen, another agency's purpose), keyed like the guard's refusals.
+   */
+  async outsideLimit(method: string, principal: Principal, reason: string): Promise<void> {
+    await this.record(method, callerKey(principal), 'denied', reason, callerFields(principal));
   }
 
   private count(method: string, outcome: RefusalOutcome, reason: string): void {

@@ -73,13 +73,10 @@ export function agencyQueryService(
       return await work();
     } catch (error) {
       if (error instanceof AgencyRefusedError) {
-        const { kind, subject } = call.principal;
-        await auth.refusals.record(
+        await auth.refusals.outsideLimit(
           `${call.method.parent.typeName}/${call.method.name}`,
-          `subject:${subject}`,
-          'denied',
+          call.principal,
           error.reason,
-          { 'caller.kind': kind, 'caller.subject': subject },
         );
       }
       throw toRpcError(error);

@@ -37,6 +37,8 @@ export function tlsFilesFromEnv(env: NodeJS.ProcessEnv = process.env): TlsFiles 
 /** How often certificate files are read again, so a renewed certificate is used without a restart. */
 export const TLS_REFRESH_MS = 60_000;
 
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 function read(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -75,7 +77,8 @@ export function checkTlsFiles(files: TlsFiles, now = new Date()): void {
   }
   if (!leaf!.checkPrivateKey(key))
     throw new TlsConfigError(`${files.keyFile} is not the private key of the certificate ${files.certFile}`);
-  if (new Date(leaf!.validFrom) > now || new Date(leaf!.validTo) <= now)
+  // A certificate issued a moment ago by a machine whose clock is ahead is not a mistake.
+  if (new Date(leaf!.validFrom).getTime() > now.getTime() + CLOCK_SKEW_MS || new Date(leaf!.validTo) <= now)
     throw new TlsConfigError(
       `the certificate ${files.certFile} is valid from ${leaf!.validFrom} to ${leaf!.validTo}, not now`,
     );

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
+import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How enrollment is configured: from the environment in server mode, by the launcher when embedded. */
@@ -17,8 +19,16 @@ export interface EnrollmentConfig {
   readonly kafkaSecurity: KafkaSecurity;
   readonly grpcHost: string;
   readonly grpcPort: number;
-  /** Verifies callers' tokens (audience `enrollment`) and signs enrollment's own for the registry. */
-  readonly authSecret: string;
+  /**
+   * Where callers' tokens (audience `enrollment`) come from and how enrollment gets its own for the
+   * registry: the OpenID provider in server mode, the embedded development issuer otherwise.
+   */
+  readonly auth: AuthConfig;
+  /**
+   * Enrollment's mutual-TLS identity (`CANCUOC_TLS_*`): for its server and for its calls to the
+   * registry. Required in server mode; without it, plaintext on loopback (embedded platform, tests).
+   */
+  readonly tls: TlsFiles | undefined;
   /** gRPC target of the registry. */
   readonly registryAddress: string;
   /** 32-byte master keys of the local key provider; the first wraps new data keys. */
@@ -39,6 +49,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** The auth and TLS settings' refusals as {@link ConfigError}s: they name variables, never a secret. */
+export function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof AuthConfigError || error instanceof TlsConfigError)
+      throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   try {
     return kafkaSecurityFromEnv(env);
@@ -57,7 +78,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
-/** A secret made once and kept beside the data (readable by this user only), so a restart keeps it. */
+/** A key made once and kept beside the data (readable by this user only), so a restart keeps it. */
 function embeddedSecret(file: string, make: () => string): string {
   try {
     return readFileSync(file, 'utf8').trim();
@@ -102,15 +123,19 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
-  const authSecret =
-    env.CANCUOC_AUTH_SECRET ||
-    (dataDir
-      ? embeddedSecret(join(dirname(dataDir), 'auth-secret'), () => randomBytes(32).toString('hex'))
-      : undefined);
-  if (!authSecret)
-    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
-  if (Buffer.byteLength(authSecret) < 32)
-    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  const server = databaseUrl !== undefined;
+  const { auth, tls } = asConfigError(() => ({
+    // Embedded, the platform's services share one development issuer: `.data/issuer.json`.
+    auth: authConfigFromEnv(env, 'enrollment', {
+      server,
+      embeddedDataDir: dirname(dataDir ?? join('.data', 'enrollment')),
+    }),
+    tls: tlsFilesFromEnv(env),
+  }));
+  // Without certificates only loopback may be served (the embedded platform), so that is the default.
+  const grpcHost = env.ENROLLMENT_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
+  // Refuses plaintext in server mode or off loopback now, not when the server starts.
+  if (!tls) asConfigError(() => serverCredentialsFor({ tls, host: grpcHost, server }));
   const keysText =
     env.ENROLLMENT_MASTER_KEYS ||
     (dataDir
@@ -128,9 +153,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    grpcHost: env.ENROLLMENT_GRPC_HOST || '0.0.0.0',
+    grpcHost,
     grpcPort: integer(env, 'ENROLLMENT_GRPC_PORT', 50052),
-    authSecret,
+    auth,
+    tls,
     registryAddress: env.ENROLLMENT_REGISTRY_ADDRESS || '127.0.0.1:50051',
     masterKeys: keysText.split(',').map((k) => masterKey(k.trim(), 'ENROLLMENT_MASTER_KEYS')),
     maxFaceBytes: integer(env, 'ENROLLMENT_MAX_FACE_BYTES', 5 * 1024 * 1024, 1),

@@ -1,18 +1,18 @@
 /**
  * Enrollment on the embedded default: PGlite in a data folder, the in-memory rate limits and an
- * in-process transport shared with the rest of the process (the all-in-one launcher's case). The
- * registry it reads from runs as its own process (on PostgreSQL, which starts faster than a second
- * PGlite). A restart continues from the folder.
+ * in-process transport shared with the rest of the process (the all-in-one launcher's case), and
+ * the embedded development issuer in the platform folder, shared with the registry it reads from
+ * (its own process, on a PGlite folder beside enrollment's). A restart continues from the folder.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { create, fromBinary } from '@bufbuild/protobuf';
+import { bearerFor, developmentIssuerFile, identities } from '@cancuoc/auth';
 import { Database } from '@cancuoc/eventstore';
-import { closeClient, createClient } from '@cancuoc/grpc';
+import { closeClient, createClient, readErrorDetails, status } from '@cancuoc/grpc';
+import { createLogger } from '@cancuoc/observability';
 import {
   InProcessTransport,
   inProcessLogMigrations,
@@ -33,7 +33,6 @@ import {
   topicCatalogue,
   type CardApplicationChanged,
 } from '@cancuoc/proto';
-import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import { testConfig } from './test-support/config.js';
 import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
@@ -41,11 +40,7 @@ import { pngImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 import { eventually, faceUpload, fingerprintUpload, registerCitizen, sha256 } from './test-support/flow.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
-const SECRET = 'enrollment-embedded-test-secret-0123456789';
-
 describe('enrollment, embedded (PGlite, in-process transport, memory rate limits)', () => {
-  let folder: string;
-  let registryDb: TestDatabase;
   let registryProcess: RegistryProcess;
   let bus: Database;
   let transport: InProcessTransport;
@@ -53,9 +48,7 @@ describe('enrollment, embedded (PGlite, in-process transport, memory rate limits
   const published: CardApplicationChanged[] = [];
 
   before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'cancuoc-enrollment-'));
-    registryDb = await createTestDatabase('enrollment_embedded_registry');
-    registryProcess = await startRegistryProcess({ databaseUrl: registryDb.url, authSecret: SECRET });
+    registryProcess = await startRegistryProcess();
     bus = await Database.connect({ migrations: inProcessLogMigrations });
     await bus.migrate();
     transport = new InProcessTransport({ db: bus, pollIntervalMs: 50 });
@@ -74,33 +67,56 @@ describe('enrollment, embedded (PGlite, in-process transport, memory rate limits
     await reader?.stop();
     await transport?.close();
     await bus?.close();
-    await registryProcess?.stop();
-    await registryDb?.drop();
-    if (folder) await rm(folder, { recursive: true, force: true });
+    await registryProcess?.close();
   });
 
   it('serves an application from start to completion, publishes to the shared transport, and survives a restart', async () => {
+    const { folder, issuer } = registryProcess;
+    // Enrollment opens the platform folder's issuer file itself, as the launcher's services do.
     const config = testConfig({
       dataDir: join(folder, 'enrollment'),
-      authSecret: SECRET,
+      auth: { mode: 'embedded', issuerFile: developmentIssuerFile(folder) },
       registryAddress: registryProcess.address,
       startsPerMinute: 100,
       reprocessIntervalMs: 50,
     });
     const registry = createClient(RegistryService, registryProcess.address, {
-      metadata: () => asClerk(SECRET),
+      metadata: () => asClerk(issuer),
     });
     await registerCitizen(registry, '001190000301');
     closeClient(registry);
 
-    let running: RunningEnrollment = await startEnrollment(config, { transport });
+    const lines: { msg?: string; [field: string]: unknown }[] = [];
+    const logger = createLogger({
+      service: 'enrollment',
+      write: (line) => void lines.push(JSON.parse(line)),
+    });
+    let running: RunningEnrollment = await startEnrollment(config, { transport, logger });
+    assert.equal(lines.find((l) => l.msg === 'enrollment.grpc_transport')?.transport, 'plaintext-loopback');
+    // A refused call is logged with its reason and the caller's kind, never the token.
+    const expired = await bearerFor(issuer, identities.supervisor('em-100'), 'enrollment', -120);
+    const stale = createClient(EnrollmentService, running.grpc.address, { metadata: () => expired });
+    try {
+      const details = await stale.listApplications({ stationId: 'em-01' }).then(
+        () => assert.fail('served with an expired token'),
+        (e: unknown) => readErrorDetails(e),
+      );
+      assert.equal(details?.code, status.UNAUTHENTICATED);
+    } finally {
+      closeClient(stale);
+    }
+    const refused = lines.find((l) => l.msg === 'auth.refused');
+    assert.equal(refused?.reason, 'TOKEN_EXPIRED');
+    assert.equal(refused?.['rpc.method'], 'cancuoc.enrollment.v1.EnrollmentService/ListApplications');
+    assert.ok(!JSON.stringify(lines).includes(expired.authorization.slice(7, 60)), 'no token in the log');
+
     const operator = () =>
       createClient(EnrollmentService, running.grpc.address, {
-        metadata: () => atStation(SECRET, 'em-001', 'em-01'),
+        metadata: () => atStation(issuer, 'em-001', 'em-01'),
       });
     const supervisor = () =>
       createClient(EnrollmentService, running.grpc.address, {
-        metadata: () => asSupervisor(SECRET, 'em-100'),
+        metadata: () => asSupervisor(issuer, 'em-100'),
       });
     let id: string;
     const portrait = pngImage(300, 400);
@@ -136,7 +152,7 @@ describe('enrollment, embedded (PGlite, in-process transport, memory rate limits
     running = await startEnrollment(config, { transport });
     const sup = supervisor();
     const cardProduction = createClient(PersonalisationDataService, running.grpc.address, {
-      metadata: () => asService(SECRET, 'card-production'),
+      metadata: () => asService(issuer, 'card-production'),
     });
     try {
       const after = (await sup.getApplication({ applicationId: id })).application!.application!;

@@ -1,19 +1,21 @@
 /**
  * Enrollment end to end, as SREs run it in server mode: a real gRPC client against the service on
  * PostgreSQL, Redis and the Kafka-protocol test broker, pulling citizens from the real registry
- * (its executable, on a database of its own), with real image and ISO/IEC 19794-2 bytes.
+ * (its executable, on a data folder of its own), with real image and ISO/IEC 19794-2 bytes. Every
+ * caller's token is a JWT of the development issuer the registry and enrollment trust, checked by
+ * the guard and the platform policy of @cancuoc/auth.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { create, fromBinary } from '@bufbuild/protobuf';
+import { DevelopmentIssuer, bearerFor, identities } from '@cancuoc/auth';
 import {
   Health,
   HealthCheckResponse_ServingStatus,
   closeClient,
   createClient,
   readErrorDetails,
-  signToken,
   status,
 } from '@cancuoc/grpc';
 import {
@@ -50,7 +52,14 @@ import {
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import type { Minutia } from './domain/biometrics/iso19794-2.js';
 import { testConfig } from './test-support/config.js';
-import { asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
+import {
+  asAdministrator,
+  asClerk,
+  asService,
+  asSupervisor,
+  atStation,
+  stationToken,
+} from './test-support/callers.js';
 import {
   fingerImageRecord,
   jpegImage,
@@ -70,15 +79,56 @@ import {
 } from './test-support/flow.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
-const SECRET = 'enrollment-grpc-test-secret-0123456789-01';
 const STATION = `hn-${randomBytes(3).toString('hex')}`;
 const PLACEMENT = { rotation: -10, dx: 14, dy: 20, jitter: 2, angleJitter: 2, dropped: 0.1, spurious: 0.1 };
 
 const code = (e: unknown) => readErrorDetails(e)?.code;
 
+/** A token of the old shared-secret scheme's kind: HS256 over the claims the platform reads. */
+function hs256(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${signed}.${createHmac('sha256', 'enrollment-grpc-test-secret-0123456789-01').update(signed).digest('base64url')}`;
+}
+
+/** Card production's `CardChanged` for a card of `citizenId`, as it publishes it. */
+function cardChanged(
+  cardId: string,
+  card: { applicationId: string; citizenId: string; status: CardStatus; version: number },
+) {
+  return toKafkaRecord({
+    topic: CARD_PRODUCTION_CARD_TOPIC.name,
+    schema: CardChangedSchema,
+    data: create(CardChangedSchema, {
+      cardId,
+      cardVersion: BigInt(card.version),
+      card: {
+        cardId,
+        applicationId: card.applicationId,
+        citizenId: card.citizenId,
+        documentNumber: '',
+        status: card.status,
+        issueDate: '2026-11-30',
+        expiryDate: '2030-05-17',
+        chipSerial: '',
+        documentSignerKeyId: '',
+        changedAt: new Date().toISOString(),
+      },
+    }),
+    id: randomUUID(),
+    source: '/cancuoc/card-production',
+    time: new Date(),
+    subject: cardId,
+    traceparent: undefined,
+    correlationId: undefined,
+    causationId: undefined,
+    sequence: card.version,
+  });
+}
+
 describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-protocol broker)', () => {
   let broker: KafkaBroker;
-  let registryDb: TestDatabase;
+  let issuer: DevelopmentIssuer;
   let enrollmentDb: TestDatabase;
   let registryProcess: RegistryProcess;
   let running: RunningEnrollment;
@@ -94,27 +144,27 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
 
   before(async () => {
     broker = await startKafkaBroker({ topics: catalogueTopics(), brokers: 1 });
-    registryDb = await createTestDatabase('enrollment_grpc_registry');
     enrollmentDb = await createTestDatabase('enrollment_grpc');
-    registryProcess = await startRegistryProcess({ databaseUrl: registryDb.url, authSecret: SECRET });
+    registryProcess = await startRegistryProcess();
+    issuer = registryProcess.issuer;
     const config = testConfig({
       databaseUrl: enrollmentDb.url,
       redisUrl: TEST_REDIS_URL,
       kafkaBrokers: broker.bootstrapServers,
-      authSecret: SECRET,
+      auth: { mode: 'issuer', issuer },
       registryAddress: registryProcess.address,
     });
     running = await startEnrollment(config, { migrate: true });
     registry = createClient(RegistryService, registryProcess.address, {
-      metadata: () => asClerk(SECRET),
+      metadata: () => asClerk(issuer),
       defaultTimeoutMs: 20_000,
     });
     operator = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => atStation(SECRET, 'hn-001', STATION),
+      metadata: () => atStation(issuer, 'hn-001', STATION),
       defaultTimeoutMs: 30_000,
     });
     supervisor = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => asSupervisor(SECRET, 'hn-100'),
+      metadata: () => asSupervisor(issuer, 'hn-100'),
       defaultTimeoutMs: 30_000,
     });
     kafka = new KafkaTransport({
@@ -138,9 +188,8 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     await kafka?.close();
     for (const client of [registry, operator, supervisor]) if (client) closeClient(client);
     await running?.stop();
-    await registryProcess?.stop();
+    await registryProcess?.close();
     await enrollmentDb?.drop();
-    await registryDb?.drop();
     await broker?.stop();
   });
 
@@ -213,10 +262,10 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     assert.equal(approved.application!.application!.approvedBy, 'supervisor:hn-100');
 
     const cardProduction = createClient(PersonalisationDataService, running.grpc.address, {
-      metadata: () => asService(SECRET, 'card-production'),
+      metadata: () => asService(issuer, 'card-production'),
     });
     const dataSharing = createClient(PersonalisationDataService, running.grpc.address, {
-      metadata: () => asService(SECRET, 'data-sharing'),
+      metadata: () => asService(issuer, 'data-sharing'),
     });
     try {
       const reference = approved.application!.application!.face!.reference;
@@ -270,12 +319,10 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
 
   it('erasure destroys the citizen’s data keys: the portrait can no longer be released', async () => {
     const admin = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => ({
-        authorization: `Bearer ${signToken(SECRET, { sub: 'admin:dpo-1', aud: 'enrollment', roles: ['admin'] })}`,
-      }),
+      metadata: () => asAdministrator(issuer, 'dpo-1'),
     });
     const cardProduction = createClient(PersonalisationDataService, running.grpc.address, {
-      metadata: () => asService(SECRET, 'card-production'),
+      metadata: () => asService(issuer, 'card-production'),
     });
     try {
       await assert.rejects(
@@ -455,28 +502,185 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     assert.equal(blocked.closedReason, 'CITIZEN_DECEASED');
   });
 
-  it('refuses calls without both tokens, and operators of other stations', async () => {
-    const noStation = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => ({ authorization: atStation(SECRET, 'hn-001', STATION).authorization! }),
-    });
+  it('refuses an operator another station’s applications, to read or act on (OTHER_STATION); a supervisor sees them', async () => {
+    await registerCitizen(registry, '001190000112');
+    const mine = (await start('001190000112')).application!;
+    assert.equal(mine.application!.stage, ApplicationStage.CAPTURING);
+    const id = mine.application!.applicationId;
     const elsewhere = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => atStation(SECRET, 'hcm-001', 'hcm-01'),
+      metadata: () => atStation(issuer, 'hcm-001', 'hcm-01'),
     });
+    const otherStation = async (call: Promise<unknown>) => {
+      const details = await call.then(
+        () => assert.fail('another station’s operator was served'),
+        (e: unknown) => readErrorDetails(e),
+      );
+      assert.equal(details?.code, status.PERMISSION_DENIED, details?.message);
+      assert.equal(details?.errorInfo?.reason, 'OTHER_STATION');
+    };
     try {
-      await assert.rejects(
-        noStation.startApplication({ personalId: '001190000101', reason: ApplicationReason.LOST }),
-        (e) => code(e) === status.PERMISSION_DENIED,
+      await otherStation(elsewhere.getApplication({ applicationId: id }));
+      await otherStation(elsewhere.captureFace(faceUpload(id, jpegImage(480, 640))));
+      await otherStation(
+        elsewhere.captureFingerprints(fingerprintUpload(id, tenPrintRecord(syntheticPerson(112)))),
       );
-      const [mine] = (await operator.listApplications({ stationId: STATION })).applications;
-      assert.ok(mine);
-      await assert.rejects(
-        elsewhere.getApplication({ applicationId: mine.applicationId }),
-        (e) => code(e) === status.PERMISSION_DENIED,
+      await otherStation(elsewhere.submitForReview({ applicationId: id }));
+      await otherStation(elsewhere.cancelApplication({ applicationId: id, note: 'not mine' }));
+      await otherStation(elsewhere.listApplications({ stationId: STATION }));
+      // Without a station named, an operator lists their own station's: none of this one's.
+      const own = await elsewhere.listApplications({});
+      assert.ok(own.applications.every((a) => a.stationId === 'hcm-01'));
+      // A station the application was not taken at never saw its state change, nor any data.
+      const [stored] = await running.db.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM enr_biometrics WHERE application_id = $1',
+        [id],
       );
+      assert.equal(stored!.n, '0');
+      const seen = (await supervisor.getApplication({ applicationId: id })).application!;
+      assert.equal(seen.application!.stage, ApplicationStage.CAPTURING);
+      assert.equal(seen.version, mine.version);
+      const cancelled = await supervisor.cancelApplication({
+        applicationId: id,
+        note: 'supervisor, any station',
+      });
+      assert.equal(cancelled.application!.application!.stage, ApplicationStage.CANCELLED);
     } finally {
-      closeClient(noStation);
       closeClient(elsewhere);
     }
+  });
+
+  it('refuses tokens that are not the issuer’s, valid and for enrollment (UNAUTHENTICATED), and a bad station token', async () => {
+    const foreign = await DevelopmentIssuer.inMemory();
+    const supervisorAt = (audience: string, ttlSeconds?: number, from = issuer) =>
+      bearerFor(from, identities.supervisor('hn-100'), audience, ttlSeconds);
+    const now = Math.floor(Date.now() / 1000);
+    const tokens: Record<string, Record<string, string>> = {
+      none: {},
+      // The old shared-secret scheme: HS256 over the same claims is never accepted.
+      hmac: {
+        authorization: `Bearer ${hs256({ iss: issuer.issuer, aud: 'enrollment', sub: 'supervisor:hn-100', kind: 'person', roles: ['supervisor'], iat: now, exp: now + 300, jti: randomUUID() })}`,
+      },
+      'another issuer’s keys': await supervisorAt('enrollment', undefined, foreign),
+      expired: await supervisorAt('enrollment', -120),
+      'for the registry': await supervisorAt('registry'),
+      'not a token': { authorization: 'Bearer not-a-token' },
+    };
+    for (const [what, headers] of Object.entries(tokens)) {
+      const client = createClient(EnrollmentService, running.grpc.address, { metadata: () => headers });
+      try {
+        const details = await client.listApplications({ stationId: STATION }).then(
+          () => assert.fail(`served with ${what}`),
+          (e: unknown) => readErrorDetails(e),
+        );
+        assert.equal(details?.code, status.UNAUTHENTICATED, `${what}: ${details?.message}`);
+      } finally {
+        closeClient(client);
+      }
+    }
+
+    // An operator (a subject of their own: refusals are counted per caller) with a station token
+    // that is not a valid enrollment station's, or with none.
+    const operatorToken = await bearerFor(issuer, identities.operator('hn-002'), 'enrollment');
+    const stationTokens: Record<string, string> = {
+      garbage: 'garbage',
+      'with Bearer': `Bearer ${await stationToken(issuer, STATION)}`,
+      'another issuer’s': await stationToken(foreign, STATION),
+      'for the registry': await stationToken(issuer, STATION, 'registry'),
+      expired: await issuer.mint({
+        ...identities.enrollmentStation(STATION),
+        audience: 'enrollment',
+        ttlSeconds: -120,
+      }),
+      'an encoding station’s': await issuer.mint({
+        ...identities.encodingStation(STATION),
+        audience: 'enrollment',
+      }),
+      'a person’s': await issuer.mint({ ...identities.operator('hn-003'), audience: 'enrollment' }),
+    };
+    for (const [what, token] of Object.entries(stationTokens)) {
+      const client = createClient(EnrollmentService, running.grpc.address, {
+        metadata: () => ({ ...operatorToken, 'x-station-token': token }),
+      });
+      try {
+        const details = await client
+          .startApplication({ personalId: '001190000101', reason: ApplicationReason.LOST })
+          .then(
+            () => assert.fail(`served with ${what} station token`),
+            (e: unknown) => readErrorDetails(e),
+          );
+        assert.equal(details?.code, status.UNAUTHENTICATED, `${what}: ${details?.message}`);
+        assert.equal(details?.errorInfo?.reason, 'BAD_STATION_TOKEN', what);
+      } finally {
+        closeClient(client);
+      }
+    }
+    const denied = async (headers: Record<string, string>, what: string) => {
+      const client = createClient(EnrollmentService, running.grpc.address, { metadata: () => headers });
+      try {
+        const details = await client
+          .startApplication({ personalId: '001190000101', reason: ApplicationReason.LOST })
+          .then(
+            () => assert.fail(`${what} was served`),
+            (e: unknown) => readErrorDetails(e),
+          );
+        assert.equal(details?.code, status.PERMISSION_DENIED, `${what}: ${details?.message}`);
+      } finally {
+        closeClient(client);
+      }
+    };
+    await denied(operatorToken, 'an operator signed in at no station');
+    await denied(
+      { authorization: `Bearer ${await stationToken(issuer, STATION)}` },
+      'a station without an operator',
+    );
+    await denied(
+      await bearerFor(issuer, identities.clerk('c-1', '01', { national: true }), 'enrollment'),
+      'a clerk',
+    );
+  });
+
+  it('releases portraits to the service card-production only', async () => {
+    const refused: [string, Record<string, string>][] = [
+      ['data-sharing', await asService(issuer, 'data-sharing')],
+      ['the registry', await asService(issuer, 'registry')],
+      ['enrollment itself', await asService(issuer, 'enrollment')],
+      ['a supervisor', await asSupervisor(issuer, 'hn-100')],
+      ['an administrator', await asAdministrator(issuer, 'dpo-2')],
+      ['an operator at a station', await atStation(issuer, 'hn-004', STATION)],
+      ['an encoding station', await bearerFor(issuer, identities.encodingStation('enc-01'), 'enrollment')],
+      ['an agency', await bearerFor(issuer, identities.agency('bhxh'), 'enrollment')],
+    ];
+    const request = { applicationId: submitted.applicationId, reference: submitted.reference };
+    for (const [who, headers] of refused) {
+      const client = createClient(PersonalisationDataService, running.grpc.address, {
+        metadata: () => headers,
+      });
+      try {
+        const details = await client.getPortrait(request).then(
+          () => assert.fail(`a portrait was released to ${who}`),
+          (e: unknown) => readErrorDetails(e),
+        );
+        assert.equal(details?.code, status.PERMISSION_DENIED, `${who}: ${details?.message}`);
+        assert.equal(details?.errorInfo?.reason, 'NOT_ALLOWED', who);
+      } finally {
+        closeClient(client);
+      }
+    }
+    // Card production's token for another service is not one for enrollment.
+    const misaddressed = createClient(PersonalisationDataService, running.grpc.address, {
+      metadata: () => asService(issuer, 'card-production', 'registry'),
+    });
+    try {
+      await assert.rejects(misaddressed.getPortrait(request), (e) => code(e) === status.UNAUTHENTICATED);
+    } finally {
+      closeClient(misaddressed);
+    }
+    const audited = await running.audit.forSubject(submitted.citizenId);
+    assert.ok(
+      audited
+        .filter((e) => e.action === 'portrait.released')
+        .every((e) => e.actor === 'service:card-production'),
+    );
   });
 
   it('lists a station’s applications by stage, with time in stage', async () => {
@@ -508,33 +712,11 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     );
     const approved = (await supervisor.approveApplication({ applicationId: id })).application!.application!;
     const card = (cardStatus: CardStatus, version: number) =>
-      toKafkaRecord({
-        topic: CARD_PRODUCTION_CARD_TOPIC.name,
-        schema: CardChangedSchema,
-        data: create(CardChangedSchema, {
-          cardId: 'card-109',
-          cardVersion: BigInt(version),
-          card: {
-            cardId: 'card-109',
-            applicationId: id,
-            citizenId: approved.citizenId,
-            documentNumber: '190000109',
-            status: cardStatus,
-            issueDate: '2026-11-30',
-            expiryDate: '2030-05-17',
-            chipSerial: '',
-            documentSignerKeyId: '',
-            changedAt: new Date().toISOString(),
-          },
-        }),
-        id: randomUUID(),
-        source: '/cancuoc/card-production',
-        time: new Date(),
-        subject: 'card-109',
-        traceparent: undefined,
-        correlationId: undefined,
-        causationId: undefined,
-        sequence: version,
+      cardChanged('card-109', {
+        applicationId: id,
+        citizenId: approved.citizenId,
+        status: cardStatus,
+        version,
       });
     const delivered = card(CardStatus.DELIVERED, 6);
     await kafka.publish([card(CardStatus.QUEUED, 1), card(CardStatus.SHIPPED, 5), delivered, delivered]);
@@ -556,5 +738,105 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
     const next = (await start('001190000109')).application!.application!;
     assert.equal(next.stage, ApplicationStage.BLOCKED);
     assert.equal(next.closedReason, 'CARD_ALREADY_ISSUED');
+  });
+
+  it('starts a replacement only for the citizen’s own card: another citizen’s, an unknown or a cancelled one is refused before anything is recorded', async () => {
+    const holder = await registerCitizen(registry, '001190000110');
+    const other = await registerCitizen(registry, '001190000111');
+    const replace = (personalId: string, replacesCardId: string, reason = ApplicationReason.LOST) =>
+      operator.startApplication({ personalId, reason, replacesCardId });
+    const refusal = (call: Promise<unknown>) =>
+      call.then(
+        () => assert.fail('a replacement was started'),
+        (e: unknown) => readErrorDetails(e)!,
+      );
+    const recorded = async (personalId: string) => {
+      const [row] = await running.db.query<{ n: string }>(
+        `SELECT ((SELECT count(*) FROM enr_applications WHERE personal_id = $1)
+          + (SELECT count(*) FROM enr_open_applications WHERE personal_id = $1))::text AS n`,
+        [personalId],
+      );
+      return Number(row!.n);
+    };
+
+    // Card 110 was made before this enrollment knew of it (no application here): until card
+    // production's news of it arrives it is unknown, refused with a retry hint.
+    const early = await refusal(replace('001190000110', 'card-110'));
+    assert.equal(early.code, status.FAILED_PRECONDITION);
+    assert.equal(early.errorInfo?.reason, 'UNKNOWN_CARD');
+    assert.equal(early.preconditionFailure?.violations[0]?.type, 'UNKNOWN_CARD');
+    assert.equal(early.retryInfo?.retryDelay?.seconds, 30n);
+    assert.equal(await recorded('001190000110'), 0);
+    await kafka.publish([
+      cardChanged('card-110', {
+        applicationId: randomUUID(),
+        citizenId: holder.citizenId,
+        status: CardStatus.ACTIVATED,
+        version: 7,
+      }),
+      cardChanged('card-111', {
+        applicationId: randomUUID(),
+        citizenId: other.citizenId,
+        status: CardStatus.CANCELLED,
+        version: 2,
+      }),
+    ]);
+    const replaced = await eventually(
+      () => replace('001190000110', 'card-110').catch((e: unknown) => readErrorDetails(e)!),
+      (answer) => !('errorInfo' in answer && answer.errorInfo?.reason === 'UNKNOWN_CARD'),
+    );
+    assert.ok(
+      'application' in replaced,
+      JSON.stringify(replaced, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+    const legitimate = replaced.application!.application!;
+    assert.equal(legitimate.stage, ApplicationStage.CAPTURING);
+    assert.equal(legitimate.replacesCardId, 'card-110');
+    assert.equal(legitimate.citizenId, holder.citizenId);
+
+    // The attack: citizen 111's application names someone else's card — one made elsewhere
+    // (110's) or here (109's) — as the card it replaces, whatever the reason.
+    for (const [cardId, reason] of [
+      ['card-110', ApplicationReason.LOST],
+      ['card-109', ApplicationReason.LOST],
+      ['card-110', ApplicationReason.DAMAGED],
+      ['card-109', ApplicationReason.RENEWAL],
+    ] as const) {
+      const details = await refusal(replace('001190000111', cardId, reason));
+      assert.equal(details.code, status.PERMISSION_DENIED, `${cardId}: ${details.message}`);
+      assert.equal(details.errorInfo?.reason, 'CARD_OF_ANOTHER_CITIZEN');
+    }
+    for (const cardId of [randomUUID(), 'garbage', `card-110 `]) {
+      const details = await refusal(replace('001190000111', cardId));
+      assert.equal(details.code, status.FAILED_PRECONDITION);
+      assert.equal(details.errorInfo?.reason, 'UNKNOWN_CARD');
+    }
+    const cancelledJob = await eventually(
+      () => refusal(replace('001190000111', 'card-111')),
+      (details) => details.errorInfo?.reason !== 'UNKNOWN_CARD',
+    );
+    assert.equal(cancelledJob.code, status.FAILED_PRECONDITION);
+    assert.equal(cancelledJob.preconditionFailure?.violations[0]?.type, 'CARD_NOT_ISSUED');
+    assert.equal(await recorded('001190000111'), 0, 'nothing recorded for the refused starts');
+    // Refused, the citizen is not held: their own application starts.
+    const own = (await start('001190000111', ApplicationReason.LOST)).application!.application!;
+    assert.equal(own.stage, ApplicationStage.CAPTURING);
+    assert.equal(own.replacesCardId, '');
+
+    // The holder of a card made here replaces it.
+    const renewed = (await replace('001190000109', 'card-109')).application!.application!;
+    assert.equal(renewed.stage, ApplicationStage.CAPTURING);
+    assert.equal(renewed.replacesCardId, 'card-109');
+    const events = await eventually(
+      async () => published.filter((e) => e.applicationId === renewed.applicationId),
+      (list) => list.length > 0,
+    );
+    assert.equal(events[0]!.application!.replacesCardId, 'card-109');
+    assert.ok(
+      !published.some(
+        (e) => e.application?.citizen?.personalId === '001190000111' && e.application.replacesCardId !== '',
+      ),
+      'no application of citizen 111 names a card',
+    );
   });
 });

@@ -8,8 +8,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AuditLog, auditMigrations } from '@cancuoc/audit';
+import { AuthConfigError, serviceAuth, type ServiceAuth } from '@cancuoc/auth';
 import { Database, EventStore } from '@cancuoc/eventstore';
-import { startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import {
+  channelCredentialsFor,
+  serverCredentialsFor,
+  startGrpcServer,
+  type RunningGrpcServer,
+} from '@cancuoc/grpc';
 import {
   InProcessTransport,
   KafkaTransport,
@@ -18,6 +24,7 @@ import {
   type IdempotentConsumer,
   type Transport,
 } from '@cancuoc/messaging';
+import type { Logger } from '@cancuoc/observability';
 import { topicCatalogue } from '@cancuoc/proto';
 import { operationsService } from '@cancuoc/operations';
 import { Redis } from 'ioredis';
@@ -25,9 +32,8 @@ import { BiometricVault } from './application/biometric-vault.js';
 import { Enrollment } from './application/enrollment.js';
 import { Reprocessor } from './application/pipeline.js';
 import type { DuplicateMatcher, KeyProvider, RateLimiter, RegisterPort } from './application/ports.js';
-import type { EnrollmentConfig, StorageConfig } from './config.js';
+import { asConfigError, ConfigError, type EnrollmentConfig, type StorageConfig } from './config.js';
 import { cardChangesConsumer } from './infrastructure/card-events.js';
-import { enrollmentAuthenticator } from './infrastructure/grpc/auth.js';
 import { enrollmentService } from './infrastructure/grpc/enrollment-service.js';
 import { personalisationService } from './infrastructure/grpc/personalisation-service.js';
 import { PortraitDecoder } from './infrastructure/images/image-decoder.js';
@@ -51,6 +57,8 @@ export interface StartOptions {
   readonly matcher?: (builtIn: DuplicateMatcher) => DuplicateMatcher;
   /** Told about failures in background work (errors only, no personal data). */
   readonly onError?: (error: unknown) => void;
+  /** The service's logger: the transport it listens with, refused calls (`auth.refused`). */
+  readonly logger?: Logger;
 }
 
 export const CONFIG = Symbol('EnrollmentConfig');
@@ -59,6 +67,7 @@ export const REDIS = Symbol('Redis');
 export const TRANSPORT = Symbol('Transport');
 export const REGISTER = Symbol('Register');
 export const CLOCK = Symbol('Clock');
+export const AUTH = Symbol('ServiceAuth');
 
 function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
@@ -90,6 +99,18 @@ async function connect(config: EnrollmentConfig, options: StartOptions): Promise
     return db;
   } catch (error) {
     await db.close();
+    throw error;
+  }
+}
+
+/** Enrollment's token verification, authorization policy and own tokens; a bad key file is a configuration error. */
+async function authFor(config: EnrollmentConfig, options: StartOptions): Promise<ServiceAuth> {
+  try {
+    return await serviceAuth(config.auth, 'enrollment', {
+      ...(options.logger && { logger: options.logger }),
+    });
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
     throw error;
   }
 }
@@ -152,6 +173,7 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
     @Inject(TRANSPORT) private readonly transport: Transport,
     @Inject(REDIS) private readonly redis: Redis | undefined,
     @Inject(REGISTER) private readonly register: RegistryRegister,
+    @Inject(AUTH) private readonly auth: ServiceAuth,
   ) {
     const integrationEvents = new ApplicationIntegrationEvents(store);
     this.relay = new Relay({
@@ -174,27 +196,39 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
     await this.relay.start();
     await this.consumer.start();
     this.reprocessor.start();
-    const authenticate = enrollmentAuthenticator(this.config.authSecret);
+    const { authenticate } = this.auth;
+    // Mutual TLS with certificate files; plaintext only for the embedded platform and tests on
+    // loopback (their tokens come from the development issuer), never in server mode.
+    const { credentials, transport } = asConfigError(() =>
+      serverCredentialsFor({
+        tls: this.config.tls,
+        host: this.config.grpcHost,
+        server: this.config.auth.mode === 'server',
+      }),
+    );
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
+      credentials,
+      ...(this.options.logger && { logger: this.options.logger }),
       services: [
         enrollmentService(
           this.enrollment,
-          authenticate,
+          this.auth,
           { maxFaceBytes: this.config.maxFaceBytes, maxFingerprintBytes: this.config.maxFingerprintBytes },
           this.clock,
         ),
-        personalisationService(this.enrollment, authenticate),
+        personalisationService(this.enrollment, this.auth),
         operationsService({
           service: 'enrollment',
-          authSecret: this.config.authSecret,
+          authenticate,
           audit: this.audit,
           consumers: [this.consumer],
           transport: this.transport,
         }),
       ],
     });
+    this.options.logger?.info('enrollment.grpc_transport', { transport, port: this.grpc.port });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -229,6 +263,7 @@ export class EnrollmentModule {
             new AuditLog(db, { chain: 'enrollment', ...(options.onError && { onError: options.onError }) }),
           inject: [Database],
         },
+        { provide: AUTH, useFactory: () => authFor(config, options) },
         { provide: REDIS, useFactory: () => redisClient(config) },
         {
           provide: TRANSPORT,
@@ -237,8 +272,13 @@ export class EnrollmentModule {
         },
         {
           provide: REGISTER,
-          useFactory: () =>
-            new RegistryRegister({ address: config.registryAddress, authSecret: config.authSecret }),
+          useFactory: (auth: ServiceAuth) =>
+            new RegistryRegister({
+              address: config.registryAddress,
+              tokens: auth.tokens,
+              credentials: asConfigError(() => channelCredentialsFor(config.tls)),
+            }),
+          inject: [AUTH],
         },
         {
           provide: BiometricVault,

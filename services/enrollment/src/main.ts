@@ -17,6 +17,7 @@ await runServiceMain({
   start: (config, { migrate, logger }) =>
     startEnrollment(config, {
       migrate,
+      logger,
       onError: (error) => logger.warn('enrollment.background_error', { error }),
     }),
   configError: ConfigError,

@@ -5,9 +5,9 @@
  * (an ABIS that is unreachable for a while).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { closeClient, createClient } from '@cancuoc/grpc';
+import { closeClient, createClient, readErrorDetails, status } from '@cancuoc/grpc';
 import {
   ApplicationReason,
   ApplicationStage,
@@ -33,13 +33,11 @@ import {
 } from './test-support/flow.js';
 import { startRegistryProcess, type RegistryProcess } from './test-support/registry-process.js';
 
-const SECRET = 'enrollment-pipeline-test-secret-0123456789';
 const STATION = `dn-${randomBytes(3).toString('hex')}`;
 
 const command = (name: string) => operatorCommands.find((c) => c.name === name)!;
 
 describe('pipeline: stuck steps and the re-processor (registry process, PostgreSQL)', () => {
-  let registryDb: TestDatabase;
   let enrollmentDb: TestDatabase;
   let registryProcess: RegistryProcess;
   let running: RunningEnrollment;
@@ -52,12 +50,11 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
   };
 
   before(async () => {
-    registryDb = await createTestDatabase('enrollment_pipeline_registry');
     enrollmentDb = await createTestDatabase('enrollment_pipeline');
-    registryProcess = await startRegistryProcess({ databaseUrl: registryDb.url, authSecret: SECRET });
+    registryProcess = await startRegistryProcess();
     const config = testConfig({
       databaseUrl: enrollmentDb.url,
-      authSecret: SECRET,
+      auth: { mode: 'issuer', issuer: registryProcess.issuer },
       registryAddress: registryProcess.address,
       retryInitialMs: 150,
       retryMaxMs: 1_200,
@@ -93,15 +90,15 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       }),
     });
     registry = createClient(RegistryService, registryProcess.address, {
-      metadata: () => asClerk(SECRET),
+      metadata: () => asClerk(registryProcess.issuer),
       defaultTimeoutMs: 20_000,
     });
     operator = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => atStation(SECRET, 'dn-001', STATION),
+      metadata: () => atStation(registryProcess.issuer, 'dn-001', STATION),
       defaultTimeoutMs: 30_000,
     });
     supervisor = createClient(EnrollmentService, running.grpc.address, {
-      metadata: () => asSupervisor(SECRET, 'dn-100'),
+      metadata: () => asSupervisor(registryProcess.issuer, 'dn-100'),
       defaultTimeoutMs: 30_000,
     });
   });
@@ -109,9 +106,8 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
   after(async () => {
     for (const client of [registry, operator, supervisor]) if (client) closeClient(client);
     await running?.stop();
-    await registryProcess?.stop();
+    await registryProcess?.close();
     await enrollmentDb?.drop();
-    await registryDb?.drop();
   });
 
   const view = async (id: string) => (await supervisor.getApplication({ applicationId: id })).application!;
@@ -128,18 +124,41 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
     assert.equal(started.pendingStep?.attempts, 1);
     assert.equal(started.pendingStep?.lastError, 'REGISTRY_UNAVAILABLE');
 
-    const stuck = await operator.listStuckApplications({});
+    const stuck = await supervisor.listStuckApplications({ stationId: STATION });
     assert.deepEqual(
       stuck.applications.map((a) => a.applicationId),
       [id],
     );
     assert.equal(stuck.applications[0]!.pendingStep?.lastError, 'REGISTRY_UNAVAILABLE');
 
+    // With the register down, the holder of a card named as replaced can only be confirmed through
+    // the application it was made from here; a card made elsewhere waits for the register.
+    const card = (cardId: string, applicationId: string) =>
+      running.db.query(
+        `INSERT INTO enr_cards (card_id, application_id, citizen_id, status, issue_date, expiry_date, card_version, changed_at)
+         VALUES ($1, $2, $3, 'ACTIVATED', '2020-01-02', '2032-05-17', 1, now())`,
+        [cardId, applicationId, randomUUID()],
+      );
+    await card('card-elsewhere', randomUUID());
+    await card('card-201', id);
+    const replacing = (personalId: string, replacesCardId: string) =>
+      operator.startApplication({ personalId, reason: ApplicationReason.LOST, replacesCardId }).then(
+        () => assert.fail('a replacement was started'),
+        (e: unknown) => readErrorDetails(e),
+      );
+    assert.equal((await replacing('001190000205', 'card-elsewhere'))?.code, status.UNAVAILABLE);
+    const another = await replacing('001190000205', 'card-201');
+    assert.equal(another?.code, status.PERMISSION_DENIED);
+    assert.equal(another?.errorInfo?.reason, 'CARD_OF_ANOTHER_CITIZEN');
+    // Its own holder's is accepted — and then held back by the application already open.
+    assert.equal((await replacing('001190000201', 'card-201'))?.code, status.ALREADY_EXISTS);
+
     // `cancuoc stuck`, as an administrator (every station): the application by id, its step and error.
+    // The command finds the development issuer in the platform folder, as on the embedded platform.
     const env = {
       CANCUOC_ENROLLMENT_ADDRESS: running.grpc.address,
       CANCUOC_CARD_PRODUCTION_ADDRESS: '127.0.0.1:1',
-      CANCUOC_AUTH_SECRET: SECRET,
+      CANCUOC_DATA_DIR: registryProcess.folder,
     };
     const cli = await captureRun(command('stuck'), [], env);
     assert.equal(cli.code, 1, 'card production could not be asked');
@@ -176,7 +195,7 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
     );
     assert.equal(recovered.pendingStep, undefined);
     assert.equal(recovered.application!.citizen?.personalId, '001190000201');
-    assert.deepEqual((await operator.listStuckApplications({})).applications, []);
+    assert.deepEqual((await supervisor.listStuckApplications({ stationId: STATION })).applications, []);
   });
 
   it('matcher down: the duplicate check waits and is listed as stuck, then runs when the matcher is back', async () => {
@@ -205,7 +224,7 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       () => view(id),
       (v) => v.application!.stage === ApplicationStage.REVIEW,
     );
-    assert.deepEqual((await operator.listStuckApplications({})).applications, []);
+    assert.deepEqual((await supervisor.listStuckApplications({ stationId: STATION })).applications, []);
   });
 
   it('an ABIS that compares finger images takes ISO/IEC 19794-4 records and finds the same prints under another identity', async () => {

@@ -83,3 +83,26 @@ export async function cardHistory(db: SqlExecutor, citizenId: string): Promise<C
   if (!row) return { currentCard: null, currentCardData: null };
   return { currentCard: known(row.status, row.expiry_date), currentCardData: row.printed_data };
 }
+
+/** A card as far as replacing it matters: whose it is and where it is in its life. */
+export interface CardOwner {
+  /** The register's record id of the holder, as card production reported it. */
+  readonly citizenId: string;
+  readonly status: CardStatusName;
+  /** The personal id number of the application the card was made from, when it was made here. */
+  readonly personalId: string | null;
+}
+
+/**
+ * Whose card `cardId` is, from card production's events (`enr_cards`, its holder fixed by the first
+ * report), or undefined when enrollment has heard of no such card.
+ */
+export async function cardOwner(db: SqlExecutor, cardId: string): Promise<CardOwner | undefined> {
+  const [row] = await db.query<{ citizen_id: string; status: CardStatusName; personal_id: string | null }>(
+    `SELECT c.citizen_id, c.status, a.personal_id
+     FROM enr_cards c LEFT JOIN enr_applications a ON a.application_id::text = c.application_id
+     WHERE c.card_id = $1`,
+    [cardId],
+  );
+  return row && { citizenId: row.citizen_id, status: row.status, personalId: row.personal_id };
+}

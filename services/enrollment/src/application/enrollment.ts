@@ -8,6 +8,7 @@ import {
   type Tx,
 } from '@cancuoc/eventstore';
 import { parsePersonalId } from '@cancuoc/identity';
+import type { RegisterLookup } from '../domain/application/citizen-data.js';
 import type { ApplicationCommand } from '../domain/application/commands.js';
 import { applicationDecider } from '../domain/application/decider.js';
 import { NO_CARD_HISTORY } from '../domain/application/eligibility.js';
@@ -35,15 +36,17 @@ import {
   type FingerImageRecord,
 } from '../domain/biometrics/iso19794-4.js';
 import type { BiometricVault, StoredBiometric } from './biometric-vault.js';
-import { cardHistory, recordCard, type CardReport } from './card-history.js';
+import { cardHistory, cardOwner, recordCard, type CardReport } from './card-history.js';
 import {
   BiometricNotFoundError,
+  CardOfAnotherCitizenError,
   CitizenNotInRegisterError,
   DependencyUnavailableError,
   NotYourStationError,
   OpenApplicationExistsError,
   RateLimitedError,
   StaleVersionError,
+  UnknownCardError,
 } from './errors.js';
 import { idempotent, type CommandContext } from './idempotency.js';
 import type {
@@ -146,7 +149,8 @@ export class Enrollment {
   /**
    * Starts an application. The register is asked first: an unknown number is refused with nothing
    * recorded; an answer is pinned (or blocks the application) in the same transaction as the
-   * start; no answer leaves the application waiting for the re-processor.
+   * start; no answer leaves the application waiting for the re-processor. A card named as the one
+   * replaced must be the citizen's own, checked before anything is recorded ({@link replaceable}).
    */
   async start(request: StartRequest, context: StationContext): Promise<ApplicationView> {
     const personalId = parsePersonalId(request.personalId, { field: 'personalId' }).value;
@@ -168,6 +172,8 @@ export class Enrollment {
       failure = error;
     }
     if (lookup?.kind === 'not-found') throw new CitizenNotInRegisterError();
+    if (request.replacesCardId !== null)
+      await this.replaceable(request.replacesCardId, personalId, lookup, failure);
     const history = lookup ? await cardHistory(this.db, lookup.citizenId) : NO_CARD_HISTORY;
     const outcome = await idempotent(this.options.store, 'StartApplication', request, context, async (tx) => {
       const applicationId = newEventId();
@@ -206,6 +212,42 @@ export class Enrollment {
     return this.disclosed(outcome.applicationId, context.actor);
   }
 
+  /**
+   * Whether the citizen may name `cardId` as the card their new one replaces. Card production
+   * revokes the replaced card — a lost one when it takes the application over, any other as
+   * superseded when the new card is delivered — so a card of another citizen here would revoke
+   * that citizen's card: refused (`CARD_OF_ANOTHER_CITIZEN`), as
+   * is an id enrollment has no news of (`UNKNOWN_CARD`) and a card job cancelled before issue
+   * (`CARD_NOT_ISSUED`). The holder is the register's record id card production reported with the
+   * card (`enr_cards`, fixed by its first report). With the register down the holder is matched
+   * by the personal id number of the application the card was made from; a card made elsewhere
+   * then waits for the register (UNAVAILABLE, retry) rather than being taken unchecked.
+   *
+   * Card production reports a card from the moment it is queued, long before it reaches the citizen,
+   * so a card the citizen holds is known here; an `UNKNOWN_CARD` right after a card was made is the
+   * report still on its way, and the refusal carries a retry hint.
+   */
+  private async replaceable(
+    cardId: string,
+    personalId: string,
+    lookup: RegisterLookup | undefined,
+    registerFailure: DependencyUnavailableError | undefined,
+  ): Promise<void> {
+    const card = await cardOwner(this.db, cardId);
+    if (!card) throw new UnknownCardError();
+    if (card.status === 'CANCELLED') {
+      throw new ApplicationRuleViolationError(
+        'CARD_NOT_ISSUED',
+        'the card named as replaced was cancelled before it was issued: there is no card to replace',
+      );
+    }
+    let own: boolean;
+    if (lookup?.kind === 'found') own = card.citizenId === lookup.citizenId;
+    else if (card.personalId !== null) own = card.personalId === personalId;
+    else throw registerFailure ?? new DependencyUnavailableError('REGISTRY_UNAVAILABLE');
+    if (!own) throw new CardOfAnotherCitizenError();
+  }
+
   /** A portrait checked (decodes, size, aspect ratio, not blank), encrypted and attached. */
   async captureFace(
     applicationId: string,
@@ -213,7 +255,7 @@ export class Enrollment {
     bytes: Uint8Array,
     context: StationContext,
   ): Promise<ApplicationView> {
-    const application = await this.precheck(applicationId, {
+    const application = await this.precheck(applicationId, context.stationId, {
       type: 'CaptureFace',
       now: this.now(),
       operator: context.actor,
@@ -259,7 +301,7 @@ export class Enrollment {
     exceptions: readonly FingerException[],
     context: StationContext,
   ): Promise<ApplicationView> {
-    const application = await this.precheck(applicationId, {
+    const application = await this.precheck(applicationId, context.stationId, {
       type: 'CaptureFingerprints',
       now: this.now(),
       operator: context.actor,
@@ -338,6 +380,7 @@ export class Enrollment {
 
   /** Biometrics complete: the duplicate check is queued and the re-processor woken to run it. */
   async submitForReview(applicationId: string, expectedVersion: number | undefined, context: StationContext) {
+    await this.ofStation(applicationId, context.stationId);
     const view = await this.command('SubmitForReview', applicationId, expectedVersion, context, {
       type: 'SubmitForReview',
       now: this.now(),
@@ -389,13 +432,14 @@ export class Enrollment {
   }
 
   /** `stationId` null: a supervisor, who may cancel at any station. */
-  cancel(
+  async cancel(
     applicationId: string,
     expectedVersion: number | undefined,
     note: string,
     stationId: string | null,
     context: CommandContext,
   ) {
+    if (stationId !== null) await this.ofStation(applicationId, stationId);
     return this.command('CancelApplication', applicationId, expectedVersion, context, {
       type: 'Cancel',
       now: this.now(),
@@ -407,11 +451,22 @@ export class Enrollment {
 
   /** One application with its pinned register data: each read is audited. */
   async get(applicationId: string, viewer: Viewer): Promise<ApplicationView> {
-    const view = await this.view(applicationId);
-    if (viewer.stationId !== null && view.application.stationId !== viewer.stationId) {
-      throw new NotYourStationError();
-    }
+    const view =
+      viewer.stationId === null
+        ? await this.view(applicationId)
+        : await this.ofStation(applicationId, viewer.stationId);
     return this.disclosed(applicationId, viewer.actor, view);
+  }
+
+  /**
+   * The application, when it was started at `stationId`; another station's is refused
+   * (PERMISSION_DENIED `OTHER_STATION`) before its state is looked at, so an operator learns
+   * nothing of it. An application's station never changes: checked outside the transaction.
+   */
+  private async ofStation(applicationId: string, stationId: string): Promise<ApplicationView> {
+    const view = await this.view(applicationId);
+    if (view.application.stationId !== stationId) throw new NotYourStationError();
+    return view;
   }
 
   /**
@@ -611,8 +666,12 @@ export class Enrollment {
   }
 
   /** Refuses a capture the application's state does not allow before the upload is decoded or stored. */
-  private async precheck(applicationId: string, command: ApplicationCommand): Promise<Application> {
-    const view = await this.view(applicationId);
+  private async precheck(
+    applicationId: string,
+    stationId: string,
+    command: ApplicationCommand,
+  ): Promise<Application> {
+    const view = await this.ofStation(applicationId, stationId);
     applicationDecider.decide(command, { status: 'exists', application: view.application });
     return view.application;
   }

@@ -86,3 +86,32 @@ export class RateLimitedError extends Error {
     super('too many applications started at this station just now; wait and retry');
   }
 }
+
+/**
+ * The card an application says it replaces is not the citizen's (PERMISSION_DENIED
+ * `CARD_OF_ANOTHER_CITIZEN`): approving it would have card production revoke someone else's card.
+ */
+export class CardOfAnotherCitizenError extends Error {
+  override readonly name = 'CardOfAnotherCitizenError';
+  constructor() {
+    super("the card to replace is not this citizen's; name the citizen's own card");
+  }
+}
+
+/**
+ * Enrollment knows no card with the id given as the one replaced (FAILED_PRECONDITION
+ * `UNKNOWN_CARD`, with a retry hint): a mistyped id, or a card made moments ago whose news from
+ * card production has not arrived yet. A card issued before this platform has no id here: leave
+ * the field empty.
+ */
+export class UnknownCardError extends Error {
+  override readonly name = 'UnknownCardError';
+  /** When a retry may find a card whose news was on its way. */
+  readonly retryAfterMs = 30_000;
+  constructor() {
+    super(
+      'no card with this id is known for replacement: check the id; a card made just now is known once card ' +
+        'production reports it (retry shortly); leave it empty for a card issued before this platform',
+    );
+  }
+}

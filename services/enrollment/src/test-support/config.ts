@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { EnrollmentConfig } from '../config.js';
 
 /**
- * A configuration for tests: loopback, port 0, a fresh master key, short retry pauses; storage and
+ * A configuration for tests: loopback, port 0 (plaintext: the tokens come from a development
+ * issuer, `auth: { mode: 'issuer', issuer }`), a fresh master key, short retry pauses; storage and
  * peers as the test sets them.
  */
 export function testConfig(
-  settings: Pick<EnrollmentConfig, 'authSecret' | 'registryAddress'> & Partial<EnrollmentConfig>,
+  settings: Pick<EnrollmentConfig, 'auth' | 'registryAddress'> & Partial<EnrollmentConfig>,
 ): EnrollmentConfig {
   return {
     databaseUrl: undefined,
@@ -17,6 +18,7 @@ export function testConfig(
     kafkaSecurity: {},
     grpcHost: '127.0.0.1',
     grpcPort: 0,
+    tls: undefined,
     masterKeys: [randomBytes(32)],
     maxFaceBytes: 2 * 1024 * 1024,
     maxFingerprintBytes: 4 * 1024 * 1024,

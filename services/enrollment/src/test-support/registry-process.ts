@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DevelopmentIssuer, developmentIssuerFile } from '@cancuoc/auth';
 
 /** The registry's executable: run as a process, never imported (services share only contracts). */
 const REGISTRY_MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../registry/dist/main.js');
@@ -8,10 +11,19 @@ const REGISTRY_MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../re
 export interface RegistryProcess {
   readonly port: number;
   readonly address: string;
+  /**
+   * The platform folder: the registry's data in `registry/`, the development issuer in
+   * `issuer.json` (the embedded layout, so `cancuoc` commands find it with `CANCUOC_DATA_DIR`).
+   */
+  readonly folder: string;
+  /** The development issuer the registry trusts, shared with the test and enrollment. */
+  readonly issuer: DevelopmentIssuer;
   /** SIGTERM and wait: the registry is down until `restart`. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops it and removes its folder. */
+  close(): Promise<void>;
 }
 
 async function launch(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
@@ -23,7 +35,7 @@ async function launch(env: Record<string, string>): Promise<{ child: ChildProces
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`registry did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`registry did not start: ${stderr}`)), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       for (const line of out.split('\n')) {
@@ -48,22 +60,27 @@ async function launch(env: Record<string, string>): Promise<{ child: ChildProces
 }
 
 /**
- * The real registry as a child process: `node services/registry/dist/main.js --migrate` on its own
- * database (a PostgreSQL URL, or a PGlite folder for the embedded tests).
+ * The real registry as a child process: `node services/registry/dist/main.js --migrate` as the
+ * embedded platform runs it — PGlite in a folder of its own, and the development issuer of that
+ * folder's parent, which the test opens first and mints every caller's token from (a server-mode
+ * registry would need an OpenID provider and mutual TLS; enrollment's side of those is its own
+ * configuration, tested in main.spec.ts).
  */
-export async function startRegistryProcess(options: {
-  readonly databaseUrl?: string;
-  readonly dataDir?: string;
-  readonly authSecret: string;
-}): Promise<RegistryProcess> {
+export async function startRegistryProcess(): Promise<RegistryProcess> {
+  const folder = await mkdtemp(join(tmpdir(), 'cancuoc-enrollment-registry-'));
+  const issuer = await DevelopmentIssuer.open(developmentIssuerFile(folder));
   const env: Record<string, string> = {
-    CANCUOC_AUTH_SECRET: options.authSecret,
+    DATA_DIR: join(folder, 'registry'),
     REGISTRY_GRPC_HOST: '127.0.0.1',
     REGISTRY_GRPC_PORT: '0',
-    ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
-    ...(options.dataDir && { DATA_DIR: options.dataDir }),
   };
-  const first = await launch(env);
+  let first;
+  try {
+    first = await launch(env);
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
   const port = first.port;
   let child = first.child;
   const stop = async () => {
@@ -75,10 +92,16 @@ export async function startRegistryProcess(options: {
   return {
     port,
     address: `127.0.0.1:${port}`,
+    folder,
+    issuer,
     stop,
     async restart() {
       await stop();
       ({ child } = await launch({ ...env, REGISTRY_GRPC_PORT: String(port) }));
+    },
+    async close() {
+      await stop();
+      await rm(folder, { recursive: true, force: true });
     },
   };
 }

@@ -1,10 +1,5 @@
-import {
-  defineService,
-  invalidArgument,
-  requireRole,
-  type Authenticator,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import { refuseOutsideLimit, type ServiceAuth } from '@cancuoc/auth';
+import { defineService, invalidArgument, type ServiceRegistration } from '@cancuoc/grpc';
 import {
   AdjudicationDecision,
   ApplicationStage,
@@ -19,10 +14,11 @@ import {
 import type { RejectionReason as DomainRejection } from '../../domain/application/events.js';
 import { isFingerPosition, type FingerException } from '../../domain/biometrics/fingers.js';
 import type { Enrollment } from '../../application/enrollment.js';
+import { CardOfAnotherCitizenError, NotYourStationError } from '../../application/errors.js';
 import type { ApplicationView } from '../../application/read-model.js';
 import { REASON_FROM_PROTO, STAGE_FROM_PROTO, summaryMessage, viewMessage } from '../application-proto.js';
-import { atStation, supervisor, viewer, type EnrollmentCaller } from './auth.js';
-import { guarded } from './errors.js';
+import { atStation, commandContext, viewer, type EnrollmentCall } from './auth.js';
+import { toRpcError } from './errors.js';
 import { readUpload } from './uploads.js';
 
 export interface UploadLimits {
@@ -78,6 +74,9 @@ function exceptionsFrom(messages: readonly FingerExceptionMessage[]): FingerExce
   return out;
 }
 
+/** The RPC as the guard names it in refusals: `cancuoc.enrollment.v1.EnrollmentService/GetApplication`. */
+const rpcOf = (call: EnrollmentCall) => `${call.method.parent.typeName}/${call.method.name}`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const version = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
@@ -90,14 +89,39 @@ function requireId(id: string): string {
   return id;
 }
 
-/** `cancuoc.enrollment.v1.EnrollmentService` over the use cases, with the role each RPC needs. */
+/**
+ * `cancuoc.enrollment.v1.EnrollmentService` over the use cases. Who may call each RPC is the
+ * platform policy's (`platformPolicy` in @cancuoc/auth), checked by the guard before a handler
+ * runs; the handlers apply the grant's limit — an operator only their own station's applications.
+ */
 export function enrollmentService(
   enrollment: Enrollment,
-  authenticate: Authenticator<EnrollmentCaller>,
+  auth: Pick<ServiceAuth, 'authenticate' | 'refusals'>,
   limits: UploadLimits,
   clock: () => Date,
 ): ServiceRegistration {
+  const { authenticate, refusals } = auth;
   const respond = (view: ApplicationView) => ({ application: viewMessage(view, clock()) });
+  /**
+   * Runs a use case and answers its refusals as statuses; a caller acting outside its limit —
+   * another station's application, another citizen's card — is also counted and logged as a
+   * refusal of that caller (`auth.refused`, and blocked after too many).
+   */
+  const guarded = async <T>(call: EnrollmentCall, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      const reason =
+        error instanceof NotYourStationError
+          ? 'OTHER_STATION'
+          : error instanceof CardOfAnotherCitizenError
+            ? 'CARD_OF_ANOTHER_CITIZEN'
+            : undefined;
+      if (reason)
+        await refuseOutsideLimit(refusals, rpcOf(call), call.principal, reason, (error as Error).message);
+      throw toRpcError(error);
+    }
+  };
   return defineService(
     EnrollmentService,
     { authenticate },
@@ -105,7 +129,7 @@ export function enrollmentService(
       startApplication: async (req, call) => {
         const context = atStation(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.start(
               {
                 personalId: req.personalId,
@@ -122,7 +146,7 @@ export function enrollmentService(
         const context = atStation(call);
         const { upload, bytes } = await readUpload<UploadHeader>(requests, (h) => h, limits.maxFaceBytes);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.captureFace(upload.applicationId, version(upload.expectedVersion), bytes, context),
           ),
         );
@@ -147,7 +171,7 @@ export function enrollmentService(
         }
         const exceptions = exceptionsFrom(header.exceptions);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.captureFingerprints(
               upload.applicationId,
               version(upload.expectedVersion),
@@ -162,23 +186,23 @@ export function enrollmentService(
       submitForReview: async (req, call) => {
         const context = atStation(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.submitForReview(requireId(req.applicationId), version(req.expectedVersion), context),
           ),
         );
       },
       approveApplication: async (req, call) => {
-        const context = supervisor(call);
+        const context = commandContext(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.approve(requireId(req.applicationId), version(req.expectedVersion), context),
           ),
         );
       },
       rejectApplication: async (req, call) => {
-        const context = supervisor(call);
+        const context = commandContext(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.reject(
               requireId(req.applicationId),
               version(req.expectedVersion),
@@ -190,9 +214,9 @@ export function enrollmentService(
         );
       },
       adjudicateApplication: async (req, call) => {
-        const context = supervisor(call);
+        const context = commandContext(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.adjudicate(
               requireId(req.applicationId),
               version(req.expectedVersion),
@@ -205,9 +229,9 @@ export function enrollmentService(
       },
       cancelApplication: async (req, call) => {
         const who = viewer(call);
-        const context = who.stationId === null ? supervisor(call) : atStation(call);
+        const context = commandContext(call);
         return respond(
-          await guarded(() =>
+          await guarded(call, () =>
             enrollment.cancel(
               requireId(req.applicationId),
               version(req.expectedVersion),
@@ -220,7 +244,7 @@ export function enrollmentService(
       },
       getApplication: async (req, call) => {
         const who = viewer(call);
-        return respond(await guarded(() => enrollment.get(requireId(req.applicationId), who)));
+        return respond(await guarded(call, () => enrollment.get(requireId(req.applicationId), who)));
       },
       listApplications: async (req, call) => {
         const who = viewer(call);
@@ -231,17 +255,19 @@ export function enrollmentService(
           ]);
         }
         if (who.stationId !== null && req.stationId && req.stationId !== who.stationId) {
-          throw invalidArgument([
-            {
-              field: 'station_id',
-              reason: 'OTHER_STATION',
-              description: 'operators list their own station only',
-            },
-          ]);
+          await refuseOutsideLimit(
+            refusals,
+            rpcOf(call),
+            call.principal,
+            'OTHER_STATION',
+            'operators list their own station only',
+          );
         }
         const stage =
           req.stage === ApplicationStage.UNSPECIFIED ? undefined : STAGE_FROM_PROTO.get(req.stage);
-        const page = await guarded(() => enrollment.list(stationId, stage, req.pageSize, req.pageToken));
+        const page = await guarded(call, () =>
+          enrollment.list(stationId, stage, req.pageSize, req.pageToken),
+        );
         const now = clock();
         return {
           applications: page.applications.map((s) => summaryMessage(s, now)),
@@ -249,16 +275,14 @@ export function enrollmentService(
         };
       },
       listStuckApplications: async (req, call) => {
-        // The platform's administrators see every station's (`cancuoc stuck`); others as viewers.
-        const stationId = call.principal.roles.includes('admin')
-          ? req.stationId || undefined
-          : (viewer(call).stationId ?? (req.stationId || undefined));
-        const stuck = await guarded(() => enrollment.stuck(stationId, req.pageSize));
+        // Supervisors and the platform's administrators see every station's (`cancuoc stuck`);
+        // a caller limited to its station, only that station's.
+        const stationId = viewer(call).stationId ?? (req.stationId || undefined);
+        const stuck = await guarded(call, () => enrollment.stuck(stationId, req.pageSize));
         const now = clock();
         return { applications: stuck.map((s) => summaryMessage(s, now)) };
       },
       eraseCitizenBiometrics: async (req, call) => {
-        requireRole(call.principal, 'admin');
         const violations = [
           ...(UUID.test(req.citizenId)
             ? []
@@ -280,7 +304,7 @@ export function enrollmentService(
               ]),
         ];
         if (violations.length > 0) throw invalidArgument(violations);
-        const destroyed = await guarded(() =>
+        const destroyed = await guarded(call, () =>
           enrollment.eraseBiometrics(req.citizenId, req.legalBasis.trim(), call.principal.actor),
         );
         return { keysDestroyed: destroyed };

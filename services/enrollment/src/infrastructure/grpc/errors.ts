@@ -2,6 +2,8 @@ import { ConcurrencyRetriesExhaustedError } from '@cancuoc/eventstore';
 import {
   CANCUOC_ERROR_DOMAIN,
   ErrorInfoSchema,
+  PreconditionFailureSchema,
+  RetryInfoSchema,
   aborted,
   alreadyExists,
   concurrencyConflict,
@@ -23,6 +25,7 @@ import {
   BiometricIntegrityError,
   BiometricNotFoundError,
   BiometricsDestroyedError,
+  CardOfAnotherCitizenError,
   CitizenNotInRegisterError,
   DependencyUnavailableError,
   IdempotencyKeyReusedError,
@@ -30,6 +33,7 @@ import {
   OpenApplicationExistsError,
   RateLimitedError,
   StaleVersionError,
+  UnknownCardError,
 } from '../../application/errors.js';
 
 const snake = (path: string) => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -82,6 +86,20 @@ export function toRpcError(error: unknown): unknown {
   }
   if (error instanceof NotYourStationError) {
     return permissionDenied(error.message, { reason: 'OTHER_STATION' });
+  }
+  if (error instanceof CardOfAnotherCitizenError) {
+    return permissionDenied(error.message, { reason: 'CARD_OF_ANOTHER_CITIZEN' });
+  }
+  if (error instanceof UnknownCardError) {
+    return rpcError(
+      status.FAILED_PRECONDITION,
+      error.message,
+      errorDetail(PreconditionFailureSchema, {
+        violations: [{ type: 'UNKNOWN_CARD', subject: 'replaces_card_id', description: error.message }],
+      }),
+      errorDetail(ErrorInfoSchema, { reason: 'UNKNOWN_CARD', domain: CANCUOC_ERROR_DOMAIN }),
+      errorDetail(RetryInfoSchema, { retryDelay: { seconds: BigInt(error.retryAfterMs / 1000) } }),
+    );
   }
   if (error instanceof BiometricIntegrityError) return rpcError(status.DATA_LOSS, error.message);
   if (error instanceof DependencyUnavailableError) return rpcError(status.UNAVAILABLE, error.message);

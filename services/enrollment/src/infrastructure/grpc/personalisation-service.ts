@@ -1,38 +1,24 @@
-import {
-  defineService,
-  invalidArgument,
-  permissionDenied,
-  requireRole,
-  type Authenticator,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import type { ServiceAuth } from '@cancuoc/auth';
+import { defineService, invalidArgument, type ServiceRegistration } from '@cancuoc/grpc';
 import { PersonalisationDataService } from '@cancuoc/proto';
 import type { Enrollment } from '../../application/enrollment.js';
-import type { EnrollmentCaller } from './auth.js';
 import { guarded } from './errors.js';
-
-/** The only caller the clear portrait is released to. */
-export const CARD_PRODUCTION = 'service:card-production';
 
 /**
  * `cancuoc.enrollment.v1.PersonalisationDataService`: the clear portrait of a submitted application,
- * for card production's DG2, each release written to the audit log first.
+ * for card production's DG2, each release written to the audit log first. Only the service
+ * `card-production` may call it — the platform policy's one grant for `GetPortrait`, checked by the
+ * guard before this handler runs.
  */
 export function personalisationService(
   enrollment: Enrollment,
-  authenticate: Authenticator<EnrollmentCaller>,
+  auth: Pick<ServiceAuth, 'authenticate'>,
 ): ServiceRegistration {
   return defineService(
     PersonalisationDataService,
-    { authenticate },
+    { authenticate: auth.authenticate },
     {
       getPortrait: async (req, call) => {
-        requireRole(call.principal, 'service');
-        if (call.principal.actor !== CARD_PRODUCTION) {
-          throw permissionDenied('portraits are released to card production only', {
-            reason: 'NOT_CARD_PRODUCTION',
-          });
-        }
         const missing = [
           ...(req.applicationId
             ? []

@@ -1,4 +1,12 @@
-import { closeClient, createClient, grpcCode, signToken, status, type GrpcClient } from '@cancuoc/grpc';
+import type { TokenSource } from '@cancuoc/auth';
+import {
+  closeClient,
+  createClient,
+  grpcCode,
+  status,
+  type channelCredentialsFor,
+  type GrpcClient,
+} from '@cancuoc/grpc';
 import {
   MaritalStatus,
   RegistryService,
@@ -14,8 +22,10 @@ import type { RegisterPort } from '../../application/ports.js';
 export interface RegistryClientOptions {
   /** `host:port` of the registry's gRPC server. */
   readonly address: string;
-  /** Signs the `service:enrollment` token for audience `registry`. */
-  readonly authSecret: string;
+  /** Enrollment's own tokens (`service:enrollment`), asked for audience `registry`; cached by the source. */
+  readonly tokens: TokenSource;
+  /** Mutual TLS in server mode (`channelCredentialsFor`); plaintext on the embedded platform. */
+  readonly credentials: ReturnType<typeof channelCredentialsFor>;
   readonly timeoutMs?: number;
 }
 
@@ -93,8 +103,8 @@ function failureKind(code: number | undefined): string {
 }
 
 /**
- * The register over gRPC (`cancuoc.registry.v1.RegistryService/GetCitizen`) as enrollment's
- * `service:enrollment`. Reconnects quickly after the registry comes back: the channel's backoff is
+ * The register over gRPC (`cancuoc.registry.v1.RegistryService/GetCitizen`) as the service
+ * `enrollment` (the platform policy grants it `GetCitizen`). Reconnects quickly after the registry comes back: the channel's backoff is
  * capped at a few seconds, so the re-processor's next attempt finds it.
  */
 export class RegistryRegister implements RegisterPort {
@@ -107,14 +117,17 @@ export class RegistryRegister implements RegisterPort {
         'grpc.initial_reconnect_backoff_ms': 200,
         'grpc.max_reconnect_backoff_ms': 3_000,
       },
-      metadata: () => ({
-        authorization: `Bearer ${signToken(options.authSecret, {
-          sub: 'service:enrollment',
-          aud: 'registry',
-          roles: ['service'],
-          ttlSeconds: 300,
-        })}`,
-      }),
+      credentials: options.credentials,
+      metadata: async () => {
+        let token: string;
+        try {
+          token = await options.tokens.token('registry');
+        } catch (error) {
+          // The OpenID provider did not give enrollment a token: the step waits and is retried.
+          throw new DependencyUnavailableError('REGISTRY_TOKEN_UNAVAILABLE', error);
+        }
+        return { authorization: `Bearer ${token}` };
+      },
     });
   }
 

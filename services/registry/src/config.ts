@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
+import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
@@ -14,8 +14,17 @@ export interface RegistryConfig {
   readonly kafkaBrokers: readonly string[] | undefined;
   readonly grpcHost: string;
   readonly grpcPort: number;
-  /** Verifies callers' bearer tokens (audience `registry`); at least 32 bytes. */
-  readonly authSecret: string;
+  /**
+   * Who may call (libs/auth): in server mode the OpenID provider whose tokens are accepted
+   * (audience `registry`) and this service's own client key; embedded, the development issuer in
+   * the data directory's parent, shared by the platform's services.
+   */
+  readonly auth: AuthConfig;
+  /**
+   * The mutual-TLS certificate, key and platform CA (`CANCUOC_TLS_*`); required in server mode.
+   * Without them the registry serves plaintext, and only on loopback (the embedded platform).
+   */
+  readonly tls: TlsFiles | undefined;
   /** Days without verification after which a record is reported stale. */
   readonly staleAfterDays: number;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
@@ -46,22 +55,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
-/**
- * The embedded default's token key: made once and kept beside the data (readable by this user only),
- * so tools on this machine can sign tokens and a restart keeps accepting them.
- */
-function embeddedSecret(dataDir: string): string {
-  const file = join(dirname(dataDir), 'auth-secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
-  }
-}
-
 /** Where the registry keeps its data: all that applying migrations needs. */
 export type StorageConfig = Pick<RegistryConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
 
@@ -72,7 +65,7 @@ function brokersFrom(env: NodeJS.ProcessEnv): readonly string[] | undefined {
   return brokers && brokers.length > 0 ? brokers : undefined;
 }
 
-/** The storage part of the configuration, without the token key the migration job has no use for. */
+/** The storage part of the configuration, without the credentials the migration job has no use for. */
 export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -84,21 +77,49 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
-  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
-  if (!authSecret)
-    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
-  if (Buffer.byteLength(authSecret) < 32)
-    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  const server = databaseUrl !== undefined;
+  const { auth, tls } = asConfigError(() => ({
+    auth: authConfigFromEnv(env, 'registry', {
+      server,
+      // The embedded platform's services share one development issuer: `.data/issuer.json`.
+      embeddedDataDir: dirname(dataDir ?? join('.data', 'registry')),
+    }),
+    tls: tlsFilesFromEnv(env),
+  }));
+  // Without certificates only loopback may be served (the embedded platform), so that is the default.
+  const grpcHost = env.REGISTRY_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
+  // Refuses plaintext in server mode or off loopback now, not when the server starts.
+  if (!tls) asConfigError(() => serverCredentialsFor({ tls, host: grpcHost, server }));
   return {
     databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
     kafkaBrokers,
-    grpcHost: env.REGISTRY_GRPC_HOST || '0.0.0.0',
+    grpcHost,
     grpcPort: integer(env, 'REGISTRY_GRPC_PORT', 50051),
-    authSecret,
+    auth,
+    tls,
     staleAfterDays: integer(env, 'REGISTRY_STALE_AFTER_DAYS', 5 * 365),
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
   };
+}
+
+/**
+ * An auth or TLS settings refusal as a {@link ConfigError}, which the executable shows as it is (it
+ * names variables and files, never a secret); any other error as it is.
+ */
+export function configErrorOf(error: unknown): unknown {
+  return error instanceof AuthConfigError || error instanceof TlsConfigError
+    ? new ConfigError(error.message)
+    : error;
+}
+
+/** Runs `read`, its auth and TLS settings refusals turned into {@link ConfigError}s. */
+export function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw configErrorOf(error);
+  }
 }

@@ -1,19 +1,20 @@
 /**
  * The registry on the embedded default: PGlite in a data folder, the in-process transport and cache,
- * nothing installed. A restart continues from the folder.
+ * the development issuer's keys beside it, plaintext on loopback, nothing installed. A restart
+ * continues from the folder and keeps accepting the issuer's tokens.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { closeClient, createClient, signToken } from '@cancuoc/grpc';
+import { bearerFor, developmentIssuerFile, DevelopmentIssuer, identities } from '@cancuoc/auth';
+import { closeClient, createClient } from '@cancuoc/grpc';
 import { RegistryService, Sex } from '@cancuoc/proto';
 import { startRegistry, type RunningRegistry } from './app.js';
-import type { RegistryConfig } from './config.js';
+import { configFromEnv, type RegistryConfig } from './config.js';
 import { TODAY } from './test-support/registry-fixture.js';
 
-const SECRET = 'embedded-test-secret-0123456789-0123456789';
 const CAI_KHE = { provinceCode: '092', communeCode: '31120', detail: '5 Hai Bà Trưng' };
 
 /** Starts the registry, runs `work` with a client, and always stops it. */
@@ -25,10 +26,11 @@ async function withRegistry<T>(
   ) => Promise<T>,
 ): Promise<T> {
   const running = await startRegistry(config, { today: () => TODAY });
-  const token = signToken(SECRET, { sub: 'clerk:test', aud: 'registry' });
-  const client = createClient(RegistryService, running.grpc.address, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
-  });
+  // What `cancuoc token` does on this machine: the issuer's key file, a clerk of Cần Thơ (92).
+  if (config.auth.mode !== 'embedded') throw new Error('an embedded configuration is expected');
+  const issuer = await DevelopmentIssuer.open(config.auth.issuerFile);
+  const metadata = await bearerFor(issuer, identities.clerk('test', '92'), 'registry');
+  const client = createClient(RegistryService, running.grpc.address, { metadata: () => metadata });
   try {
     return await work(client, running);
   } finally {
@@ -46,19 +48,14 @@ async function published(running: RunningRegistry): Promise<number> {
 
 describe('registry, embedded (PGlite, in-process transport)', () => {
   it('serves commands and queries, publishes to the in-process log, and survives a restart', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'cancuoc-registry-'));
+    const root = await mkdtemp(join(tmpdir(), 'cancuoc-registry-'));
     const config: RegistryConfig = {
-      databaseUrl: undefined,
-      dataDir,
-      redisUrl: undefined,
-      kafkaBrokers: undefined,
-      kafkaIdempotent: false,
-      kafkaSecurity: {},
-      grpcHost: '127.0.0.1',
-      grpcPort: 0,
-      authSecret: SECRET,
+      ...configFromEnv({ DATA_DIR: join(root, 'registry'), REGISTRY_GRPC_PORT: '0' }),
       staleAfterDays: 365,
     };
+    assert.deepEqual(config.auth, { mode: 'embedded', issuerFile: developmentIssuerFile(root) });
+    assert.equal(config.tls, undefined);
+    assert.equal(config.grpcHost, '127.0.0.1', 'plaintext only on loopback');
     try {
       const personalId = await withRegistry(config, async (client, running) => {
         const { registration } = await client.registerBirth({
@@ -89,7 +86,7 @@ describe('registry, embedded (PGlite, in-process transport)', () => {
         assert.equal(await published(running), 2, 'nothing relayed twice after the restart');
       });
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -4,19 +4,13 @@
  * (server mode), then on PGlite with its in-process transport (embedded mode).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import {
-  closeClient,
-  createClient,
-  readErrorDetails,
-  signToken,
-  status,
-  type GrpcClient,
-} from '@cancuoc/grpc';
+import { bearerFor, DevelopmentIssuer, developmentIssuerFile, identities } from '@cancuoc/auth';
+import { closeClient, createClient, readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
 import { InProcessTransport, KafkaTransport, toKafkaRecord } from '@cancuoc/messaging';
 import { createLogger } from '@cancuoc/observability';
 import { captureRun, operatorCommands, REDRIVE_NEEDS_OPERATOR } from '@cancuoc/operations';
@@ -33,7 +27,6 @@ import { startRegistry, type RunningRegistry } from './app.js';
 import type { RegistryConfig } from './config.js';
 import { TODAY } from './test-support/registry-fixture.js';
 
-const SECRET = 'registry-ops-test-secret-0123456789-0123456789';
 const CAI_KHE = { provinceCode: '092', communeCode: '31120', detail: '5 Hai Bà Trưng' };
 const CITIZENS = 120;
 const CARD_TOPIC = CARD_PRODUCTION_CARD_TOPIC.name;
@@ -108,15 +101,16 @@ interface Clients {
   close(): void;
 }
 
-function clients(address: string): Clients {
-  const clerk = signToken(SECRET, { sub: 'clerk:hn-001', aud: 'registry' });
-  const admin = signToken(SECRET, { sub: 'admin:ops-1', aud: 'registry', roles: ['admin'] });
+/** A clerk of Cần Thơ (where the citizens live) on the registry, an administrator on operations. */
+async function clients(address: string, issuer: DevelopmentIssuer): Promise<Clients> {
+  const clerk = await bearerFor(issuer, identities.clerk('hn-001', '92'), 'registry');
+  const admin = await bearerFor(issuer, identities.administrator('ops-1'), 'registry');
   const registry = createClient(RegistryService, address, {
-    metadata: () => ({ authorization: `Bearer ${clerk}` }),
+    metadata: () => clerk,
     defaultTimeoutMs: 20_000,
   });
   const ops = createClient(operations.OperationsService, address, {
-    metadata: () => ({ authorization: `Bearer ${admin}` }),
+    metadata: () => admin,
     defaultTimeoutMs: 20_000,
   });
   return {
@@ -159,11 +153,16 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let citizenIds: string[];
+  let issuer: DevelopmentIssuer;
 
   before(async () => {
     broker = await startKafkaBroker({ topics: catalogueTopics(), brokers: 1 });
     const db = await createTestDatabase('registry_ops');
     dropDb = db.drop;
+    // The `cancuoc` commands find the issuer's key file in the folder they are given, and mint
+    // their administrator's tokens with it, as on the embedded platform.
+    dir = await mkdtemp(join(tmpdir(), 'cancuoc-ops-'));
+    issuer = await DevelopmentIssuer.open(developmentIssuerFile(dir));
     running = await startRegistry(
       {
         databaseUrl: db.url,
@@ -174,18 +173,17 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
         kafkaSecurity: {},
         grpcHost: '127.0.0.1',
         grpcPort: 0,
-        authSecret: SECRET,
+        auth: { mode: 'issuer', issuer },
+        tls: undefined,
         staleAfterDays: 365,
       },
       { migrate: true, today: () => TODAY, logger: QUIET },
     );
-    c = clients(running.grpc.address);
-    dir = await mkdtemp(join(tmpdir(), 'cancuoc-ops-'));
-    await writeFile(join(dir, 'secret'), SECRET);
+    c = await clients(running.grpc.address, issuer);
     env = {
       ...ELSEWHERE,
       CANCUOC_REGISTRY_ADDRESS: running.grpc.address,
-      CANCUOC_AUTH_SECRET: SECRET,
+      CANCUOC_DATA_DIR: dir,
       CANCUOC_STAFF_ID: 'ops-1',
     };
     citizenIds = await register(c.registry, CITIZENS);
@@ -204,9 +202,9 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
   });
 
   it('refuses a caller without the role admin', async () => {
-    const clerk = signToken(SECRET, { sub: 'clerk:hn-001', aud: 'registry' });
+    const clerk = await bearerFor(issuer, identities.clerk('hn-001', '92', { national: true }), 'registry');
     const client = createClient(operations.OperationsService, running.grpc.address, {
-      metadata: () => ({ authorization: `Bearer ${clerk}` }),
+      metadata: () => clerk,
     });
     try {
       await assert.rejects(
@@ -242,13 +240,13 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
     );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /registry is unreachable at 127\.0\.0\.1:1/);
-    const noKey = await captureRun(
+    const noIssuer = await captureRun(
       command('rebuild'),
-      ['--list', '--secret-file', join(dir, 'missing')],
+      ['--list', '--data-dir', join(dir, 'missing')],
       env,
     );
-    assert.equal(noKey.code, 1);
-    assert.match(noKey.stderr, /cannot read --secret-file/);
+    assert.equal(noIssuer.code, 1);
+    assert.match(noIssuer.stderr, /no development issuer at/);
   });
 
   it('lists its projection: position is the global position applied, lag what is not yet', async () => {
@@ -257,7 +255,7 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
     assert.equal(p.rebuilding, false);
     const r = await captureRun(
       command('rebuild'),
-      ['--list', '--service', 'registry', '--secret-file', join(dir, 'secret')],
+      ['--list', '--service', 'registry', '--data-dir', dir],
       env,
     );
     assert.equal(r.code, 0, r.stderr);
@@ -446,15 +444,17 @@ describe('registry operations, embedded (PGlite, the in-process transport)', () 
       kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
-      authSecret: SECRET,
+      auth: { mode: 'embedded', issuerFile: developmentIssuerFile(root) },
+      tls: undefined,
       staleAfterDays: 365,
     };
     const running = await startRegistry(config, { today: () => TODAY, logger: QUIET });
     // The registry's own in-process log (in its PGlite database), as card production would write to
     // it in the all-in-one process.
     const producer = new InProcessTransport({ db: running.db });
-    const c = clients(running.grpc.address);
-    const env = { ...ELSEWHERE, CANCUOC_REGISTRY_ADDRESS: running.grpc.address, CANCUOC_AUTH_SECRET: SECRET };
+    // The registry made the issuer's key file in the platform's folder; the commands find it there.
+    const c = await clients(running.grpc.address, await DevelopmentIssuer.open(developmentIssuerFile(root)));
+    const env = { ...ELSEWHERE, CANCUOC_REGISTRY_ADDRESS: running.grpc.address, CANCUOC_DATA_DIR: root };
     try {
       const [citizenId] = await register(c.registry, 1);
       const cardId = '0192f0aa-0000-7000-8000-00000000c002';

@@ -1,23 +1,26 @@
 /**
  * The registry end to end: a real gRPC client against the service on PostgreSQL, Redis and the
- * Kafka-protocol test broker (topics from the catalogue), as SREs run it in server mode.
+ * Kafka-protocol test broker (topics from the catalogue), as SREs run it in server mode — with
+ * tokens from an in-process development issuer instead of the OpenID provider, and the policy and
+ * jurisdiction checks they meet.
  */
 import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { SpanKind } from '@opentelemetry/api';
+import { bearerFor, DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
 import {
   Health,
   HealthCheckResponse_ServingStatus,
   closeClient,
   createClient,
   readErrorDetails,
-  signToken,
   status,
   type GrpcClient,
 } from '@cancuoc/grpc';
 import { KafkaTransport, toKafkaRecord } from '@cancuoc/messaging';
-import { METRICS } from '@cancuoc/observability';
+import { createLogger, METRICS } from '@cancuoc/observability';
 import { pointsOf, startTestTelemetry, type TestTelemetry } from '@cancuoc/observability/testing';
 import {
   CARD_PRODUCTION_CARD_TOPIC,
@@ -40,7 +43,6 @@ import {
 import { startRegistry, type RunningRegistry } from './app.js';
 import { TODAY } from './test-support/registry-fixture.js';
 
-const SECRET = 'registry-test-secret-0123456789-0123456789';
 const CAI_KHE = { provinceCode: '092', communeCode: '31120', detail: '5 Hai Bà Trưng' };
 const BA_DINH = { provinceCode: '001', communeCode: '00004', detail: '1 Điện Biên Phủ' };
 
@@ -63,11 +65,53 @@ function code(error: unknown): number | undefined {
   return readErrorDetails(error)?.code;
 }
 
+/** PERMISSION_DENIED with `reason` in its ErrorInfo, and nothing of the request in the message. */
+function deniedFor(reason: string, ...unsaid: string[]) {
+  return (error: unknown) => {
+    const details = readErrorDetails(error);
+    assert.equal(details?.code, status.PERMISSION_DENIED, details?.message);
+    assert.equal(details?.errorInfo?.reason, reason);
+    for (const value of unsaid) assert.ok(!details.message.includes(value), details.message);
+    return true;
+  };
+}
+
+/** A person with no role at all: signed in, and allowed nothing. */
+const NOBODY: Identity = { subject: 'person:nobody', kind: 'person', roles: [] };
+/** Clerks of Cần Thơ (province 92), of its ward Cái Khế (31120), of Hồ Chí Minh City (79), national. */
+const CAN_THO_CLERK = identities.clerk('hn-001', '92');
+const CAI_KHE_CLERK = identities.clerk('ck-1', '31120');
+const NINH_KIEU_CLERK = identities.clerk('nk-1', '31135');
+const HCM_CLERK = identities.clerk('hcm-1', '79');
+const NATIONAL_CLERK = identities.clerk('tw-1', '01', { national: true });
+
+type AnyCall = (request: object) => Promise<unknown>;
+/** Calls the RPC named by its local name (`getCitizen`) with `request`, whatever its type. */
+const call = (client: GrpcClient<typeof RegistryService>, method: string, request: object = {}) =>
+  (client[method as keyof typeof client] as unknown as AnyCall)(request);
+
 describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => {
   let broker: KafkaBroker;
   let dropDb: () => Promise<void>;
   let running: RunningRegistry;
   let client: GrpcClient<typeof RegistryService>;
+  let issuer: DevelopmentIssuer;
+  const clients: GrpcClient<typeof RegistryService>[] = [];
+  /** A client whose calls carry `identity`'s token, minted by `by` (default the registry's issuer). */
+  const clientAs = async (
+    identity: Identity,
+    by?: DevelopmentIssuer,
+    audience = 'registry',
+    ttlSeconds?: number,
+  ) => {
+    const metadata = await bearerFor(by ?? issuer, identity, audience, ttlSeconds);
+    const made = createClient(RegistryService, running.grpc.address, {
+      metadata: () => metadata,
+      defaultTimeoutMs: 20_000,
+    });
+    clients.push(made);
+    return made;
+  };
   // The whole suite runs under the SDK with the privacy guard: every span it makes is checked.
   let telemetry: TestTelemetry;
 
@@ -76,6 +120,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     broker = await startKafkaBroker({ topics: catalogueTopics(), brokers: 1 });
     const db = await createTestDatabase('registry_grpc');
     dropDb = db.drop;
+    issuer = await DevelopmentIssuer.inMemory();
     running = await startRegistry(
       {
         databaseUrl: db.url,
@@ -86,19 +131,18 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
         kafkaSecurity: {},
         grpcHost: '127.0.0.1',
         grpcPort: 0,
-        authSecret: SECRET,
+        auth: { mode: 'issuer', issuer },
+        tls: undefined,
         staleAfterDays: 365,
       },
-      { migrate: true, today: () => TODAY },
+      // The refusals below are expected: their `auth.refused` warnings would only be noise here.
+      { migrate: true, today: () => TODAY, logger: createLogger({ service: 'registry', level: 'error' }) },
     );
-    const token = signToken(SECRET, { sub: 'clerk:hn-001', aud: 'registry' });
-    client = createClient(RegistryService, running.grpc.address, {
-      metadata: () => ({ authorization: `Bearer ${token}` }),
-      defaultTimeoutMs: 20_000,
-    });
+    // The suite's clerk works in Cần Thơ, where most of its citizens live.
+    client = await clientAs(CAN_THO_CLERK);
   });
   after(async () => {
-    if (client) closeClient(client);
+    for (const made of clients) closeClient(made);
     await running?.stop();
     await dropDb?.();
     await broker?.stop();
@@ -228,20 +272,27 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
   });
 
   it('gives a retried command with the same idempotency key one effect', async () => {
-    const { registration } = await client.registerBirth({
+    // A birth with no residence yet lies in no unit: only a national clerk may register it.
+    const national = await clientAs(NATIONAL_CLERK);
+    const { registration } = await national.registerBirth({
       facts: facts({ birthDate: '2026-11-20', birthPlace: CAI_KHE, permanentResidence: undefined }),
     });
     const personalId = registration!.personalId;
     const request = { citizen: { personalId }, address: CAI_KHE, since: '2026-11-21' };
-    const once = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
-    const again = await client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
+    const once = await national.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
+    const again = await national.registerPermanentResidence(request, { idempotencyKey: 'perm-1' });
     assert.deepEqual(again, once);
+    // The key replays only to whoever made the request: another clerk cannot reuse it.
+    await assert.rejects(
+      client.registerPermanentResidence(request, { idempotencyKey: 'perm-1' }),
+      (e) => readErrorDetails(e)?.badRequest?.fieldViolations[0]?.reason === 'KEY_REUSED',
+    );
     const { entries } = await client.getCitizenHistory({ personalId, purpose: 'test' });
     assert.deepEqual(
       entries.map((e) => e.change),
       ['CitizenRegistered', 'PermanentResidenceRegistered'],
     );
-    assert.equal(entries[0]!.actor, 'clerk:hn-001');
+    assert.equal(entries[0]!.actor, 'clerk:tw-1');
   });
 
   it('searches by name and birth date and by commune, and reports quality per commune', async () => {
@@ -458,6 +509,324 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
     assert.equal(card?.documentNumber, '188000077');
     assert.equal(card?.expiryDate, '2028-02-29');
     assert.equal((await cardsOf()).length, 2);
+  });
+
+  it('refuses every RPC to callers the policy grants none of it, before the handler runs', async () => {
+    // Each caller with the RPCs its grants do allow (their handler runs and finds the empty request wanting).
+    const callers: ReadonlyArray<readonly [Identity, readonly string[]]> = [
+      [identities.agency('bhxh'), []],
+      [identities.encodingStation('enc-1'), []],
+      [identities.enrollmentStation('st-1'), []],
+      [NOBODY, []],
+      [identities.administrator('ops-1'), ['getQualityReport']],
+      [identities.service('card-production'), []],
+      [identities.service('enrollment'), ['getCitizen']],
+    ];
+    assert.equal(RegistryService.methods.length, 16);
+    for (const [identity, allowed] of callers) {
+      const caller = await clientAs(identity);
+      for (const method of RegistryService.methods) {
+        const what = `${identity.subject} calling ${method.name}`;
+        const outcome = await call(caller, method.localName).then(
+          () => assert.fail(`${what} succeeded`),
+          (e: unknown) => readErrorDetails(e),
+        );
+        if (allowed.includes(method.localName)) {
+          assert.equal(outcome?.code, status.INVALID_ARGUMENT, what);
+        } else {
+          assert.equal(outcome?.code, status.PERMISSION_DENIED, what);
+          assert.equal(outcome?.errorInfo?.reason, 'NOT_ALLOWED', what);
+        }
+      }
+    }
+  });
+
+  it('refuses a token of another issuer’s key, an expired one, one for another service and an HMAC one', async () => {
+    const stranger = await DevelopmentIssuer.inMemory(); // the same issuer name, its own key
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${part({ alg: 'HS256', typ: 'JWT', kid: issuer.currentKeyId })}.${part({
+      iss: issuer.issuer,
+      aud: 'registry',
+      sub: 'clerk:forger',
+      kind: 'person',
+      roles: ['clerk', 'national'],
+      iat: now,
+      exp: now + 600,
+      jti: randomUUID(),
+    })}`;
+    const hmac = `${unsigned}.${createHmac('sha256', 'any-shared-secret-0123456789-0123456789').update(unsigned).digest('base64url')}`;
+    const forged = createClient(RegistryService, running.grpc.address, {
+      metadata: () => ({ authorization: `Bearer ${hmac}` }),
+    });
+    clients.push(forged);
+    const refused = {
+      'another key': await clientAs(NATIONAL_CLERK, stranger),
+      expired: await clientAs(NATIONAL_CLERK, issuer, 'registry', -120),
+      'another audience': await clientAs(NATIONAL_CLERK, issuer, 'enrollment'),
+      HS256: forged,
+    };
+    for (const [what, caller] of Object.entries(refused)) {
+      await assert.rejects(caller.getCitizen({ personalId: '001188000001', purpose: 'test' }), (e) => {
+        const details = readErrorDetails(e);
+        assert.equal(details?.code, status.UNAUTHENTICATED, what);
+        assert.equal(details?.errorInfo?.reason, 'INVALID_TOKEN', what);
+        return true;
+      });
+    }
+  });
+
+  describe('jurisdiction', () => {
+    /** Lives in Cái Khế (Cần Thơ); registered by the Cần Thơ clerk. */
+    const here = { personalId: '001188000301' };
+    /** Lives in Ba Đình (Hà Nội); registered by a national clerk. */
+    const there = { personalId: '001188000302' };
+    const purpose = 'checking the record';
+
+    it('lets a clerk register, change and read only records residing within their unit', async () => {
+      const hcm = await clientAs(HCM_CLERK);
+      const caiKhe = await clientAs(CAI_KHE_CLERK);
+      const ninhKieu = await clientAs(NINH_KIEU_CLERK);
+      const national = await clientAs(NATIONAL_CLERK);
+      await client.registerExistingCitizen({ facts: facts(), personalId: here.personalId });
+      // A registration is judged by the residence it records: refused, and the number left unclaimed.
+      await assert.rejects(
+        hcm.registerExistingCitizen({ facts: facts(), personalId: there.personalId }),
+        deniedFor('OUTSIDE_JURISDICTION', there.personalId),
+      );
+      await assert.rejects(
+        hcm.registerBirth({ facts: facts({ birthDate: '2026-11-02', birthPlace: CAI_KHE }) }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(
+        client.registerExistingCitizen({
+          facts: facts({ permanentResidence: BA_DINH }),
+          personalId: there.personalId,
+        }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await national.registerExistingCitizen({
+        facts: facts({ permanentResidence: BA_DINH }),
+        personalId: there.personalId,
+      });
+
+      // Every command on a record outside the unit is refused before the command is even judged,
+      // so an empty one gets the same answer: the refusal says nothing about the record.
+      const commands = RegistryService.methods.filter((m) =>
+        m.input.fields.some((f) => f.localName === 'citizen'),
+      );
+      assert.equal(commands.length, 9);
+      for (const command of commands) {
+        await assert.rejects(
+          call(hcm, command.localName, { citizen: here }),
+          deniedFor('OUTSIDE_JURISDICTION', here.personalId),
+          command.name,
+        );
+      }
+      for (const read of ['getCitizen', 'getCitizenHistory', 'getAccessLog']) {
+        await assert.rejects(
+          call(hcm, read, { ...here, purpose }),
+          deniedFor('OUTSIDE_JURISDICTION', here.personalId),
+          read,
+        );
+      }
+      // A commune clerk: not even the next ward of the same province.
+      await assert.rejects(ninhKieu.getCitizen({ ...here, purpose }), deniedFor('OUTSIDE_JURISDICTION'));
+      await assert.rejects(
+        ninhKieu.changeName({ citizen: here, name: { familyName: 'Võ', givenName: 'Chín' }, reason: 'x' }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(client.getCitizen({ ...there, purpose }), deniedFor('OUTSIDE_JURISDICTION'));
+      await assert.rejects(
+        client.recordVerification({
+          citizen: there,
+          verifiedBy: 'officer-1',
+          outcome: VerificationOutcome.CONFIRMED,
+        }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+
+      // Nothing was appended by the refused commands.
+      const untouched = await national.getCitizen({ ...here, purpose });
+      assert.equal(untouched.recordVersion, 2n);
+      assert.equal(untouched.deceased, false);
+
+      // Within the unit: the ward's clerk, the province's clerk; a national clerk anywhere.
+      await caiKhe.changeName({
+        citizen: here,
+        name: { familyName: 'Võ', middleName: 'Thị', givenName: 'Chín' },
+        reason: 'court decision',
+      });
+      assert.equal((await client.getCitizen({ ...here, purpose })).citizen?.givenName, 'Chín');
+      assert.equal((await caiKhe.getCitizenHistory({ ...here, purpose })).entries.length, 3);
+      await national.recordVerification({
+        citizen: there,
+        verifiedBy: 'officer-1',
+        outcome: VerificationOutcome.CONFIRMED,
+      });
+      assert.equal((await national.getCitizen({ ...there, purpose })).recordVersion, 3n);
+      // The record as it stands decides: once its resident has moved to the next ward, the ward
+      // they left no longer reaches it, and the ward they moved to does.
+      const mover = { personalId: '001188000303' };
+      await caiKhe.registerExistingCitizen({ facts: facts(), personalId: mover.personalId });
+      await caiKhe.registerPermanentResidence({
+        citizen: mover,
+        address: { provinceCode: '092', communeCode: '31135', detail: '8 Hòa Bình' },
+        since: TODAY.toString(),
+      });
+      await assert.rejects(caiKhe.getCitizen({ ...mover, purpose }), deniedFor('OUTSIDE_JURISDICTION'));
+      const moved = await ninhKieu.getCitizen({ ...mover, purpose });
+      assert.equal(moved.citizen?.permanentResidence?.communeCode, '31135');
+    });
+
+    it('refuses a clerk whose token names no unit in force, whatever they ask', async () => {
+      const unitless = await clientAs({ subject: 'clerk:nowhere', kind: 'person', roles: ['clerk'] });
+      // Bình Dương (74) was merged into Hồ Chí Minh City in 2025: no longer a unit.
+      const merged = await clientAs(identities.clerk('bd-1', '74'));
+      for (const clerk of [unitless, merged]) {
+        await assert.rejects(clerk.getCitizen({ ...here, purpose }), deniedFor('NO_JURISDICTION'));
+        await assert.rejects(
+          clerk.getCitizen({ personalId: '001188999999', purpose }),
+          deniedFor('NO_JURISDICTION'),
+        );
+        await assert.rejects(
+          clerk.searchCitizens({ criteria: { case: 'byCommune', value: { communeCode: '31120' } }, purpose }),
+          deniedFor('NO_JURISDICTION'),
+        );
+        await assert.rejects(clerk.changeName({ citizen: here }), deniedFor('NO_JURISDICTION'));
+        await assert.rejects(
+          clerk.registerBirth({ facts: facts({ birthDate: '2026-11-03' }) }),
+          deniedFor('NO_JURISDICTION'),
+        );
+        await assert.rejects(clerk.getQualityReport({ provinceCode: '092' }), deniedFor('NO_JURISDICTION'));
+      }
+    });
+
+    it('finds only citizens residing within the unit, and refuses a search of a commune outside it', async () => {
+      const national = await clientAs(NATIONAL_CLERK);
+      const caiKhe = await clientAs(CAI_KHE_CLERK);
+      const ninhKieu = await clientAs(NINH_KIEU_CLERK);
+      const hcm = await clientAs(HCM_CLERK);
+      // Namesakes born the same day: one in Cái Khế, one in Ba Đình.
+      const twin = {
+        name: { familyName: 'Huỳnh', middleName: '', givenName: 'Như' },
+        birthDate: '1975-05-05',
+      };
+      await client.registerExistingCitizen({ facts: facts(twin), personalId: '001175000401' });
+      await national.registerExistingCitizen({
+        facts: facts({ ...twin, permanentResidence: BA_DINH }),
+        personalId: '001175000402',
+      });
+      const byName = {
+        criteria: { case: 'byName', value: { fullName: 'huynh nhu', birthDate: '1975-05-05' } },
+        purpose,
+      } as const;
+      const found = async (clerk: GrpcClient<typeof RegistryService>, request: object = byName) =>
+        ((await call(clerk, 'searchCitizens', request)) as { citizens: { personalId: string }[] }).citizens
+          .map((c) => c.personalId)
+          .sort();
+      const deadline = Date.now() + 20_000;
+      while ((await found(national)).length < 2) {
+        assert.ok(Date.now() < deadline, 'the projection did not catch up');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(await found(national), ['001175000401', '001175000402']);
+      assert.deepEqual(await found(client), ['001175000401']);
+      assert.deepEqual(await found(caiKhe), ['001175000401']);
+      assert.deepEqual(await found(ninhKieu), []);
+      assert.deepEqual(await found(hcm), []);
+
+      const inCommune = (communeCode: string) => ({
+        criteria: { case: 'byCommune', value: { communeCode } },
+        pageSize: 500,
+        purpose,
+      });
+      assert.ok((await found(national, inCommune('00004'))).includes('001175000402'));
+      assert.ok((await found(caiKhe, inCommune('31120'))).includes('001175000401'));
+      await assert.rejects(
+        call(client, 'searchCitizens', inCommune('00004')),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(
+        call(caiKhe, 'searchCitizens', inCommune('31135')),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(
+        call(hcm, 'searchCitizens', inCommune('31120')),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+    });
+
+    it('reports quality within the unit to a limited clerk, anywhere to a national clerk or an administrator', async () => {
+      const caiKhe = await clientAs(CAI_KHE_CLERK);
+      const national = await clientAs(NATIONAL_CLERK);
+      const admin = await clientAs(identities.administrator('ops-1'));
+      assert.ok((await client.getQualityReport({ provinceCode: '092' })).total!.citizens > 0n);
+      assert.equal(
+        (await client.getQualityReport({ provinceCode: '092', communeCode: '31120' })).communes.length,
+        1,
+      );
+      const ward = await caiKhe.getQualityReport({ provinceCode: '092', communeCode: '31120' });
+      assert.deepEqual(
+        ward.communes.map((c) => c.unitCode),
+        ['31120'],
+      );
+      await assert.rejects(
+        client.getQualityReport({ provinceCode: '001' }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(
+        caiKhe.getQualityReport({ provinceCode: '092' }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      await assert.rejects(
+        caiKhe.getQualityReport({ provinceCode: '092', communeCode: '31135' }),
+        deniedFor('OUTSIDE_JURISDICTION'),
+      );
+      assert.ok((await national.getQualityReport({ provinceCode: '001' })).total!.citizens > 0n);
+      assert.ok((await admin.getQualityReport({ provinceCode: '001' })).total!.citizens > 0n);
+    });
+
+    it('records every refusal in the audit log, the attempts on a record in its access log, and counts them', async () => {
+      const national = await clientAs(NATIONAL_CLERK);
+      const { entries } = await national.getAccessLog({ ...here, purpose: 'the citizen asked' });
+      const refused = entries.filter((e) => e.action.endsWith('.refused'));
+      const seen = (actor: string, action: string, stated: string) =>
+        refused.some(
+          (e) => e.actor === actor && e.action === action && e.purpose === stated && e.fields.length === 0,
+        );
+      assert.ok(seen('clerk:hcm-1', 'citizen.read.refused', purpose), JSON.stringify(refused));
+      assert.ok(seen('clerk:hcm-1', 'citizen.history.refused', purpose));
+      assert.ok(seen('clerk:hcm-1', 'citizen.access-log.refused', purpose));
+      assert.ok(seen('clerk:hcm-1', 'citizen.command.refused', 'ChangeName'));
+      assert.ok(seen('clerk:hcm-1', 'citizen.command.refused', 'RecordDeath'));
+      assert.ok(seen('clerk:nk-1', 'citizen.read.refused', purpose));
+      // Refusals concerning no record (a registration, a search, a report, no jurisdiction) are in
+      // the chain too, without a subject.
+      const rows = await running.db.query<{ actor: string; action: string; reason: string }>(
+        `SELECT actor, action, detail->>'reason' AS reason FROM audit_entries
+          WHERE chain = 'registry' AND subject_id IS NULL AND action LIKE '%.refused'`,
+      );
+      const unattached = rows.map((r) => `${r.actor} ${r.action} ${r.reason}`);
+      for (const expected of [
+        'clerk:hcm-1 citizen.register.refused OUTSIDE_JURISDICTION',
+        'clerk:hn-001 citizen.search.refused OUTSIDE_JURISDICTION',
+        'clerk:hn-001 quality.report.refused OUTSIDE_JURISDICTION',
+        'clerk:nowhere citizen.read.refused NO_JURISDICTION',
+        'clerk:bd-1 citizen.command.refused NO_JURISDICTION',
+      ]) {
+        assert.ok(unattached.includes(expected), `${expected} in ${unattached.join('; ')}`);
+      }
+      // And each was counted as the guard counts its own (metric, log line, per-caller limit).
+      const points = pointsOf(await telemetry.collectMetrics(), METRICS.authRefusals.name);
+      const counted = (reason: string) =>
+        points
+          .filter((p) => p.attributes['cancuoc.auth.reason'] === reason)
+          .reduce((sum, p) => sum + Number(p.value), 0);
+      assert.ok(counted('OUTSIDE_JURISDICTION') >= 20, String(counted('OUTSIDE_JURISDICTION')));
+      assert.ok(counted('NO_JURISDICTION') >= 12);
+      assert.ok(counted('NOT_ALLOWED') >= 100);
+    });
   });
 
   it('puts no personal data in any span or metric attribute, though every request above carried some', async () => {

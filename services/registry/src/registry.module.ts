@@ -9,8 +9,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AuditLog, auditMigrations } from '@cancuoc/audit';
+import { serviceAuth, type ServiceAuth } from '@cancuoc/auth';
 import { Database, EventStore, type Subscription } from '@cancuoc/eventstore';
-import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import { serverCredentialsFor, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
 import {
   IdempotentConsumer,
@@ -27,7 +28,7 @@ import { Redis } from 'ioredis';
 import { CITIZEN_PROJECTION, citizenProjection } from './application/citizen-projection.js';
 import type { CitizenCache } from './application/ports.js';
 import { Registry } from './application/registry.js';
-import type { RegistryConfig, StorageConfig } from './config.js';
+import { asConfigError, configErrorOf, type RegistryConfig, type StorageConfig } from './config.js';
 import { MemoryCitizenCache, RedisCitizenCache } from './infrastructure/citizen-caches.js';
 import { CARD_CONSUMER, cardChangesConsumer } from './infrastructure/card-events.js';
 import { registryService } from './infrastructure/grpc/registry-service.js';
@@ -54,6 +55,8 @@ export const TODAY = Symbol('Today');
 export const CACHE = Symbol('CitizenCache');
 export const REDIS = Symbol('Redis');
 export const TRANSPORT = Symbol('Transport');
+export const AUTH = Symbol('ServiceAuth');
+export const LOGGER = Symbol('Logger');
 
 function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
@@ -137,6 +140,8 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(CONFIG) private readonly config: RegistryConfig,
     @Inject(OPTIONS) private readonly options: StartOptions,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(AUTH) private readonly auth: ServiceAuth,
     @Inject(Database) readonly db: Database,
     @Inject(EventStore) store: EventStore,
     @Inject(Registry) readonly registry: Registry,
@@ -146,7 +151,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(AuditLog) private readonly audit: AuditLog,
   ) {
     this.store = store;
-    this.logger = options.logger ?? createLogger({ service: 'registry' });
+    this.logger = logger;
     // A failing batch is retried with backoff; the log says so, with the error's class, never its message.
     this.projection = citizenProjection(store, today, (error) =>
       this.logger.warn('projection.batch_failed', { subscription: CITIZEN_PROJECTION, error }),
@@ -170,14 +175,24 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.projection.start();
     await this.relay.start();
     await this.cards.start();
+    // Mutual TLS with certificate files; plaintext only on loopback, and never in server mode
+    // (tokens from an OpenID provider, which configFromEnv demands with DATABASE_URL).
+    const { credentials, transport } = asConfigError(() =>
+      serverCredentialsFor({
+        tls: this.config.tls,
+        host: this.config.grpcHost,
+        server: this.config.auth.mode === 'server',
+      }),
+    );
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
+      credentials,
       services: [
-        registryService(this.registry, bearerAuthenticator(this.config.authSecret, 'registry')),
+        registryService(this.registry, this.auth),
         operationsService({
           service: 'registry',
-          authSecret: this.config.authSecret,
+          authenticate: this.auth.authenticate,
           audit: this.audit,
           projections: [
             eventStoreProjection({
@@ -192,6 +207,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       ],
       logger: this.logger,
     });
+    this.logger.info('grpc.listening', { port: this.grpc.port, transport });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -215,6 +231,15 @@ export class RegistryModule {
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: OPTIONS, useValue: options },
+        { provide: LOGGER, useValue: options.logger ?? createLogger({ service: 'registry' }) },
+        {
+          provide: AUTH,
+          useFactory: (logger: Logger) =>
+            serviceAuth(config.auth, 'registry', { logger }).catch((error: unknown) => {
+              throw configErrorOf(error);
+            }),
+          inject: [LOGGER],
+        },
         { provide: TODAY, useValue: options.today ?? (() => CalendarDate.fromInstant(new Date())) },
         { provide: Database, useFactory: () => connect(config, options) },
         { provide: EventStore, useFactory: (db: Database) => new EventStore(db), inject: [Database] },

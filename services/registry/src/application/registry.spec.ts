@@ -8,6 +8,7 @@ import {
   facts,
   openRegistry,
   type RegistryFixture,
+  WRITER,
 } from '../test-support/registry-fixture.js';
 import { citizenProjection } from './citizen-projection.js';
 import {
@@ -18,7 +19,7 @@ import {
 } from './errors.js';
 import { TODAY } from '../test-support/registry-fixture.js';
 
-const clerk = { actor: 'clerk:hn-001' };
+const clerk = WRITER;
 
 describe('registry use cases (PostgreSQL, Redis)', () => {
   let f: RegistryFixture;
@@ -221,10 +222,10 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
     const viewB = await f.registry.getCitizen(b.personalId, CLERK);
     assert.ok(viewB.openQualityFlags.some((q) => q.kind === 'PROBABLE_DUPLICATE'));
 
-    const report = await f.registry.qualityReport(CAI_KHE.provinceCode, '');
+    const report = await f.registry.qualityReport(CAI_KHE.provinceCode, '', CLERK);
     assert.ok(report.total.citizens >= 1);
     assert.ok(report.total.probableDuplicates >= 1);
-    const hcm = await f.registry.qualityReport('079', '');
+    const hcm = await f.registry.qualityReport('079', '', CLERK);
     assert.equal(hcm.total.citizens, 1);
     assert.equal(hcm.communes[0]!.unitCode, '25747');
     assert.equal(hcm.total.stale, 0);

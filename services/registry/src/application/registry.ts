@@ -12,7 +12,7 @@ import type { CitizenCommand } from '../domain/citizen/commands.js';
 import { citizenDecider } from '../domain/citizen/decider.js';
 import { CitizenNotFoundError, InvalidCitizenCommandError } from '../domain/citizen/errors.js';
 import type { CitizenEvent } from '../domain/citizen/events.js';
-import type { CitizenState } from '../domain/citizen/state.js';
+import type { CitizenRecord, CitizenState } from '../domain/citizen/state.js';
 import { isStale } from '../domain/quality/rules.js';
 import { CARDS_OF_CITIZEN_SQL, type CardSummary } from './cards.js';
 import { CITIZEN_PROJECTION } from './citizen-projection.js';
@@ -22,6 +22,11 @@ import {
   PersonalIdInUseError,
   StaleVersionError,
 } from './errors.js';
+import {
+  JurisdictionRefusedError,
+  type Jurisdiction,
+  type JurisdictionRefusalReason,
+} from './jurisdiction.js';
 import type { CitizenCache, CitizenSnapshot } from './ports.js';
 
 export interface RegistryOptions {
@@ -36,9 +41,16 @@ export interface RegistryOptions {
   readonly audit: AuditLog;
 }
 
-/** Who reads personal data, and the purpose they state; both go to the audit log. */
-export interface Access {
+/** Who calls, and the part of the country they may act on. */
+export interface Caller {
+  /** Recorded on events and in the audit log: the token's subject. */
   readonly actor: string;
+  /** Checked by every use case on the records it touches; {@link Jurisdiction.everywhere} for none. */
+  readonly jurisdiction: Jurisdiction;
+}
+
+/** Who reads personal data, and the purpose they state; both go to the audit log. */
+export interface Access extends Caller {
   readonly purpose: string;
 }
 
@@ -67,8 +79,7 @@ export const RECORD_FIELDS = [
 export const SUMMARY_FIELDS = ['personal_id', 'name', 'birth_date', 'commune', 'deceased'] as const;
 
 /** Who asks, and how to recognise a retry; never personal data. */
-export interface CommandContext {
-  readonly actor: string;
+export interface CommandContext extends Caller {
   readonly idempotencyKey?: string | undefined;
   readonly correlationId?: string | undefined;
   readonly traceparent?: string | undefined;
@@ -142,8 +153,37 @@ const MAX_PAGE_SIZE = 500;
 
 export const citizenStream = (citizenId: string) => `citizen-${citizenId}`;
 
-function requestHash(method: string, request: unknown): string {
-  return createHash('sha256').update(method).update(JSON.stringify(request)).digest('hex');
+/**
+ * A request's fingerprint under its idempotency key. The actor is part of it, so a key replays a
+ * result only to whoever made the request — never past the jurisdiction check to another caller.
+ */
+function requestHash(method: string, actor: string, request: unknown): string {
+  return createHash('sha256').update(method).update(actor).update(JSON.stringify(request)).digest('hex');
+}
+
+const HANDLER_OPTIONS = {
+  maxAttempts: 5,
+  snapshots: { every: 50, type: 'citizen', schemaVersion: 1 },
+} as const;
+
+/** A record, or units, outside the caller's jurisdiction: thrown where it is found, refused by `enforce`. */
+class OutsideJurisdiction extends Error {
+  constructor(
+    readonly reason: JurisdictionRefusalReason,
+    /** The record concerned, for the data subject's access log; null when none exists. */
+    readonly citizenId: string | null,
+  ) {
+    super(reason);
+  }
+}
+
+/** What a refused attempt is recorded as in the audit log. */
+interface Attempt {
+  /** The action it would have been (`citizen.read`); recorded as `<action>.refused`. */
+  readonly action: string;
+  /** The stated purpose, or for a command the command (which is its legal basis). */
+  readonly purpose: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -154,10 +194,7 @@ export class Registry {
   private readonly handler: CommandHandler<CitizenState, CitizenCommand, CitizenEvent>;
 
   constructor(private readonly options: RegistryOptions) {
-    this.handler = new CommandHandler(options.store, citizenDecider, {
-      maxAttempts: 5,
-      snapshots: { every: 50, type: 'citizen', schemaVersion: 1 },
-    });
+    this.handler = new CommandHandler(options.store, citizenDecider, HANDLER_OPTIONS);
   }
 
   private get store(): EventStore {
@@ -166,19 +203,27 @@ export class Registry {
 
   /** Registers a birth and allocates a fresh personal id number for the child. */
   registerBirth(facts: RegistrationFacts, context: CommandContext): Promise<Registration> {
-    return this.idempotent('RegisterBirth', facts, context, async (tx) => {
-      this.checkFacts(facts);
-      const birthDate = CalendarDate.parse(facts.birthDate, 'birthDate');
-      const provinceCode = facts.birthPlace!.provinceCode!;
-      const citizenId = newEventId();
-      for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-        const personalId = generatePersonalId(provinceCode, facts.sex!, birthDate, this.options.random).value;
-        if (await this.claimPersonalId(tx, personalId, citizenId)) {
-          return this.register(tx, citizenId, personalId, 'birth', facts, context);
+    const attempt = { action: 'citizen.register', purpose: 'RegisterBirth' };
+    return this.enforce(context, attempt, () =>
+      this.idempotent('RegisterBirth', facts, context, async (tx) => {
+        this.checkFacts(facts);
+        const birthDate = CalendarDate.parse(facts.birthDate, 'birthDate');
+        const provinceCode = facts.birthPlace!.provinceCode!;
+        const citizenId = newEventId();
+        for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
+          const personalId = generatePersonalId(
+            provinceCode,
+            facts.sex!,
+            birthDate,
+            this.options.random,
+          ).value;
+          if (await this.claimPersonalId(tx, personalId, citizenId)) {
+            return this.register(tx, citizenId, personalId, 'birth', facts, context);
+          }
         }
-      }
-      throw new PersonalIdExhaustedError();
-    });
+        throw new PersonalIdExhaustedError();
+      }),
+    );
   }
 
   /** Registers a living person under the number they already hold (initial collection). */
@@ -187,35 +232,50 @@ export class Registry {
     personalId: string,
     context: CommandContext,
   ): Promise<Registration> {
-    return this.idempotent('RegisterExistingCitizen', { facts, personalId }, context, async (tx) => {
-      const citizenId = newEventId();
-      if (!(await this.claimPersonalId(tx, personalId, citizenId))) throw new PersonalIdInUseError();
-      return this.register(tx, citizenId, personalId, 'initial-collection', facts, context);
-    });
+    const attempt = { action: 'citizen.register', purpose: 'RegisterExistingCitizen' };
+    return this.enforce(context, attempt, () =>
+      this.idempotent('RegisterExistingCitizen', { facts, personalId }, context, async (tx) => {
+        const citizenId = newEventId();
+        if (!(await this.claimPersonalId(tx, personalId, citizenId))) throw new PersonalIdInUseError();
+        return this.register(tx, citizenId, personalId, 'initial-collection', facts, context);
+      }),
+    );
   }
 
-  /** Runs a command on an existing record. */
+  /**
+   * Runs a command on an existing record: refused, before anything is appended, when the record as
+   * loaded for the command lies outside the caller's jurisdiction.
+   */
   execute(ref: CitizenRef, command: RecordCommand, context: CommandContext): Promise<CommandResult> {
-    return this.idempotent(command.type, { ref, command }, context, async (tx) => {
-      const citizenId = await this.citizenIdOf(ref.personalId, tx);
-      try {
-        const result = await this.handler.handle(
-          citizenStream(citizenId),
-          { ...command, today: this.options.today().toString() } as CitizenCommand,
-          { metadata: this.metadata(context), tx, expectedVersion: ref.expectedVersion },
-        );
-        return { citizenId, recordVersion: result.streamVersion };
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError && ref.expectedVersion !== undefined) {
-          throw new StaleVersionError(ref.expectedVersion, error.actual);
+    const attempt = { action: 'citizen.command', purpose: command.type };
+    return this.enforce(context, attempt, () =>
+      this.idempotent(command.type, { ref, command }, context, async (tx) => {
+        const citizenId = await this.citizenIdOf(ref.personalId, tx);
+        try {
+          const result = await this.handlerFor(context.jurisdiction, citizenId).handle(
+            citizenStream(citizenId),
+            { ...command, today: this.options.today().toString() } as CitizenCommand,
+            { metadata: this.metadata(context), tx, expectedVersion: ref.expectedVersion },
+          );
+          return { citizenId, recordVersion: result.streamVersion };
+        } catch (error) {
+          if (error instanceof WrongExpectedVersionError && ref.expectedVersion !== undefined) {
+            throw new StaleVersionError(ref.expectedVersion, error.actual);
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      }),
+    );
   }
 
   /** The record and its open quality flags; the read is audited before the record is returned. */
-  async getCitizen(personalId: string, access: Access): Promise<CitizenView> {
+  getCitizen(personalId: string, access: Access): Promise<CitizenView> {
+    return this.enforce(access, { action: 'citizen.read', purpose: access.purpose }, () =>
+      this.readCitizen(personalId, access),
+    );
+  }
+
+  private async readCitizen(personalId: string, access: Access): Promise<CitizenView> {
     const [row] = await this.store.db.query<{
       citizen_id: string;
       version: number;
@@ -233,6 +293,7 @@ export class Registry {
     if (!row) throw new CitizenNotFoundError();
     const snapshot =
       (await this.options.cache.get(row.citizen_id, row.version)) ?? (await this.load(row.citizen_id));
+    this.within(access.jurisdiction, snapshot.record, row.citizen_id);
     const flags = (row.flags ?? []).map((f) => ({ kind: f.kind, detail: f.detail, raisedOn: f.raised_on }));
     const today = this.options.today();
     if (!snapshot.deceased && isStale(snapshot.record, today, this.options.staleAfterDays)) {
@@ -246,25 +307,55 @@ export class Registry {
     return { ...snapshot, openQualityFlags: flags, cards: row.cards ?? [] };
   }
 
-  async history(personalId: string, access: Access): Promise<HistoryEntry[]> {
-    const citizenId = await this.citizenIdOf(personalId);
-    const { events } = await this.store.readStream(citizenStream(citizenId));
-    await this.audited(access, 'citizen.history', [citizenId], [...RECORD_FIELDS, 'history']);
-    return events.map((e) => ({
-      recordVersion: e.streamVersion,
-      change: e.type,
-      recordedAt: e.recordedAt,
-      actor: e.metadata.actor,
-      details: e.data,
-    }));
+  history(personalId: string, access: Access): Promise<HistoryEntry[]> {
+    return this.enforce(access, { action: 'citizen.history', purpose: access.purpose }, async () => {
+      const citizenId = await this.citizenIdOf(personalId);
+      const { events } = await this.store.readStream(citizenStream(citizenId));
+      // Placed by the record as the events make it now, as a command would load it.
+      const state = events.reduce(
+        (s, e) => citizenDecider.evolve(s, e as unknown as CitizenEvent),
+        citizenDecider.initialState(),
+      );
+      if (state.status !== 'unregistered') this.within(access.jurisdiction, state.record, citizenId);
+      await this.audited(access, 'citizen.history', [citizenId], [...RECORD_FIELDS, 'history']);
+      return events.map((e) => ({
+        recordVersion: e.streamVersion,
+        change: e.type,
+        recordedAt: e.recordedAt,
+        actor: e.metadata.actor,
+        details: e.data,
+      }));
+    });
   }
 
-  async search(
+  /**
+   * Citizens matching `criteria`, a page at a time. A caller limited to a unit finds only citizens
+   * residing within it, and a search of a commune outside it is refused.
+   */
+  search(
     criteria: SearchCriteria,
     pageSize: number,
     pageToken: string,
     access: Access,
   ): Promise<{ citizens: CitizenSummary[]; nextPageToken: string }> {
+    const attempt = {
+      action: 'citizen.search',
+      purpose: access.purpose,
+      detail: { criteria: criteria.kind },
+    };
+    return this.enforce(access, attempt, () => this.searchWithin(criteria, pageSize, pageToken, access));
+  }
+
+  private async searchWithin(
+    criteria: SearchCriteria,
+    pageSize: number,
+    pageToken: string,
+    access: Access,
+  ): Promise<{ citizens: CitizenSummary[]; nextPageToken: string }> {
+    if (criteria.kind === 'commune') {
+      const refusal = access.jurisdiction.refusalForCommune(criteria.communeCode);
+      if (refusal) throw new OutsideJurisdiction(refusal, null);
+    }
     const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE_SIZE);
     const after = pageToken
       ? Buffer.from(pageToken, 'base64url').toString()
@@ -276,6 +367,7 @@ export class Registry {
             params: [nameComparisonKey(criteria.fullName), criteria.birthDate],
           }
         : { sql: 'commune_code = $1 AND $2::text IS NULL', params: [criteria.communeCode, null] };
+    const within = access.jurisdiction.searchFilter(5);
     const rows = await this.store.db.query<{
       citizen_id: string;
       personal_id: string;
@@ -284,8 +376,9 @@ export class Registry {
       deceased: boolean;
     }>(
       `SELECT citizen_id, personal_id, record, commune_code, deceased FROM reg_citizens
-       WHERE ${where.sql} AND citizen_id > $3::uuid ORDER BY citizen_id LIMIT $4`,
-      [...where.params, after, limit + 1],
+       WHERE ${where.sql} AND citizen_id > $3::uuid ${within ? `AND ${within.sql}` : ''}
+       ORDER BY citizen_id LIMIT $4`,
+      [...where.params, after, limit + 1, ...(within ? [within.value] : [])],
     );
     const page = rows.slice(0, limit);
     await this.audited(
@@ -309,10 +402,14 @@ export class Registry {
   }
 
   /** Every recorded access to one record, oldest first; reading it is itself an access. */
-  async accessLog(personalId: string, access: Access): Promise<readonly AuditEntry[]> {
-    const citizenId = await this.citizenIdOf(personalId);
-    await this.audited(access, 'citizen.access-log', [citizenId], ['access_log']);
-    return this.options.audit.forSubject(citizenId);
+  accessLog(personalId: string, access: Access): Promise<readonly AuditEntry[]> {
+    return this.enforce(access, { action: 'citizen.access-log', purpose: access.purpose }, async () => {
+      const citizenId = await this.citizenIdOf(personalId);
+      const { state } = await this.handler.load(citizenStream(citizenId));
+      if (state.status !== 'unregistered') this.within(access.jurisdiction, state.record, citizenId);
+      await this.audited(access, 'citizen.access-log', [citizenId], ['access_log']);
+      return this.options.audit.forSubject(citizenId);
+    });
   }
 
   /**
@@ -338,7 +435,25 @@ export class Registry {
     );
   }
 
-  async qualityReport(
+  /**
+   * Data quality per commune of a province (or of one commune). A caller limited to a unit may ask
+   * only within it: a province clerk about their province or its communes, a commune clerk about
+   * their commune.
+   */
+  qualityReport(
+    provinceCode: string,
+    communeCode: string,
+    caller: Caller,
+  ): Promise<{ total: QualityFigures; communes: QualityFigures[]; asOf: string }> {
+    const attempt = { action: 'quality.report', purpose: 'GetQualityReport' };
+    return this.enforce(caller, attempt, () => {
+      const refusal = caller.jurisdiction.refusalForReport(provinceCode, communeCode);
+      if (refusal) throw new OutsideJurisdiction(refusal, null);
+      return this.report(provinceCode, communeCode);
+    });
+  }
+
+  private async report(
     provinceCode: string,
     communeCode: string,
   ): Promise<{ total: QualityFigures; communes: QualityFigures[]; asOf: string }> {
@@ -389,6 +504,70 @@ export class Registry {
       },
       communes,
     };
+  }
+
+  /**
+   * Runs a use case for `caller` within their jurisdiction: a caller with none is refused before
+   * anything is looked up; a record or units found outside it (`within`, `OutsideJurisdiction`) are
+   * refused once the work has stopped — its transaction rolled back, nothing appended or disclosed.
+   * Every refusal is written to the audit log (`<action>.refused`, with the record when there is
+   * one, so the data subject's access log shows the attempt) before the caller hears of it.
+   */
+  private async enforce<T>(caller: Caller, attempt: Attempt, work: () => Promise<T>): Promise<T> {
+    const admission = caller.jurisdiction.admission();
+    if (admission) return this.refuse(caller, attempt, admission, null);
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof OutsideJurisdiction)
+        return this.refuse(caller, attempt, error.reason, error.citizenId);
+      throw error;
+    }
+  }
+
+  private async refuse(
+    caller: Caller,
+    attempt: Attempt,
+    reason: JurisdictionRefusalReason,
+    citizenId: string | null,
+  ): Promise<never> {
+    await this.options.audit.record({
+      actor: caller.actor,
+      action: `${attempt.action}.refused`,
+      purpose: attempt.purpose,
+      subjectId: citizenId,
+      fields: [],
+      detail: { ...attempt.detail, reason },
+    });
+    throw new JurisdictionRefusedError(reason);
+  }
+
+  /** The one check of a record against a jurisdiction: by its permanent residence on today's map. */
+  private within(jurisdiction: Jurisdiction, record: CitizenRecord, citizenId: string | null): void {
+    const refusal = jurisdiction.refusalForRecord(record);
+    if (refusal) throw new OutsideJurisdiction(refusal, citizenId);
+  }
+
+  /**
+   * The command handler for a caller: a limited one's decides only on a record within their
+   * jurisdiction — the state loaded for the command, in its transaction, before anything is
+   * appended; a registration by the record it would create (no record exists yet to name).
+   */
+  private handlerFor(
+    jurisdiction: Jurisdiction,
+    citizenId: string,
+  ): CommandHandler<CitizenState, CitizenCommand, CitizenEvent> {
+    if (!jurisdiction.limited) return this.handler;
+    const decide = (command: CitizenCommand, state: CitizenState): CitizenEvent[] => {
+      if (state.status !== 'unregistered') this.within(jurisdiction, state.record, citizenId);
+      const events = citizenDecider.decide(command, state);
+      if (state.status === 'unregistered') {
+        const created = events.reduce(citizenDecider.evolve, state);
+        if (created.status !== 'unregistered') this.within(jurisdiction, created.record, null);
+      }
+      return events;
+    };
+    return new CommandHandler(this.store, { ...citizenDecider, decide }, HANDLER_OPTIONS);
   }
 
   /**
@@ -449,7 +628,7 @@ export class Registry {
     facts: RegistrationFacts,
     context: CommandContext,
   ): Promise<Registration> {
-    const result = await this.handler.handle(
+    const result = await this.handlerFor(context.jurisdiction, citizenId).handle(
       citizenStream(citizenId),
       { ...facts, type: 'RegisterCitizen', personalId, registration, today: this.options.today().toString() },
       { metadata: this.metadata(context), tx },
@@ -478,7 +657,7 @@ export class Registry {
     const key = context.idempotencyKey;
     return this.store.transaction(async (tx) => {
       if (!key) return work(tx);
-      const hash = requestHash(method, request);
+      const hash = requestHash(method, context.actor, request);
       const claimed = await tx.query(
         `INSERT INTO reg_idempotency (idempotency_key, method, request_hash, response) VALUES ($1, $2, $3, 'null')
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,

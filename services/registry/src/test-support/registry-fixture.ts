@@ -3,6 +3,7 @@ import { AuditLog, auditMigrations } from '@cancuoc/audit';
 import { Database, EventStore } from '@cancuoc/eventstore';
 import { CalendarDate, type RandomSource } from '@cancuoc/identity';
 import { connectTestRedis, createTestDatabase, type TestRedis } from '@cancuoc/testing';
+import { Jurisdiction } from '../application/jurisdiction.js';
 import { Registry, type RegistrationFacts } from '../application/registry.js';
 import { RedisCitizenCache } from '../infrastructure/citizen-caches.js';
 import { registryMigrations } from '../infrastructure/migrations/index.js';
@@ -77,5 +78,7 @@ export function facts(overrides: Partial<RegistrationFacts> = {}): RegistrationF
   };
 }
 
-/** How the tests read: a clerk stating a purpose, as every read must. */
-export const CLERK = { actor: 'clerk:test', purpose: 'test' } as const;
+/** How the tests read: a national clerk stating a purpose, as every read must. */
+export const CLERK = { actor: 'clerk:test', purpose: 'test', jurisdiction: Jurisdiction.everywhere } as const;
+/** How the tests write: a national clerk (the tests of jurisdiction limit theirs). */
+export const WRITER = { actor: 'clerk:hn-001', jurisdiction: Jurisdiction.everywhere } as const;

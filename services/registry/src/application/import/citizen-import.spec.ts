@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CalendarDate } from '@cancuoc/identity';
-import { CLERK, facts, openRegistry, type RegistryFixture } from '../../test-support/registry-fixture.js';
+import {
+  CLERK,
+  facts,
+  openRegistry,
+  type RegistryFixture,
+  WRITER,
+} from '../../test-support/registry-fixture.js';
 import { importCitizens, type ImportOptions, type ImportProgress } from './citizen-import.js';
 import { ImportMismatchError } from './errors.js';
 import { citizenRow, toCsv, toNdjson, type Row } from './test-support/rows.js';
@@ -146,9 +152,7 @@ describe('bulk import of an existing population', () => {
     await f.registry.registerExisting(
       facts({ birthDate: existing!.birth_date, sex: existing!.sex as 'male' | 'female' }),
       existing!.personal_id,
-      {
-        actor: 'clerk:hn-001',
-      },
+      WRITER,
     );
     const twinOfA = { ...a!, given_name: 'Khác' };
     const twinOfC = { ...c!, given_name: 'Khác' };
@@ -176,9 +180,7 @@ describe('bulk import of an existing population', () => {
     await f.registry.registerExisting(
       facts({ birthDate: grandpa!.birth_date, sex: grandpa!.sex as 'male' | 'female' }),
       grandpa!.personal_id,
-      {
-        actor: 'clerk:hn-001',
-      },
+      WRITER,
     );
     father!.father_personal_id = grandpa!.personal_id;
     child!.father_personal_id = father!.personal_id;
@@ -210,7 +212,7 @@ describe('bulk import of an existing population', () => {
     const { citizenId } = await f.registry.registerExisting(
       facts({ birthDate: holder!.birth_date, sex: holder!.sex as 'male' | 'female' }),
       holder!.personal_id,
-      { actor: 'clerk:hn-001' },
+      WRITER,
     );
     child1!.father_personal_id = holder!.personal_id;
     child2!.father_personal_id = holder!.personal_id;

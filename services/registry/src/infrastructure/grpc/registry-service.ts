@@ -1,11 +1,5 @@
-import {
-  defineService,
-  invalidArgument,
-  type Authenticator,
-  type CallContext,
-  type Caller,
-  type ServiceRegistration,
-} from '@cancuoc/grpc';
+import { refuseOutsideLimit, type Authorized, type ServiceAuth } from '@cancuoc/auth';
+import { defineService, invalidArgument, type CallContext, type ServiceRegistration } from '@cancuoc/grpc';
 import {
   CardStatus,
   RegistryService,
@@ -15,8 +9,10 @@ import {
   type CitizenRef as CitizenRefMessage,
   type RegistrationFacts as FactsMessage,
 } from '@cancuoc/proto';
+import { Jurisdiction, JurisdictionRefusedError } from '../../application/jurisdiction.js';
 import type {
   Access,
+  Caller,
   CitizenRef,
   CommandContext,
   RecordCommand,
@@ -69,14 +65,22 @@ function ref(r: CitizenRefMessage | undefined): CitizenRef {
   };
 }
 
-function context(call: CallContext<Caller>): CommandContext {
+/**
+ * Who calls: the token's subject, and the jurisdiction the grant the policy allowed them under
+ * limits them to (the use cases check it; no handler looks at roles).
+ */
+function caller(call: CallContext<Authorized>): Caller {
+  return { actor: call.principal.actor, jurisdiction: Jurisdiction.of(call.principal) };
+}
+
+function context(call: CallContext<Authorized>): CommandContext {
   const first = (name: string) => {
     const value = call.metadata.get(name)[0];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const correlationId = first('x-correlation-id');
   return {
-    actor: call.principal.actor,
+    ...caller(call),
     idempotencyKey: first('idempotency-key'),
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
     // No traceparent from the request's headers: the server span continues the caller's trace
@@ -86,7 +90,7 @@ function context(call: CallContext<Caller>): CommandContext {
 }
 
 /** Who reads and why: the purpose is required, since every read of personal data is audited with it. */
-function access(call: CallContext<Caller>, purpose: string): Access {
+function access(call: CallContext<Authorized>, purpose: string): Access {
   const stated = purpose.trim();
   if (!stated || stated.length > 200) {
     throw invalidArgument([
@@ -97,24 +101,40 @@ function access(call: CallContext<Caller>, purpose: string): Access {
       },
     ]);
   }
-  return { actor: call.principal.actor, purpose: stated };
+  return { ...caller(call), purpose: stated };
 }
 
-async function guarded<T>(prefix: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toRpcError(error, prefix);
-  }
-}
-
-/** `cancuoc.registry.v1.RegistryService` over the register's use cases. */
+/**
+ * `cancuoc.registry.v1.RegistryService` over the register's use cases. The guard (`authenticate`)
+ * has checked the token and the platform policy before a handler runs; a use case refusing a
+ * jurisdiction is counted, logged and rate-limited with the guard's own refusals, and answered
+ * PERMISSION_DENIED with the reason alone.
+ */
 export function registryService(
   registry: Registry,
-  authenticate: Authenticator<Caller>,
+  auth: Pick<ServiceAuth, 'authenticate' | 'refusals'>,
 ): ServiceRegistration {
-  const command = async (r: CitizenRefMessage | undefined, cmd: RecordCommand, call: CallContext<Caller>) => {
-    const result = await guarded('', () => registry.execute(ref(r), cmd, context(call)));
+  const guarded = async <T>(
+    prefix: string,
+    call: CallContext<Authorized>,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof JurisdictionRefusedError) {
+        const rpc = `${call.method.parent.typeName}/${call.method.name}`;
+        return refuseOutsideLimit(auth.refusals, rpc, call.principal, error.reason, error.message);
+      }
+      throw toRpcError(error, prefix);
+    }
+  };
+  const command = async (
+    r: CitizenRefMessage | undefined,
+    cmd: RecordCommand,
+    call: CallContext<Authorized>,
+  ) => {
+    const result = await guarded('', call, () => registry.execute(ref(r), cmd, context(call)));
     return { result: { citizenId: result.citizenId, recordVersion: BigInt(result.recordVersion) } };
   };
   const registration = (r: { citizenId: string; personalId: string; recordVersion: number }) => ({
@@ -126,13 +146,15 @@ export function registryService(
   });
   return defineService(
     RegistryService,
-    { authenticate },
+    { authenticate: auth.authenticate },
     {
       registerBirth: async (req, call) =>
-        registration(await guarded('facts.', () => registry.registerBirth(facts(req.facts), context(call)))),
+        registration(
+          await guarded('facts.', call, () => registry.registerBirth(facts(req.facts), context(call))),
+        ),
       registerExistingCitizen: async (req, call) =>
         registration(
-          await guarded('facts.', () =>
+          await guarded('facts.', call, () =>
             registry.registerExisting(facts(req.facts), req.personalId, context(call)),
           ),
         ),
@@ -236,7 +258,7 @@ export function registryService(
         ),
       getCitizen: async (req, call) => {
         const reader = access(call, req.purpose);
-        const view = await guarded('', () => registry.getCitizen(req.personalId, reader));
+        const view = await guarded('', call, () => registry.getCitizen(req.personalId, reader));
         return {
           citizenId: view.citizenId,
           recordVersion: BigInt(view.version),
@@ -259,7 +281,7 @@ export function registryService(
       },
       getCitizenHistory: async (req, call) => {
         const reader = access(call, req.purpose);
-        const entries = await guarded('', () => registry.history(req.personalId, reader));
+        const entries = await guarded('', call, () => registry.history(req.personalId, reader));
         return {
           entries: entries.map((e) => ({
             recordVersion: BigInt(e.recordVersion),
@@ -294,7 +316,9 @@ export function registryService(
             { field: 'by_name', reason: 'REQUIRED', description: 'a full name and a YYYY-MM-DD birth date' },
           ]);
         }
-        const page = await guarded('', () => registry.search(criteria, req.pageSize, req.pageToken, reader));
+        const page = await guarded('', call, () =>
+          registry.search(criteria, req.pageSize, req.pageToken, reader),
+        );
         return {
           citizens: page.citizens.map((s) => ({
             citizenId: s.citizenId,
@@ -307,13 +331,15 @@ export function registryService(
           nextPageToken: page.nextPageToken,
         };
       },
-      getQualityReport: async (req) => {
+      getQualityReport: async (req, call) => {
         if (!/^\d{3}$/.test(req.provinceCode)) {
           throw invalidArgument([
             { field: 'province_code', reason: 'INVALID_FORMAT', description: 'a three-digit province code' },
           ]);
         }
-        const report = await guarded('', () => registry.qualityReport(req.provinceCode, req.communeCode));
+        const report = await guarded('', call, () =>
+          registry.qualityReport(req.provinceCode, req.communeCode, caller(call)),
+        );
         const figures = (q: typeof report.total) => ({
           ...q,
           citizens: BigInt(q.citizens),
@@ -326,7 +352,7 @@ export function registryService(
       },
       getAccessLog: async (req, call) => {
         const reader = access(call, req.purpose);
-        const entries = await guarded('', () => registry.accessLog(req.personalId, reader));
+        const entries = await guarded('', call, () => registry.accessLog(req.personalId, reader));
         return {
           entries: entries.map((e) => ({
             recordedAt: e.recordedAt,

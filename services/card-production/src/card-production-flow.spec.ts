@@ -31,7 +31,7 @@ import { revocationListSignedBytes } from './infrastructure/revocation-list.js';
 import { StationSimulator } from './station/simulator.js';
 import { readChipImage } from './station/chip-image-file.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
-import { eventually, startFixture, stationToken, type Fixture } from './test-support/fixture.js';
+import { eventually, startFixture, stationTokens, type Fixture } from './test-support/fixture.js';
 import { runOpenssl, withFiles } from './test-support/openssl.js';
 import { portrait } from './test-support/portraits.js';
 
@@ -92,7 +92,7 @@ describe('card production end to end (Kafka-protocol broker, PostgreSQL, Redis, 
 
     const simulator = new StationSimulator({
       address: f.running.grpc.address,
-      token: stationToken('hn-enc-01'),
+      tokens: stationTokens('hn-enc-01'),
       capacity: 2,
       trustedCscas: [f.csca],
       outDir: chips,

@@ -8,8 +8,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AuditLog } from '@cancuoc/audit';
+import { AuthConfigError, serviceAuth, type ServiceAuth } from '@cancuoc/auth';
 import { Database, EventStore } from '@cancuoc/eventstore';
-import { bearerAuthenticator, startGrpcServer, type RunningGrpcServer } from '@cancuoc/grpc';
+import {
+  channelCredentialsFor,
+  serverCredentialsFor,
+  startGrpcServer,
+  type RunningGrpcServer,
+} from '@cancuoc/grpc';
 import {
   IdempotentConsumer,
   InProcessTransport,
@@ -25,7 +31,7 @@ import {
   topicCatalogue,
   type CardApplicationChanged,
 } from '@cancuoc/proto';
-import { observeCardJobDepth } from '@cancuoc/observability';
+import { observeCardJobDepth, type Logger } from '@cancuoc/observability';
 import { Redis } from 'ioredis';
 import { ApplicationIntake } from './application/application-intake.js';
 import { CardJobs } from './application/card-jobs.js';
@@ -37,7 +43,7 @@ import { CardOperations } from './application/operations.js';
 import { Personaliser } from './application/personaliser.js';
 import type { CardVault, Clock, DocumentSigners, LeaseBoard, PortraitSource } from './application/ports.js';
 import { StationReports } from './application/station-reports.js';
-import type { CardProductionConfig, StorageConfig } from './config.js';
+import { ConfigError, type CardProductionConfig, type StorageConfig } from './config.js';
 import type { CardPolicy } from './domain/card/decider.js';
 import { applicationChange } from './infrastructure/application-events.js';
 import { EnrollmentPortraits } from './infrastructure/enrollment-portraits.js';
@@ -64,6 +70,8 @@ export interface StartOptions {
   readonly portraits?: PortraitSource;
   /** Told about failures of the background work (no personal data reaches it from here). */
   readonly onError?: (component: string, error: unknown) => void;
+  /** The service's logger: the transport it listens with, refused calls (`auth.refused`). */
+  readonly logger?: Logger;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,6 +85,7 @@ const TRANSPORT = Symbol('Transport');
 const SIGNERS = Symbol('DocumentSigners');
 const VAULT = Symbol('CardVault');
 const PORTRAITS = Symbol('PortraitSource');
+const AUTH = Symbol('ServiceAuth');
 
 function open(config: StorageConfig): Promise<Database> {
   return Database.connect({
@@ -104,6 +113,18 @@ async function connect(config: CardProductionConfig, options: StartOptions): Pro
     return db;
   } catch (error) {
     await db.close();
+    throw error;
+  }
+}
+
+/** Who may call card production, and its own tokens for enrollment; a bad key file is a configuration error. */
+async function authFor(config: CardProductionConfig, options: StartOptions): Promise<ServiceAuth> {
+  try {
+    return await serviceAuth(config.auth, 'card-production', {
+      ...(options.logger && { logger: options.logger }),
+    });
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
     throw error;
   }
 }
@@ -205,6 +226,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
     @Inject(SIGNERS) readonly signers: DocumentSigners,
     @Inject(VAULT) vault: CardVault,
     @Inject(PORTRAITS) private readonly portraits: PortraitSource,
+    @Inject(AUTH) private readonly auth: ServiceAuth,
   ) {
     const onError = (component: string) => (error: unknown) =>
       (options.onError ?? defaultOnError)(component, error);
@@ -304,10 +326,21 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
     await this.dispatcher.start();
     this.sweeper.start();
     this.stopObservingDepth = observeCardJobDepth(() => jobQueueDepth(this.db));
-    const authenticate = bearerAuthenticator(this.config.authSecret, 'card-production');
+    // Who may call which RPC is decided before any handler runs, by the platform's one policy
+    // (@cancuoc/auth); the handlers apply the grant's limit (a station: only its own leases).
+    const { authenticate, refusals } = this.auth;
+    // Mutual TLS with certificate files; plaintext only on loopback for the embedded platform and
+    // tests (their tokens come from the development issuer), never in server mode.
+    const { credentials, transport } = serverCredentialsFor({
+      tls: this.config.tls,
+      host: this.config.grpcHost,
+      server: this.config.auth.mode === 'server',
+    });
     this.grpc = await startGrpcServer({
       host: this.config.grpcHost,
       port: this.config.grpcPort,
+      credentials,
+      ...(this.options.logger && { logger: this.options.logger }),
       services: [
         encodingStationService({
           dispatcher: this.dispatcher,
@@ -315,6 +348,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           leaseMs: this.config.leaseMs,
           heartbeatMs: this.config.heartbeatMs,
           authenticate,
+          refusals,
         }),
         cardProductionService({
           queries: this.queries,
@@ -328,13 +362,14 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
         }),
         operationsService({
           service: 'card-production',
-          authSecret: this.config.authSecret,
+          authenticate,
           audit: this.audit,
           consumers: [this.consumer],
           transport: this.transport,
         }),
       ],
     });
+    this.options.logger?.info('card-production.grpc_transport', { transport, port: this.grpc.port });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -385,10 +420,17 @@ export class CardProductionModule {
         },
         { provide: SIGNERS, useFactory: () => documentSigners(config, options) },
         { provide: VAULT, useFactory: () => vault(config) },
+        { provide: AUTH, useFactory: () => authFor(config, options) },
         {
           provide: PORTRAITS,
-          useFactory: (): PortraitSource =>
-            options.portraits ?? new EnrollmentPortraits(config.enrollmentAddress, config.authSecret),
+          useFactory: (auth: ServiceAuth): PortraitSource =>
+            options.portraits ??
+            new EnrollmentPortraits({
+              address: config.enrollmentAddress,
+              tokens: auth.tokens,
+              credentials: channelCredentialsFor(config.tls),
+            }),
+          inject: [AUTH],
         },
         CardProductionRuntime,
       ],

@@ -1,6 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
+import {
+  checkTlsFiles,
+  serverCredentialsFor,
+  TlsConfigError,
+  tlsFilesFromEnv,
+  type TlsFiles,
+} from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How card production is configured: from the environment in server mode, by the launcher when embedded. */
@@ -18,8 +24,16 @@ export interface CardProductionConfig {
   readonly kafkaSecurity: KafkaSecurity;
   readonly grpcHost: string;
   readonly grpcPort: number;
-  /** Verifies callers' tokens (audience `card-production`) and signs ours for enrollment. */
-  readonly authSecret: string;
+  /**
+   * Where callers' tokens (audience `card-production`) come from and how card production gets its
+   * own for enrollment: the OpenID provider in server mode, the embedded development issuer otherwise.
+   */
+  readonly auth: AuthConfig;
+  /**
+   * Card production's mutual-TLS identity (`CANCUOC_TLS_*`), for its server and its calls to
+   * enrollment. Required in server mode; without it, plaintext on loopback (embedded platform, tests).
+   */
+  readonly tls: TlsFiles | undefined;
   /** gRPC target of enrollment's PersonalisationDataService. */
   readonly enrollmentAddress: string;
   /**
@@ -63,6 +77,19 @@ export function assertServable(config: CardProductionConfig, hasOwnSigners: bool
   if (!config.keyDir && !hasOwnSigners) {
     throw new ConfigError('CARD_PRODUCTION_KEY_DIR is required against a real database');
   }
+  try {
+    if (config.tls) {
+      // Unreadable or mismatched certificate files: said now, not as handshakes that fail later.
+      checkTlsFiles(config.tls);
+    } else {
+      // Without certificates only plaintext on loopback, and never with an OpenID provider (server
+      // mode): the same rule the server is started with, checked before anything starts.
+      serverCredentialsFor({ tls: undefined, host: config.grpcHost, server: config.auth.mode === 'server' });
+    }
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -72,23 +99,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   if (!Number.isInteger(value) || value < min)
     throw new ConfigError(`${name} must be an integer of at least ${min}, not "${raw}"`);
   return value;
-}
-
-/** The embedded token key, shared with the other services of the same data folder (as the registry does). */
-function embeddedSecret(dataDir: string): string {
-  const file = join(dirname(dataDir), 'auth-secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      return readFileSync(file, 'utf8').trim();
-    }
-  }
 }
 
 function dataKey(raw: string | undefined): Uint8Array | undefined {
@@ -101,7 +111,7 @@ function dataKey(raw: string | undefined): Uint8Array | undefined {
 /** Where card production keeps its data: all that applying migrations needs. */
 export type StorageConfig = Pick<CardProductionConfig, 'databaseUrl' | 'dataDir' | 'kafkaBrokers'>;
 
-/** The storage part of the configuration: the migration job gets no token key, keys or vault key. */
+/** The storage part of the configuration: the migration job gets no credentials, keys or vault key. */
 export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
@@ -124,11 +134,26 @@ function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProductionConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
-  const authSecret = env.CANCUOC_AUTH_SECRET || (dataDir ? embeddedSecret(dataDir) : undefined);
-  if (!authSecret)
-    throw new ConfigError('CANCUOC_AUTH_SECRET is required against a real database (32+ bytes)');
-  if (Buffer.byteLength(authSecret) < 32)
-    throw new ConfigError('CANCUOC_AUTH_SECRET must be at least 32 bytes');
+  const server = databaseUrl !== undefined;
+  let auth: AuthConfig;
+  let tls: TlsFiles | undefined;
+  try {
+    // Embedded, the platform's services share one development issuer beside their data folders.
+    auth = authConfigFromEnv(env, 'card-production', {
+      server,
+      embeddedDataDir: dirname(dataDir ?? join('.data', 'card-production')),
+    });
+    tls = tlsFilesFromEnv(env);
+  } catch (error) {
+    if (error instanceof AuthConfigError || error instanceof TlsConfigError)
+      throw new ConfigError(error.message);
+    throw error;
+  }
+  if (server && !tls) {
+    throw new ConfigError(
+      'server mode needs mutual TLS: set CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE',
+    );
+  }
   const keyDir =
     env.CARD_PRODUCTION_KEY_DIR || (dataDir ? join(dirname(dataDir), 'card-production-keys') : undefined);
   const key = dataKey(env.CARD_PRODUCTION_DATA_KEY);
@@ -145,9 +170,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    grpcHost: env.CARD_PRODUCTION_GRPC_HOST || '0.0.0.0',
+    // Plaintext is for loopback only: without certificates the default is this machine alone.
+    grpcHost: env.CARD_PRODUCTION_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1'),
     grpcPort: integer(env, 'CARD_PRODUCTION_GRPC_PORT', 50053),
-    authSecret,
+    auth,
+    tls,
     enrollmentAddress: env.CARD_PRODUCTION_ENROLLMENT_ADDRESS || '127.0.0.1:50052',
     keyDir,
     // Embedded, a development PKI is the default; against a real database it must be asked for.

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
+import { DevelopmentIssuer, developmentIssuerFile, identities } from '@cancuoc/auth';
 import { Database } from '@cancuoc/eventstore';
 import { closeClient } from '@cancuoc/grpc';
 import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
@@ -25,7 +26,7 @@ import type { CardProductionConfig } from './config.js';
 import { StationSimulator } from './station/simulator.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
 import { EnrollmentDouble } from './test-support/enrollment-double.js';
-import { adminClient, eventually, SECRET, stationToken } from './test-support/fixture.js';
+import { adminClient, eventually, stationTokens } from './test-support/fixture.js';
 import { portrait } from './test-support/portraits.js';
 import { pemBody } from './infrastructure/keys/pem.js';
 import { readFile } from 'node:fs/promises';
@@ -38,11 +39,15 @@ async function published(running: RunningCardProduction): Promise<number> {
   return Number(row!.n);
 }
 
-async function encodeOne(running: RunningCardProduction, keyDir: string): Promise<void> {
+async function encodeOne(
+  running: RunningCardProduction,
+  keyDir: string,
+  issuer: DevelopmentIssuer,
+): Promise<void> {
   const csca = pemBody(await readFile(join(keyDir, 'csca.cert.pem'), 'utf8'));
   const simulator = new StationSimulator({
     address: running.grpc.address,
-    token: stationToken('embedded-01'),
+    tokens: stationTokens('embedded-01', issuer),
     capacity: 1,
     trustedCscas: [csca],
     maxJobs: 1,
@@ -55,10 +60,13 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
   let root: string;
   let enrollment: EnrollmentDouble;
   let config: CardProductionConfig;
+  /** The platform's development issuer, from the key file the service reads too. */
+  let issuer: DevelopmentIssuer;
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'cancuoc-cp-embedded-'));
-    enrollment = new EnrollmentDouble(SECRET);
+    issuer = await DevelopmentIssuer.open(developmentIssuerFile(root));
+    enrollment = new EnrollmentDouble(issuer);
     await enrollment.start();
     config = {
       databaseUrl: undefined,
@@ -70,7 +78,8 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
       kafkaSecurity: {},
       grpcHost: '127.0.0.1',
       grpcPort: 0,
-      authSecret: SECRET,
+      auth: { mode: 'embedded', issuerFile: developmentIssuerFile(root) },
+      tls: undefined,
       enrollmentAddress: enrollment.address,
       keyDir: join(root, 'card-production-keys'),
       developmentPki: true,
@@ -111,7 +120,7 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
         running.transport,
         applicationChanged({ applicationId: 'app-embedded-1', face }),
       );
-      await encodeOne(running, config.keyDir!);
+      await encodeOne(running, config.keyDir!, issuer);
       await eventually(
         async () => (await published(running)) >= 3,
         'CardChanged records on the in-process log',
@@ -120,7 +129,7 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
       return { keyId, published: await published(running) };
     });
     await withService({}, async (running) => {
-      const admin = adminClient(running.grpc.address);
+      const admin = adminClient(running.grpc.address, identities.administrator('ops-01'), issuer);
       try {
         const { card } = await admin.getCard({ card: { case: 'applicationId', value: 'app-embedded-1' } });
         assert.equal(card?.status, CardJobStatus.ENCODED);
@@ -155,7 +164,7 @@ describe('card production, embedded (PGlite, in-process transport, memory lease 
       const face = enrollment.hold('app-embedded-2', portrait('app-embedded-2'));
       await withService({ transport }, async (running) => {
         await publishApplication(transport, applicationChanged({ applicationId: 'app-embedded-2', face }));
-        await encodeOne(running, config.keyDir!);
+        await encodeOne(running, config.keyDir!, issuer);
         await eventually(
           async () => seen.includes(CardStatus.ENCODED),
           'CardChanged ENCODED on the shared transport',

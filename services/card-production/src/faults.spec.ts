@@ -13,7 +13,7 @@ import { captureRun, operatorCommands } from '@cancuoc/operations';
 import { CardJobStatus } from '@cancuoc/proto';
 import { StationSimulator } from './station/simulator.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
-import { eventually, SECRET, startFixture, stationToken, type Fixture } from './test-support/fixture.js';
+import { eventually, startFixture, stationTokens, type Fixture } from './test-support/fixture.js';
 import { portrait, sha256Hex } from './test-support/portraits.js';
 import { readBack, TestStation } from './test-support/test-station.js';
 
@@ -44,7 +44,8 @@ describe('faults', () => {
   describe('a station killed in the middle of a job', () => {
     let f: Fixture;
     before(async () => {
-      f = await startFixture({ config: { leaseMs: LEASE_MS } });
+      // The simulator process gets its own credential from the platform's development issuer file.
+      f = await startFixture({ config: { leaseMs: LEASE_MS }, embeddedIssuer: true });
     });
     after(() => f?.close());
 
@@ -59,13 +60,15 @@ describe('faults', () => {
           f.running.grpc.address,
           '--csca',
           join(f.config.keyDir!, 'csca.cert.pem'),
-          '--token',
-          stationToken('doomed'),
+          '--station-id',
+          'doomed',
+          '--data-dir',
+          f.platformDir!,
           '--encode-ms',
           '600000',
           '--json',
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
       );
       let output = '';
       station.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -81,7 +84,7 @@ describe('faults', () => {
       await f.running.sweepLeases();
       const survivor = new StationSimulator({
         address: f.running.grpc.address,
-        token: stationToken('survivor'),
+        tokens: stationTokens('survivor', f.issuer),
         capacity: 1,
         trustedCscas: [f.csca],
         maxJobs: 1,
@@ -176,7 +179,8 @@ describe('faults', () => {
   describe('enrollment down, and a portrait that is not the one announced', () => {
     let f: Fixture;
     before(async () => {
-      f = await startFixture({ enrollmentUp: false, config: { retryBackoffMs: 200 } });
+      // `cancuoc` commands find the development issuer in the platform folder, as an operator's do.
+      f = await startFixture({ enrollmentUp: false, config: { retryBackoffMs: 200 }, embeddedIssuer: true });
     });
     after(() => f?.close());
 
@@ -207,7 +211,7 @@ describe('faults', () => {
       const env = {
         CANCUOC_CARD_PRODUCTION_ADDRESS: f.running.grpc.address,
         CANCUOC_ENROLLMENT_ADDRESS: '127.0.0.1:1',
-        CANCUOC_AUTH_SECRET: SECRET,
+        CANCUOC_DATA_DIR: f.platformDir!,
       };
       const stuck = await captureRun(command('stuck'), [], env);
       assert.equal(stuck.code, 1, 'enrollment could not be asked');

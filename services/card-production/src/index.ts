@@ -9,3 +9,4 @@ export {
 export { chipImageSha256, CHIP_FILE_ORDER, type ChipFiles } from './domain/personalisation/chip-image.js';
 export { REVOCATION_LIST_CONTEXT, revocationListSignedBytes } from './infrastructure/revocation-list.js';
 export { StationSimulator, type StationSimulatorOptions } from './station/simulator.js';
+export { givenToken, StationCredentialsError, stationTokens } from './station/credentials.js';

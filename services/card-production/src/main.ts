@@ -17,6 +17,7 @@ await runServiceMain({
   start: (config, { migrate, logger }) =>
     startCardProduction(config, {
       migrate,
+      logger,
       onError: (component, error) => logger.warn('card-production.background_error', { component, error }),
     }),
   configError: ConfigError,

@@ -19,7 +19,7 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { StationSimulator } from './station/simulator.js';
 import { applicationChanged, publishApplication } from './test-support/applications.js';
-import { eventually, startFixture, stationToken, type Fixture } from './test-support/fixture.js';
+import { eventually, startFixture, stationTokens, type Fixture } from './test-support/fixture.js';
 import { portrait } from './test-support/portraits.js';
 import { TestStation } from './test-support/test-station.js';
 
@@ -90,7 +90,7 @@ describe('card production telemetry (PostgreSQL, Redis, in-memory exporter)', ()
 
     const simulator = new StationSimulator({
       address: f.running.grpc.address,
-      token: stationToken('hn-enc-07'),
+      tokens: stationTokens('hn-enc-07'),
       capacity: 1,
       trustedCscas: [f.csca],
       maxJobs: 1,

@@ -26,7 +26,13 @@ export interface PortraitSource {
  */
 export class PortraitUnavailableError extends Error {
   override readonly name = 'PortraitUnavailableError';
-  constructor(readonly reason: 'ENROLLMENT_UNAVAILABLE' | 'ENROLLMENT_REFUSED_CREDENTIALS') {
+  constructor(
+    readonly reason:
+      | 'ENROLLMENT_UNAVAILABLE'
+      | 'ENROLLMENT_REFUSED_CREDENTIALS'
+      /** Card production could not get its own token for enrollment (the OpenID provider). */
+      | 'ENROLLMENT_CREDENTIALS_UNAVAILABLE',
+  ) {
     super(reason);
   }
 }

@@ -3,6 +3,7 @@ import { recordStationJobSettled } from '@cancuoc/observability';
 import type { CompleteEncoding, FailEncoding } from '../domain/card/commands.js';
 import type { EncodingFailureReason, VoidReason } from '../domain/card/events.js';
 import { completionOutcome, failureOutcome, type FailureOutcome } from '../domain/card/outcomes.js';
+import { LeaseOfAnotherStationError } from '../domain/card/errors.js';
 import type { CardJob } from '../domain/card/state.js';
 import { stationActor } from './actor.js';
 import type { CardJobs } from './card-jobs.js';
@@ -99,6 +100,9 @@ export class StationReports {
   /**
    * Extends the station's leases on the board (Redis). When the board cannot be written, a lease
    * close to its deadline is extended in its stream instead: slower, but the station keeps its work.
+   * A lease no longer held is answered `held: false`; a lease held by another station refuses the
+   * whole heartbeat (`LeaseOfAnotherStationError`) before anything is extended — lease ids are never
+   * reused, so an honest station cannot name one.
    */
   async heartbeat(stationId: string, leaseIds: readonly string[]): Promise<LeaseState[]> {
     const { db, jobs, board, clock } = this.options;
@@ -113,7 +117,8 @@ export class StationReports {
        WHERE status = 'encoding' AND lease_id = ANY ($1::text[])`,
       [leaseIds],
     );
-    const byLease = new Map(rows.filter((r) => r.station_id === stationId).map((r) => [r.lease_id, r]));
+    if (rows.some((r) => r.station_id !== stationId)) throw new LeaseOfAnotherStationError();
+    const byLease = new Map(rows.map((r) => [r.lease_id, r]));
     const leaseMs = jobs.policy.leaseMs;
     const until = new Date(now.getTime() + leaseMs);
     await board.stationConnected(stationId);

@@ -1,4 +1,12 @@
-import { closeClient, createClient, grpcCode, signToken, status, type GrpcClient } from '@cancuoc/grpc';
+import type { TokenSource } from '@cancuoc/auth';
+import {
+  closeClient,
+  createClient,
+  grpcCode,
+  status,
+  type channelCredentialsFor,
+  type GrpcClient,
+} from '@cancuoc/grpc';
 import { PersonalisationDataService } from '@cancuoc/proto';
 import {
   PortraitRefusedError,
@@ -18,28 +26,50 @@ const TRANSIENT = new Set([
   status.CANCELLED,
 ]);
 
+export interface EnrollmentPortraitsOptions {
+  /** gRPC target of enrollment's PersonalisationDataService. */
+  readonly address: string;
+  /** Card production's own tokens (`ServiceAuth.tokens`): `service:card-production`, audience `enrollment`. */
+  readonly tokens: TokenSource;
+  /** Mutual TLS in server mode (`channelCredentialsFor`); plaintext on loopback when embedded. */
+  readonly credentials?: ReturnType<typeof channelCredentialsFor>;
+  readonly timeoutMs?: number;
+}
+
 /**
- * Enrollment's PersonalisationDataService as the portrait source. Card production calls it as
- * `service:card-production` (role `service`, audience `enrollment`); a fresh short-lived token is
- * signed for every call. Enrollment unreachable or failing: `PortraitUnavailableError` (the job
- * waits); credentials refused: the same, with its own reason, since an operator must fix the
- * configuration, not the card; unknown or withheld: `PortraitRefusedError`.
+ * Enrollment's PersonalisationDataService as the portrait source. Card production calls it with
+ * its own token for audience `enrollment` (kind `service`, service `card-production`: the only
+ * caller the policy lets read portraits), from the OpenID provider by client credentials in
+ * server mode, from the development issuer when embedded; the token is kept until near its expiry.
+ * Enrollment unreachable or failing: `PortraitUnavailableError` (the job waits); our token refused,
+ * or none to be had from the provider: the same, with its own reason, since an operator must fix
+ * the configuration, not the card; unknown or withheld: `PortraitRefusedError`.
  */
 export class EnrollmentPortraits implements PortraitSource {
   private readonly client: GrpcClient<typeof PersonalisationDataService>;
+  private readonly tokens: TokenSource;
 
-  constructor(address: string, secret: string, timeoutMs = 10_000) {
-    this.client = createClient(PersonalisationDataService, address, {
-      defaultTimeoutMs: timeoutMs,
-      metadata: () => ({
-        authorization: `Bearer ${signToken(secret, { sub: 'service:card-production', aud: 'enrollment', roles: ['service'], ttlSeconds: 300 })}`,
-      }),
+  constructor(options: EnrollmentPortraitsOptions) {
+    this.tokens = options.tokens;
+    this.client = createClient(PersonalisationDataService, options.address, {
+      defaultTimeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.credentials && { credentials: options.credentials }),
     });
   }
 
   async getPortrait(applicationId: string, reference: string): Promise<Portrait> {
+    let token: string;
     try {
-      const reply = await this.client.getPortrait({ applicationId, reference });
+      token = await this.tokens.token('enrollment');
+    } catch {
+      // The provider is unreachable or refuses our client: nothing enrollment could answer.
+      throw new PortraitUnavailableError('ENROLLMENT_CREDENTIALS_UNAVAILABLE');
+    }
+    try {
+      const reply = await this.client.getPortrait(
+        { applicationId, reference },
+        { metadata: { authorization: `Bearer ${token}` } },
+      );
       return { image: reply.image, mediaType: reply.mediaType, sha256: reply.sha256 };
     } catch (error) {
       const code = grpcCode(error);

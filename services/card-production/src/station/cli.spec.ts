@@ -1,19 +1,22 @@
-/** The station simulator's command line: help, usage errors, refusals, and exit codes. */
+/** The station simulator's command line: help, usage errors, its credential, refusals, and exit codes. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { signToken } from '@cancuoc/grpc';
-import { startFixture, stationToken, type Fixture } from '../test-support/fixture.js';
+import { DevelopmentIssuer, identities } from '@cancuoc/auth';
+import { startFixture, tokenOf, type Fixture } from '../test-support/fixture.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'cli.js');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -41,7 +44,10 @@ describe('cancuoc-station-simulator', () => {
     for (const [args, message] of [
       [[], /--csca is required/],
       [['--csca', 'x.pem', '--capacity', '99', '--token', 't'], /--capacity must be an integer from 0 to 64/],
-      [['--csca', 'x.pem'], /give --token, or --secret with --station-id/],
+      [['--csca', 'x.pem'], /give --station-id \(the station’s own credential\), or --token/],
+      [['--csca', 'x.pem', '--station-id', 'st 1'], /--station-id: 1-60 of/],
+      [['--csca', 'x.pem', '--token', 't', '--stations', '2'], /a token names one station/],
+      [['--csca', 'x.pem', '--secret', 's', '--station-id', 'x'], /Unknown option '--secret'/],
       [['--colour', 'red'], /Unknown option/],
     ] as const) {
       const result = await run([...args]);
@@ -50,16 +56,43 @@ describe('cancuoc-station-simulator', () => {
     }
   });
 
+  it('exits 3 when the station has no credential: no development issuer, the old shared secret, an unreadable key', async () => {
+    const csca = join(f.config.keyDir!, 'csca.cert.pem');
+    const noIssuer = await run(['--csca', csca, '--station-id', 'x', '--data-dir', '/nonexistent/platform']);
+    assert.equal(noIssuer.code, 3, noIssuer.stderr);
+    assert.match(noIssuer.stderr, /no development issuer at \/nonexistent\/platform\/issuer\.json/);
+    const oldSecret = await run(['--csca', csca, '--station-id', 'x'], {
+      CANCUOC_AUTH_SECRET: 'an-old-shared-secret-0123456789-0123456789',
+    });
+    assert.equal(oldSecret.code, 3, oldSecret.stderr);
+    assert.match(oldSecret.stderr, /CANCUOC_AUTH_SECRET is no longer used/);
+    const noKey = await run(['--csca', csca, '--station-id', 'x'], {
+      CANCUOC_OIDC_ISSUER: 'https://issuer.invalid',
+      CANCUOC_CLIENT_KEY_FILE: '/nonexistent/station.key',
+    });
+    assert.equal(noKey.code, 3, noKey.stderr);
+    assert.match(noKey.stderr, /CANCUOC_CLIENT_KEY_FILE \/nonexistent\/station\.key is not a readable/);
+    const serverStations = await run(['--csca', csca, '--station-id', 'x', '--stations', '2'], {
+      CANCUOC_OIDC_ISSUER: 'https://issuer.invalid',
+    });
+    assert.equal(serverStations.code, 2, serverStations.stderr);
+    assert.match(serverStations.stderr, /each station has its own client key/);
+    const halfTls = await run(['--csca', csca, '--token', 't'], { CANCUOC_TLS_CERT_FILE: '/x/tls.crt' });
+    assert.equal(halfTls.code, 2, halfTls.stderr);
+    assert.match(halfTls.stderr, /go together/);
+  });
+
   it('exits 3 when the trust anchor is missing or the service refuses the station', async () => {
-    const noCsca = await run(['--csca', '/nonexistent/csca.pem', '--token', stationToken('x')]);
+    const noCsca = await run([
+      '--csca',
+      '/nonexistent/csca.pem',
+      '--token',
+      await tokenOf(identities.encodingStation('x')),
+    ]);
     assert.equal(noCsca.code, 3, noCsca.stderr);
     const csca = join(f.config.keyDir!, 'csca.cert.pem');
-    const wrongKey = signToken('another-secret-0123456789-0123456789-xx', {
-      sub: 'station:x',
-      aud: 'card-production',
-      roles: ['encoding-station'],
-    });
-    const refused = await run(['--address', f.running.grpc.address, '--csca', csca, '--token', wrongKey]);
+    const foreign = await tokenOf(identities.encodingStation('x'), await DevelopmentIssuer.inMemory());
+    const refused = await run(['--address', f.running.grpc.address, '--csca', csca, '--token', foreign]);
     assert.equal(refused.code, 3, refused.stderr);
     assert.match(refused.stderr, /refused the station \(UNAUTHENTICATED\)/);
     const notAStation = await run([
@@ -68,7 +101,7 @@ describe('cancuoc-station-simulator', () => {
       '--csca',
       csca,
       '--token',
-      stationToken('x', ['admin']),
+      await tokenOf(identities.administrator('x')),
     ]);
     assert.equal(notAStation.code, 3);
     assert.match(notAStation.stderr, /PERMISSION_DENIED/);

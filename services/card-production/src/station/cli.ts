@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
  * The encoding-station simulator, the reference client for station vendors. See --help.
- * Exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused (token, role, or trust anchor), 130 stopped
- * by SIGINT/SIGTERM after finishing the jobs in hand.
+ * Exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused (credential, token, role, or trust
+ * anchor), 130 stopped by SIGINT/SIGTERM after finishing the jobs in hand.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { signToken } from '@cancuoc/grpc';
+import type { TokenSource } from '@cancuoc/auth';
+import { channelCredentialsFor, TlsConfigError, tlsFilesFromEnv } from '@cancuoc/grpc';
 import { PkiError, readCertificate } from '@cancuoc/icao9303';
 import { pemBody } from '../infrastructure/keys/pem.js';
+import { givenToken, serverMode, STATION_ID, StationCredentialsError, stationTokens } from './credentials.js';
 import { SimulatorRefusedError, StationSimulator } from './simulator.js';
 
 const HELP = `cancuoc-station-simulator: an encoding station for card production
@@ -18,23 +20,30 @@ authentication against the CSCA, writes a simulated chip image, reads it back, a
 with the chip serial and the SHA-256 of the files read back. Heartbeats its leases; reconnects.
 
 Usage:
-  cancuoc-station-simulator --csca FILE (--token TOKEN | --secret SECRET --station-id ID) [options]
+  cancuoc-station-simulator --csca FILE --station-id ID [options]
+  cancuoc-station-simulator --csca FILE --token TOKEN [options]
 
 Options:
   --address HOST:PORT   card production (default: $CARD_PRODUCTION_ADDRESS or 127.0.0.1:50053)
   --csca FILE           CSCA certificate to trust, PEM or DER; repeat for several
-  --token TOKEN         bearer token (default: $CARD_PRODUCTION_STATION_TOKEN)
-  --secret SECRET       development only: sign a token with this key ($CANCUOC_AUTH_SECRET)
-  --station-id ID       the station's id when signing a token (station:<ID>)
+  --station-id ID       the station (station:<ID>), with its own credential: with $CANCUOC_OIDC_ISSUER,
+                        OAuth client credentials as $CANCUOC_CLIENT_ID (default station:<ID>) signed
+                        with the key in $CANCUOC_CLIENT_KEY_FILE; else tokens from the embedded
+                        platform's development issuer in --data-dir
+  --token TOKEN         a bearer token instead (default: $CARD_PRODUCTION_STATION_TOKEN)
+  --data-dir DIR        the embedded platform's folder (default: $CANCUOC_DATA_DIR or .data)
   --capacity N          jobs held at once by each station, 1-64 (default 1)
-  --stations N          run N stations in this process, <ID>-1 … <ID>-N (needs --secret; load tests)
+  --stations N          run N stations in this process, <ID>-1 … <ID>-N (embedded platform; load tests)
   --jobs N              each station stops after settling N jobs (default: run until stopped)
   --encode-ms MS        time one chip takes to write (default 0)
   --out DIR             write chip images here (default: keep them in memory)
   --json                one JSON line per event on stdout
   -h, --help            this text
 
-Exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused (token, role, CSCA), 130 stopped by a signal.
+Mutual TLS when CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE are set (the
+station's certificate, naming station:<ID> as its tokens do); else plaintext, for loopback.
+
+Exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused (credential, token, role, CSCA), 130 stopped by a signal.
 `;
 
 class UsageError extends Error {}
@@ -70,8 +79,8 @@ async function main(): Promise<number> {
         address: { type: 'string' },
         csca: { type: 'string', multiple: true },
         token: { type: 'string' },
-        secret: { type: 'string' },
         'station-id': { type: 'string' },
+        'data-dir': { type: 'string' },
         stations: { type: 'string' },
         capacity: { type: 'string' },
         jobs: { type: 'string' },
@@ -97,34 +106,40 @@ async function main(): Promise<number> {
   const encodeMs = positiveInteger('encode-ms', args['encode-ms'], 0);
   const stations = positiveInteger('stations', args.stations, 1, 256);
   if (stations < 1) throw new UsageError('--stations must be at least 1');
-  const secret = args.secret ?? process.env.CANCUOC_AUTH_SECRET;
-  const given = args.token ?? process.env.CARD_PRODUCTION_STATION_TOKEN;
-  let tokens: string[];
+  const env = process.env;
+  const id = args['station-id'];
+  const given = args.token ?? (id === undefined ? env.CARD_PRODUCTION_STATION_TOKEN : undefined);
+  let sources: TokenSource[];
   if (given) {
-    if (stations > 1)
-      throw new UsageError('a token names one station: --stations needs --secret and --station-id');
-    tokens = [given];
+    if (stations > 1) throw new UsageError('a token names one station: --stations needs --station-id');
+    sources = [givenToken(given)];
   } else {
-    const id = args['station-id'];
-    if (!secret || !id) throw new UsageError('give --token, or --secret with --station-id');
-    if (!/^[A-Za-z0-9._-]{1,60}$/.test(id))
-      throw new UsageError('--station-id: 1-60 of A-Z, a-z, 0-9, ., _ and -');
-    tokens = Array.from({ length: stations }, (_, i) =>
-      signToken(secret, {
-        sub: `station:${stations === 1 ? id : `${id}-${i + 1}`}`,
-        aud: 'card-production',
-        roles: ['encoding-station'],
-        ttlSeconds: 24 * 3600,
-      }),
+    if (!id) throw new UsageError('give --station-id (the station’s own credential), or --token');
+    if (!STATION_ID.test(id)) throw new UsageError('--station-id: 1-60 of A-Z, a-z, 0-9, ., _ and -');
+    if (stations > 1 && serverMode(env))
+      throw new UsageError('each station has its own client key: --stations needs the embedded platform');
+    const dataDir = args['data-dir'] ?? env.CANCUOC_DATA_DIR ?? '.data';
+    sources = await Promise.all(
+      Array.from({ length: stations }, (_, i) =>
+        stationTokens({ stationId: stations === 1 ? id : `${id}-${i + 1}`, env, dataDir }),
+      ),
     );
+  }
+  let credentials;
+  try {
+    credentials = channelCredentialsFor(tlsFilesFromEnv(env));
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new UsageError(error.message);
+    throw error;
   }
   const trustedCscas = await Promise.all(args.csca.map(trustAnchor));
   const json = args.json ?? false;
-  const simulators = tokens.map(
-    (token) =>
+  const simulators = sources.map(
+    (tokens) =>
       new StationSimulator({
-        address: args.address ?? process.env.CARD_PRODUCTION_ADDRESS ?? '127.0.0.1:50053',
-        token,
+        address: args.address ?? env.CARD_PRODUCTION_ADDRESS ?? '127.0.0.1:50053',
+        tokens,
+        credentials,
         capacity,
         trustedCscas,
         outDir: args.out,
@@ -167,6 +182,7 @@ main().then(
     }
     if (
       error instanceof SimulatorRefusedError ||
+      error instanceof StationCredentialsError ||
       error instanceof PkiError ||
       (error as NodeJS.ErrnoException).code === 'ENOENT'
     ) {

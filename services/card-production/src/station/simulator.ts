@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeClient, createClient, grpcCode, status, type GrpcClient } from '@cancuoc/grpc';
+import type { TokenSource } from '@cancuoc/auth';
+import {
+  closeClient,
+  createClient,
+  grpcCode,
+  status,
+  type channelCredentialsFor,
+  type GrpcClient,
+} from '@cancuoc/grpc';
 import { contextOfTraceparent, spanContextOf } from '@cancuoc/observability';
 import { EncodingFailureReason, EncodingStationService, type EncodingJob } from '@cancuoc/proto';
 import { context } from '@opentelemetry/api';
@@ -12,8 +20,18 @@ import { chipImage, readChipImage } from './chip-image-file.js';
 export interface StationSimulatorOptions {
   /** `host:port` of card production. */
   readonly address: string;
-  /** Bearer token for audience `card-production`, subject `station:<id>`, role `encoding-station`. */
-  readonly token: string;
+  /**
+   * The station's own tokens for audience `card-production` (kind `station`, role
+   * `encoding-station`, `station` claim its id): `stationTokens()` from `./credentials.js` — client
+   * credentials at the OpenID provider, or the embedded platform's development issuer — or
+   * `givenToken(token)`.
+   */
+  readonly tokens: TokenSource;
+  /**
+   * The channel's credentials: mutual TLS with the station's certificate (`channelCredentialsFor`
+   * of `tlsFilesFromEnv`), naming the same `station:<id>` as its tokens; default plaintext (loopback).
+   */
+  readonly credentials?: ReturnType<typeof channelCredentialsFor>;
   readonly capacity: number;
   /** DER certificates of the CSCAs to verify the chip data against. */
   readonly trustedCscas: readonly Uint8Array[];
@@ -86,7 +104,8 @@ export class StationSimulator {
 
   constructor(private readonly options: StationSimulatorOptions) {
     this.client = createClient(EncodingStationService, options.address, {
-      metadata: () => ({ authorization: `Bearer ${options.token}` }),
+      metadata: async () => ({ authorization: `Bearer ${await options.tokens.token('card-production')}` }),
+      ...(options.credentials && { credentials: options.credentials }),
     });
     this.done = new Promise((resolve, reject) => {
       this.finish = resolve;

@@ -1,12 +1,12 @@
+import { embeddedServiceAuth, type DevelopmentIssuer } from '@cancuoc/auth';
 import {
-  bearerAuthenticator,
   defineService,
   failedPrecondition,
   notFound,
-  permissionDenied,
-  requireRole,
+  serverCredentialsFor,
   startGrpcServer,
   type RunningGrpcServer,
+  type TlsFiles,
 } from '@cancuoc/grpc';
 import { PersonalisationDataService } from '@cancuoc/proto';
 import { sha256Hex } from './portraits.js';
@@ -21,10 +21,11 @@ interface Held {
 
 /**
  * A contract test double of enrollment's one RPC card production calls,
- * `PersonalisationDataService/GetPortrait`, served over real gRPC as enrollment serves it: bearer
- * tokens for audience `enrollment`, role `service`, only `service:card-production` may read,
- * NOT_FOUND for an unknown application or reference, FAILED_PRECONDITION when withheld. It can be
- * stopped and started again on the same port, to play an enrollment that is down for a while.
+ * `PersonalisationDataService/GetPortrait`, served over real gRPC as enrollment serves it: tokens
+ * of the test's development issuer for audience `enrollment`, authorized by the platform policy
+ * (@cancuoc/auth's guard: only the service `card-production` may read portraits), NOT_FOUND for an
+ * unknown application or reference, FAILED_PRECONDITION when withheld. It can be stopped and
+ * started again on the same port, to play an enrollment that is down for a while.
  */
 export class EnrollmentDouble {
   private readonly portraits = new Map<string, Held>();
@@ -32,7 +33,11 @@ export class EnrollmentDouble {
   readonly calls: { applicationId: string; reference: string; actor: string }[] = [];
   private port = 0;
 
-  constructor(private readonly secret: string) {}
+  constructor(
+    private readonly issuer: DevelopmentIssuer,
+    /** Serve mutual TLS with these files (enrollment's identity), as in server mode; default plaintext. */
+    private readonly tls?: TlsFiles,
+  ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
@@ -59,16 +64,13 @@ export class EnrollmentDouble {
     this.server = await startGrpcServer({
       host: '127.0.0.1',
       port: this.port,
+      credentials: serverCredentialsFor({ tls: this.tls, host: '127.0.0.1', server: false }).credentials,
       services: [
         defineService(
           PersonalisationDataService,
-          { authenticate: bearerAuthenticator(this.secret, 'enrollment') },
+          { authenticate: embeddedServiceAuth(this.issuer, 'enrollment').authenticate },
           {
             getPortrait: (request, call) => {
-              requireRole(call.principal, 'service');
-              if (call.principal.actor !== 'service:card-production') {
-                throw permissionDenied('portraits are released to card production only');
-              }
               this.calls.push({ ...request, actor: call.principal.actor });
               const held = this.portraits.get(`${request.applicationId}/${request.reference}`);
               if (!held) throw notFound('portrait', 'reference');

@@ -2,7 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeClient, createClient, signToken, type GrpcClient } from '@cancuoc/grpc';
+import type { DescService } from '@bufbuild/protobuf';
+import {
+  DevelopmentIssuer,
+  developmentIssuerFile,
+  developmentTokens,
+  identities,
+  type AuthConfig,
+  type Identity,
+  type TokenSource,
+} from '@cancuoc/auth';
+import {
+  channelCredentialsFor,
+  closeClient,
+  createClient,
+  type GrpcClient,
+  type TlsFiles,
+} from '@cancuoc/grpc';
 import { CardProductionService, EncodingStationService } from '@cancuoc/proto';
 import { createTestDatabase, TEST_REDIS_URL } from '@cancuoc/testing';
 import { startCardProduction, type RunningCardProduction, type StartOptions } from '../app.js';
@@ -10,7 +26,14 @@ import type { CardProductionConfig } from '../config.js';
 import { pemBody } from '../infrastructure/keys/pem.js';
 import { EnrollmentDouble } from './enrollment-double.js';
 
-export const SECRET = 'card-production-test-secret-0123456789-abcdef';
+/**
+ * The development issuer the tests' services trust (unless a fixture is given another): every
+ * token in the tests is minted by it, as the embedded platform's are.
+ */
+export const testIssuer = await DevelopmentIssuer.inMemory();
+
+/** Card production's audience. */
+export const AUDIENCE = 'card-production';
 
 /** A clock the test moves: real time plus an offset. */
 export function testClock() {
@@ -23,27 +46,46 @@ export function testClock() {
   };
 }
 
-export function stationToken(stationId: string, roles: readonly string[] = ['encoding-station']): string {
-  return signToken(SECRET, { sub: `station:${stationId}`, aud: 'card-production', roles });
+/** A token for card production of `identity`, from `issuer`. */
+export function tokenOf(identity: Identity, issuer: DevelopmentIssuer = testIssuer): Promise<string> {
+  return issuer.mint({ ...identity, audience: AUDIENCE });
 }
 
-export function adminToken(staff = 'ops-01', roles: readonly string[] = ['admin']): string {
-  return signToken(SECRET, { sub: `admin:${staff}`, aud: 'card-production', roles });
+/** An encoding station's tokens (`station:<id>`, role `encoding-station`), as the simulator takes them. */
+export function stationTokens(stationId: string, issuer: DevelopmentIssuer = testIssuer): TokenSource {
+  return developmentTokens(issuer, identities.encodingStation(stationId));
 }
 
-export function stationClient(address: string, stationId: string): GrpcClient<typeof EncodingStationService> {
-  const token = stationToken(stationId);
-  return createClient(EncodingStationService, address, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
+/** A client of `service` at card production calling as `identity` (over mutual TLS with `tls`). */
+export function clientAs<S extends DescService>(
+  service: S,
+  address: string,
+  identity: Identity,
+  issuer: DevelopmentIssuer = testIssuer,
+  tls?: TlsFiles,
+): GrpcClient<S> {
+  const tokens = developmentTokens(issuer, identity);
+  return createClient(service, address, {
+    metadata: async () => ({ authorization: `Bearer ${await tokens.token(AUDIENCE)}` }),
     defaultTimeoutMs: 20_000,
+    ...(tls && { credentials: channelCredentialsFor(tls) }),
   });
 }
 
-export function adminClient(address: string, token = adminToken()): GrpcClient<typeof CardProductionService> {
-  return createClient(CardProductionService, address, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
-    defaultTimeoutMs: 20_000,
-  });
+export function stationClient(
+  address: string,
+  stationId: string,
+  issuer: DevelopmentIssuer = testIssuer,
+): GrpcClient<typeof EncodingStationService> {
+  return clientAs(EncodingStationService, address, identities.encodingStation(stationId), issuer);
+}
+
+export function adminClient(
+  address: string,
+  identity: Identity = identities.administrator('ops-01'),
+  issuer: DevelopmentIssuer = testIssuer,
+): GrpcClient<typeof CardProductionService> {
+  return clientAs(CardProductionService, address, identity, issuer);
 }
 
 /** Polls `probe` until it returns something truthy; generous deadline, for a shared two-core machine. */
@@ -65,6 +107,13 @@ export interface Fixture {
   readonly running: RunningCardProduction;
   readonly enrollment: EnrollmentDouble;
   readonly config: CardProductionConfig;
+  /** The issuer the service trusts. */
+  readonly issuer: DevelopmentIssuer;
+  /**
+   * With `embeddedIssuer`: the embedded platform's folder holding the issuer's key file
+   * (`issuer.json`), where the station simulator and the `cancuoc` commands find it.
+   */
+  readonly platformDir: string | undefined;
   readonly admin: GrpcClient<typeof CardProductionService>;
   readonly clock: ReturnType<typeof testClock>;
   readonly csca: Uint8Array;
@@ -77,6 +126,17 @@ export interface FixtureOptions {
   readonly options?: StartOptions;
   /** Start the enrollment double now (default) or leave it down. */
   readonly enrollmentUp?: boolean;
+  /**
+   * Trust a development issuer whose keys are in a file of a scratch platform folder, as the
+   * embedded platform does (`auth: { mode: 'embedded' }`), instead of {@link testIssuer}: for
+   * tests whose other processes (the station simulator, `cancuoc` commands) mint their own tokens.
+   */
+  readonly embeddedIssuer?: boolean;
+  /**
+   * Mutual TLS as in server mode: card production's identity (server and client), enrollment's
+   * (the double serves it), and the administrator's client certificate for the fixture's client.
+   */
+  readonly tls?: { readonly service: TlsFiles; readonly enrollment: TlsFiles; readonly admin: TlsFiles };
 }
 
 /**
@@ -87,7 +147,14 @@ export interface FixtureOptions {
 export async function startFixture(fixture: FixtureOptions = {}): Promise<Fixture> {
   const db = await createTestDatabase('card_production');
   const keyDir = await mkdtemp(join(tmpdir(), 'cancuoc-cp-keys-'));
-  const enrollment = new EnrollmentDouble(SECRET);
+  const platformDir = fixture.embeddedIssuer
+    ? await mkdtemp(join(tmpdir(), 'cancuoc-cp-platform-'))
+    : undefined;
+  const issuer = platformDir ? await DevelopmentIssuer.open(developmentIssuerFile(platformDir)) : testIssuer;
+  const auth: AuthConfig = platformDir
+    ? { mode: 'embedded', issuerFile: developmentIssuerFile(platformDir) }
+    : { mode: 'issuer', issuer };
+  const enrollment = new EnrollmentDouble(issuer, fixture.tls?.enrollment);
   if (fixture.enrollmentUp ?? true) await enrollment.start();
   else await enrollment.reservePort();
   const clock = testClock();
@@ -102,7 +169,8 @@ export async function startFixture(fixture: FixtureOptions = {}): Promise<Fixtur
     kafkaSecurity: {},
     grpcHost: '127.0.0.1',
     grpcPort: 0,
-    authSecret: SECRET,
+    auth,
+    tls: fixture.tls?.service,
     enrollmentAddress: enrollment.address,
     keyDir,
     developmentPki: true,
@@ -125,12 +193,20 @@ export async function startFixture(fixture: FixtureOptions = {}): Promise<Fixtur
     onError: (component, error) => errors.push({ component, error }),
     ...fixture.options,
   });
-  const admin = adminClient(running.grpc.address);
+  const admin = clientAs(
+    CardProductionService,
+    running.grpc.address,
+    identities.administrator('ops-01'),
+    issuer,
+    fixture.tls?.admin,
+  );
   const csca = pemBody(await readFile(join(keyDir, 'csca.cert.pem'), 'utf8'));
   return {
     running,
     enrollment,
     config,
+    issuer,
+    platformDir,
     admin,
     clock,
     csca,
@@ -141,6 +217,7 @@ export async function startFixture(fixture: FixtureOptions = {}): Promise<Fixtur
       await enrollment.stop();
       await db.drop();
       await rm(keyDir, { recursive: true, force: true });
+      if (platformDir) await rm(platformDir, { recursive: true, force: true });
     },
   };
 }

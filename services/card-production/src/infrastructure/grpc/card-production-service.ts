@@ -1,10 +1,9 @@
+import type { Authorized } from '@cancuoc/auth';
 import {
   defineService,
   invalidArgument,
-  requireRole,
   type Authenticator,
   type CallContext,
-  type Caller,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
 import { CardJobStatus, CardProductionService, type RevocationReason } from '@cancuoc/proto';
@@ -26,11 +25,9 @@ export interface CardProductionServiceOptions {
   readonly clock: Clock;
   readonly maxAttempts: number;
   readonly audit: AuditLog;
-  readonly authenticate: Authenticator<Caller>;
+  /** The guard of @cancuoc/auth: who may call which RPC is the platform policy's, decided before a handler runs. */
+  readonly authenticate: Authenticator<Authorized>;
 }
-
-/** Who may read the trust material: everyone who verifies cards. */
-const RELYING_PARTIES = ['admin', 'encoding-station', 'agency', 'service'] as const;
 
 function signerMessage(s: DocumentSignerInfo) {
   return {
@@ -48,22 +45,26 @@ function revocationReason(value: RevocationReason, field = 'reason') {
   return reason;
 }
 
-/** `cancuoc.cardproduction.v1.CardProductionService`: the operators' API (role `admin`). */
+/**
+ * `cancuoc.cardproduction.v1.CardProductionService`: the operators' API (administrators), and the
+ * trust material (revocation list, trust anchors) for everyone who checks cards — stations,
+ * agencies, services, administrators. Who may call what is the platform policy's
+ * (`libs/auth/src/policy/platform.ts`); no handler checks a role.
+ */
 export function cardProductionService(options: CardProductionServiceOptions): ServiceRegistration {
   const { queries, operations, signers, clock } = options;
   const card = (view: CardView) => ({ card: cardJobMessage(view, options.maxAttempts) });
   // A card's document number is personal data: who read which card is audited.
-  const audited = (call: CallContext<Caller>, views: readonly CardView[]) =>
+  const audited = (call: CallContext<Authorized>, views: readonly CardView[]) =>
     options.audit.recordMany(
       views.map((v) => auditRecords.cardRead(v.job, call.principal.actor, call.method.name)),
     );
   const command = async (
     cardId: string,
     cmd: OperatorCommand,
-    call: CallContext<Caller>,
+    call: CallContext<Authorized>,
     renames?: Record<string, string>,
   ) => {
-    requireRole(call.principal, 'admin');
     requireIds({ card_id: cardId });
     await guarded(() => operations.run(cardId, cmd, contextOf(call)), renames);
     return card(await queries.get(cardId));
@@ -73,7 +74,6 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
     { authenticate: options.authenticate },
     {
       getCard: async (request, call) => {
-        requireRole(call.principal, 'admin');
         const which = request.card;
         if (which.case === 'cardId') requireIds({ card_id: which.value });
         else if (which.case !== 'applicationId' || which.value === '') {
@@ -97,7 +97,6 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
         };
       },
       listCards: async (request, call) => {
-        requireRole(call.principal, 'admin');
         const status = STATUS_FROM_PROTO.get(request.status);
         if (!status || request.status === CardJobStatus.UNSPECIFIED) {
           throw invalidArgument([{ field: 'status', reason: 'REQUIRED', description: 'the state to list' }]);
@@ -109,8 +108,7 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
           nextPageToken: page.nextPageToken,
         };
       },
-      getQueueDepth: async (_request, call) => {
-        requireRole(call.principal, 'admin');
+      getQueueDepth: async () => {
         const depth = await queries.queueDepth(clock());
         return {
           personalising: BigInt(depth.personalising),
@@ -154,26 +152,20 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
         command(request.cardId, { type: 'CancelCard', reason: request.reason }, call),
       retryCard: (request, call) => command(request.cardId, { type: 'RetryCard' }, call),
       reprintCard: async (request, call) => {
-        requireRole(call.principal, 'admin');
         requireIds({ card_id: request.cardId });
         const reason = revocationReason(request.reason);
         const created = await guarded(() => operations.reprint(request.cardId, reason, contextOf(call)));
         return card(await queries.get(created.job.request.cardId));
       },
-      getRevocationList: async (_request, call) => {
-        requireRole(call.principal, ...RELYING_PARTIES);
-        return guarded(() => options.revocationList.current());
-      },
-      getTrustAnchors: async (_request, call) => {
-        requireRole(call.principal, ...RELYING_PARTIES);
+      getRevocationList: () => guarded(() => options.revocationList.current()),
+      getTrustAnchors: async () => {
         const [cscas, documentSigners] = await Promise.all([
           signers.cscaCertificates(),
           signers.certificates(clock()),
         ]);
         return { cscaCertificates: [...cscas], documentSigners: documentSigners.map(signerMessage) };
       },
-      rotateDocumentSigner: async (_request, call) => {
-        requireRole(call.principal, 'admin');
+      rotateDocumentSigner: async () => {
         const { retired, current } = await guarded(() => signers.rotate(clock()));
         return { retired: signerMessage(retired), current: signerMessage(current) };
       },

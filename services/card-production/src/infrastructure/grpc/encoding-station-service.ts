@@ -1,16 +1,18 @@
+import { refuseOutsideLimit, type Authorized, type Refusals } from '@cancuoc/auth';
 import {
   defineService,
   invalidArgument,
   type Authenticator,
-  type Caller,
+  type CallContext,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
 import { EncodingFailureReason, EncodingStationService, JobDisposition } from '@cancuoc/proto';
 import type { Dispatcher, DispatchedJob } from '../../application/dispatcher.js';
 import type { StationReports } from '../../application/station-reports.js';
+import { LeaseOfAnotherStationError } from '../../domain/card/errors.js';
 import { EMRTD_APPLICATION_ID } from '../../domain/personalisation/chip-image.js';
 import { FAILURE_FROM_PROTO } from '../card-proto.js';
-import { guarded, requireIds } from './errors.js';
+import { requireIds, toRpcError } from './errors.js';
 import { stationOf } from './principals.js';
 
 export const MAX_CAPACITY = 64;
@@ -21,7 +23,10 @@ export interface StationServiceOptions {
   readonly reports: StationReports;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
-  readonly authenticate: Authenticator<Caller>;
+  /** The guard of @cancuoc/auth: only encoding stations reach these handlers (the platform policy). */
+  readonly authenticate: Authenticator<Authorized>;
+  /** Where a station reaching for another station's lease is counted and logged, as the guard's refusals are. */
+  readonly refusals: Refusals;
 }
 
 const DISPOSITIONS = {
@@ -57,9 +62,36 @@ function anyAborted(...signals: AbortSignal[]): Promise<void> {
   });
 }
 
-/** `cancuoc.cardproduction.v1.EncodingStationService`: stations only (role `encoding-station`). */
+/**
+ * `cancuoc.cardproduction.v1.EncodingStationService`: encoding stations only, as the platform policy
+ * says (grant `encodingStation`, limit `own-station`). The limit is applied here: a station streams
+ * jobs for itself, and settles and heartbeats only the leases granted to it — another station's
+ * lease is PERMISSION_DENIED (`LEASE_OF_ANOTHER_STATION`), nothing recorded, and the refusal counted
+ * like the guard's.
+ */
 export function encodingStationService(options: StationServiceOptions): ServiceRegistration {
   const { dispatcher, reports } = options;
+  /** Runs a station's report; its refusals become statuses, a reach for another's lease a counted refusal. */
+  const own = async <T>(
+    call: CallContext<Authorized>,
+    work: () => Promise<T>,
+    renames?: Readonly<Record<string, string>>,
+  ): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof LeaseOfAnotherStationError) {
+        await refuseOutsideLimit(
+          options.refusals,
+          `${call.method.parent.typeName}/${call.method.name}`,
+          call.principal,
+          'LEASE_OF_ANOTHER_STATION',
+          error.message,
+        );
+      }
+      throw toRpcError(error, renames);
+    }
+  };
   return defineService(
     EncodingStationService,
     { authenticate: options.authenticate },
@@ -101,7 +133,8 @@ export function encodingStationService(options: StationServiceOptions): ServiceR
       completeJob: (request, call) => {
         const stationId = stationOf(call);
         requireIds({ job_id: request.jobId, lease_id: request.leaseId });
-        return guarded(
+        return own(
+          call,
           () =>
             reports.complete(stationId, request.jobId, {
               leaseId: request.leaseId,
@@ -120,7 +153,7 @@ export function encodingStationService(options: StationServiceOptions): ServiceR
             { field: 'reason', reason: 'REQUIRED', description: 'say why the job failed' },
           ]);
         }
-        const outcome = await guarded(() =>
+        const outcome = await own(call, () =>
           reports.fail(stationId, request.jobId, {
             leaseId: request.leaseId,
             reason,
@@ -138,7 +171,7 @@ export function encodingStationService(options: StationServiceOptions): ServiceR
           ]);
         }
         requireIds(Object.fromEntries(request.leaseIds.map((id, i) => [`lease_ids[${i}]`, id])));
-        const leases = await guarded(() => reports.heartbeat(stationId, request.leaseIds));
+        const leases = await own(call, () => reports.heartbeat(stationId, request.leaseIds));
         return {
           leases: leases.map((l) => ({ leaseId: l.leaseId, held: l.held, deadline: l.deadline ?? '' })),
         };

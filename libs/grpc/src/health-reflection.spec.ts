@@ -7,6 +7,7 @@ import { createClient, type GrpcClient } from './client.js';
 import { readErrorDetails, unauthenticated } from './errors.js';
 import { Health } from './gen/grpc/health/v1/health_pb.js';
 import { OVERALL_HEALTH, ServingStatus } from './health.js';
+import { healthListenerFromEnv } from './server.js';
 import { EchoService, startAuthenticatedEcho, startEcho, type EchoFixture } from './test-support/echo.js';
 import {
   ServerReflection,
@@ -158,5 +159,45 @@ describe('server reflection', () => {
       (bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name,
     );
     assert.deepEqual(names, ['grpc/health/v1/health.proto']);
+  });
+});
+
+describe('a health-only listener', () => {
+  it('answers probes in plaintext with the server’s statuses, serves nothing else, and goes with it', async () => {
+    const fixture = await startEcho({}, { healthListener: { host: '127.0.0.1', port: 0 } });
+    const port = fixture.server.healthPort;
+    assert.ok(port && port !== fixture.server.port);
+    const probe = createClient(Health, `127.0.0.1:${port}`, { defaultTimeoutMs: 5_000 });
+    const echo = createClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 5_000 });
+    try {
+      assert.equal((await probe.check({ service: EchoService.typeName })).status, ServingStatus.SERVING);
+      fixture.server.health.set(EchoService.typeName, ServingStatus.NOT_SERVING);
+      assert.equal((await probe.check({ service: EchoService.typeName })).status, ServingStatus.NOT_SERVING);
+      await assert.rejects(
+        echo.echo({ text: 'x' }),
+        (error) => readErrorDetails(error)?.code === status.UNIMPLEMENTED,
+      );
+      await fixture.close();
+      await assert.rejects(
+        probe.check({ service: '' }),
+        (error) => readErrorDetails(error)?.code === status.UNAVAILABLE,
+      );
+    } finally {
+      probe[Symbol.dispose]();
+      echo[Symbol.dispose]();
+    }
+  });
+
+  it('is read from CANCUOC_HEALTH_HOST and CANCUOC_HEALTH_PORT', () => {
+    assert.equal(healthListenerFromEnv({}), undefined);
+    assert.deepEqual(healthListenerFromEnv({ CANCUOC_HEALTH_PORT: '8081' }), { host: '0.0.0.0', port: 8081 });
+    assert.deepEqual(
+      healthListenerFromEnv({ CANCUOC_HEALTH_PORT: '8081', CANCUOC_HEALTH_HOST: '10.1.2.3' }),
+      {
+        host: '10.1.2.3',
+        port: 8081,
+      },
+    );
+    assert.throws(() => healthListenerFromEnv({ CANCUOC_HEALTH_PORT: 'http' }), /CANCUOC_HEALTH_PORT/);
   });
 });

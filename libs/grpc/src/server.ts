@@ -25,6 +25,27 @@ export interface GrpcServerOptions {
   /** How long `shutdown()` lets in-flight calls finish before cancelling them. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
   readonly serverOptions?: grpc.ServerOptions;
+  /**
+   * A second, plaintext listener serving only `grpc.health.v1` (sharing this server's statuses),
+   * for probes that cannot present a client certificate — the kubelet's gRPC probe. It serves no
+   * application service and no reflection; see {@link healthListenerFromEnv}.
+   */
+  readonly healthListener?: { readonly host: string; readonly port: number };
+}
+
+/**
+ * `CANCUOC_HEALTH_HOST` (default `0.0.0.0`) and `CANCUOC_HEALTH_PORT`: the health-only listener of
+ * a server on mutual TLS (the manifests set the pod's IP and 8081). Unset: none.
+ */
+export function healthListenerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): { host: string; port: number } | undefined {
+  const raw = env.CANCUOC_HEALTH_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535)
+    throw new Error(`CANCUOC_HEALTH_PORT must be a port number, not "${raw}"`);
+  return { host: env.CANCUOC_HEALTH_HOST || '0.0.0.0', port };
 }
 
 export interface RunningGrpcServer {
@@ -35,6 +56,8 @@ export interface RunningGrpcServer {
   readonly address: string;
   /** Per-service serving status behind `grpc.health.v1.Health`. */
   readonly health: HealthStatus;
+  /** The health-only listener's port, when one was asked for. */
+  readonly healthPort: number | undefined;
   /**
    * Graceful shutdown: marks every service NOT_SERVING, aborts `call.draining`, ends health Watch
    * streams, refuses new calls and waits for in-flight ones (`tryShutdown`); after `timeoutMs`
@@ -47,6 +70,20 @@ function dialHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function bind(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials,
+): Promise<number> {
+  const bindHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${bindHost}:${port}`, credentials, (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
 }
 
 /**
@@ -73,14 +110,28 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     reflectionService(registrations.map((r) => r.service)).addToServer(server);
   }
 
-  const bindHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${bindHost}:${options.port}`,
-      options.credentials ?? grpc.ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
+  const port = await bind(
+    server,
+    host,
+    options.port,
+    options.credentials ?? grpc.ServerCredentials.createInsecure(),
+  );
+  let healthServer: grpc.Server | undefined;
+  let healthPort: number | undefined;
+  if (options.healthListener) {
+    healthServer = new grpc.Server();
+    const registration = healthService(health);
+    healthServer.addService(
+      grpcServiceDefinition(registration.service),
+      grpcImplementation(registration, runtime),
     );
-  });
+    healthPort = await bind(
+      healthServer,
+      options.healthListener.host,
+      options.healthListener.port,
+      grpc.ServerCredentials.createInsecure(),
+    );
+  }
   health.set(OVERALL_HEALTH, ServingStatus.SERVING);
   for (const registration of options.services)
     health.set(registration.service.typeName, ServingStatus.SERVING);
@@ -103,11 +154,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
           forced = true;
           server.forceShutdown();
         }
+        // Probes see NOT_SERVING until the application server is gone.
+        healthServer?.forceShutdown();
         resolve({ forced });
       });
     });
     return stopping;
   };
 
-  return { server, port, address: `${dialHost(host)}:${port}`, health, shutdown };
+  return { server, port, address: `${dialHost(host)}:${port}`, health, healthPort, shutdown };
 }

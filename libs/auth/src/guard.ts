@@ -56,8 +56,12 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
   const { verifier, policy } = options;
   return async (metadata: Metadata, method: DescMethod, transport: CallTransport) => {
     const rpc = `${method.parent.typeName}/${method.name}`;
-    const peerKey = `peer:${transport.peer.replace(/:\d+$/, '')}`;
-    await refusals.check(rpc, peerKey);
+    // Before a token is verified the caller is known only by its connection: the client
+    // certificate on mutual TLS, else the address. Only failed attempts are checked against that
+    // count, so callers with valid tokens behind one NAT or gateway are never blocked for another's.
+    const peerKey = transport.certificate
+      ? `certificate:${transport.certificate.thumbprint}`
+      : `peer:${transport.peer.replace(/:\d+$/, '')}`;
     const refuse = async (
       outcome: 'unauthenticated' | 'denied',
       reason: string,
@@ -70,7 +74,8 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
     };
 
     const token = bearer(metadata);
-    if (!token)
+    if (!token) {
+      await refusals.check(rpc, peerKey);
       return refuse(
         'unauthenticated',
         'MISSING_TOKEN',
@@ -78,11 +83,13 @@ export function guard(options: GuardOptions): Authenticator<Authorized> {
         {},
         unauthenticated('a bearer token is required', { reason: 'MISSING_TOKEN' }),
       );
+    }
     let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (error) {
       if (!(error instanceof TokenRefused)) throw error;
+      await refusals.check(rpc, peerKey);
       return refuse(
         'unauthenticated',
         error.reason,

@@ -11,6 +11,10 @@
  *     vendors' reference client, in one separate process: passive authentication, a chip image
  *     written and read back, CompleteJob), measured until every job is encoded.
  *
+ * (b) and (c) run in server mode as deployed: mutual TLS on every connection, every party (card
+ * production, the enrollment stand-in, the administrator, each station) with its own certificate and
+ * its own client at the test OpenID provider, whose tokens every call carries.
+ *
  *   tsc -b test/perf && node test/perf/dist/card-production/bench.js
  *
  * BENCH_SCALE (default 1) multiplies the numbers of cards (2,000 in process, 1,000 per service run).
@@ -18,18 +22,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import { Database, newEventId } from '@cancuoc/eventstore';
+import { identities, serviceAuth } from '@cancuoc/auth';
 import {
-  bearerAuthenticator,
   closeClient,
   createClient,
   defineService,
-  signToken,
+  serverCredentialsFor,
   startGrpcServer,
   type RunningGrpcServer,
 } from '@cancuoc/grpc';
@@ -57,17 +61,18 @@ import {
   Sex,
 } from '@cancuoc/proto';
 import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@cancuoc/testing';
+import { BenchTrust } from '../support/trust.js';
+import type { StationsConfig } from './stations.js';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
 const IN_PROCESS_CARDS = Math.round(2_000 * SCALE);
 const SERVICE_CARDS = Math.round(1_000 * SCALE);
 const STATION_COUNTS = [1, 4, 16] as const;
 const STATION_CAPACITY = 4;
-const SECRET = 'card-production-bench-secret-0123456789-abcdef';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = join(root, 'services/card-production/dist/main.js');
-const SIMULATOR = join(root, 'services/card-production/dist/station/cli.js');
+const STATIONS = fileURLToPath(new URL('./stations.js', import.meta.url));
 
 const log = (line: string) => process.stderr.write(`  ${line}\n`);
 const perSecond = (n: number, ms: number) => Math.round((n * 1000) / ms).toLocaleString('en-US');
@@ -174,15 +179,25 @@ async function inProcess(): Promise<string[]> {
   ];
 }
 
-/** Enrollment's one RPC, answering from memory: the portraits of the bench's applications. */
-async function enrollment(portraits: Map<string, Uint8Array>): Promise<RunningGrpcServer> {
+/**
+ * Enrollment's one RPC, answering from memory: the portraits of the bench's applications. Served
+ * as enrollment serves it in server mode: mutual TLS, and the platform policy over the provider's
+ * tokens (card production's own client may call it).
+ */
+async function enrollment(portraits: Map<string, Uint8Array>, trust: BenchTrust): Promise<RunningGrpcServer> {
+  const own = await trust.files(identities.service('enrollment'));
+  const auth = await serviceAuth(
+    { mode: 'server', issuer: trust.issuer, clientId: own.clientId, clientKeyFile: own.keyFile },
+    'enrollment',
+  );
   return startGrpcServer({
     host: '127.0.0.1',
     port: 0,
+    credentials: serverCredentialsFor({ tls: own.tls, host: '127.0.0.1', server: true }).credentials,
     services: [
       defineService(
         PersonalisationDataService,
-        { authenticate: bearerAuthenticator(SECRET, 'enrollment') },
+        { authenticate: auth.authenticate },
         {
           getPortrait: (request) => {
             const image = portraits.get(request.applicationId)!;
@@ -229,16 +244,18 @@ async function main(): Promise<void> {
   let service: Service | undefined;
   let server: RunningGrpcServer | undefined;
   let bus: Database | undefined;
+  let trust: BenchTrust | undefined;
   const portraits = new Map<string, Uint8Array>();
   try {
     db = await createTestDatabase('card_production_bench');
     keyDir = await mkdtemp(join(tmpdir(), 'cancuoc-cp-bench-keys-'));
-    server = await enrollment(portraits);
+    trust = await BenchTrust.start();
+    server = await enrollment(portraits, trust);
     service = await startService({
       DATABASE_URL: db.url,
       REDIS_URL: TEST_REDIS_URL,
       CARD_PRODUCTION_REDIS_PREFIX: `bench:${randomBytes(4).toString('hex')}:`,
-      CANCUOC_AUTH_SECRET: SECRET,
+      ...(await trust.serviceEnv('card-production')),
       CARD_PRODUCTION_KEY_DIR: keyDir,
       CARD_PRODUCTION_DEVELOPMENT_PKI: 'true',
       CARD_PRODUCTION_DATA_KEY: randomBytes(32).toString('base64'),
@@ -249,10 +266,10 @@ async function main(): Promise<void> {
     });
     bus = await Database.connect({ databaseUrl: db.url });
     const transport = new InProcessTransport({ db: bus });
+    const administrator = await trust.caller(identities.administrator('bench'));
     const admin = createClient(CardProductionService, `127.0.0.1:${service.port}`, {
-      metadata: () => ({
-        authorization: `Bearer ${signToken(SECRET, { sub: 'admin:bench', aud: 'card-production', roles: ['admin'] })}`,
-      }),
+      credentials: administrator.credentials,
+      metadata: administrator.metadata('card-production'),
     });
     const depth = () => admin.getQueueDepth({});
     const until = async (done: (d: Awaited<ReturnType<typeof depth>>) => boolean) => {
@@ -332,21 +349,22 @@ async function main(): Promise<void> {
       log(`dispatch to ${stations} station(s)…`);
       const started = performance.now();
       // Every station in one simulator process: N stations must not mean N Node runtimes on two cores.
-      const child = spawn(
-        process.execPath,
-        [
-          ...[SIMULATOR, '--address', `127.0.0.1:${service.port}`, '--csca', csca, '--secret', SECRET],
-          ...[
-            '--station-id',
-            `bench-${round}`,
-            '--stations',
-            String(stations),
-            '--capacity',
-            String(STATION_CAPACITY),
-          ],
-        ],
-        { stdio: 'ignore' },
-      );
+      const ids = Array.from({ length: stations }, (_, i) => `bench-${round}-${i + 1}`);
+      const config: StationsConfig = {
+        address: `127.0.0.1:${service.port}`,
+        cscaFile: csca,
+        capacity: STATION_CAPACITY,
+        issuer: trust.issuer,
+        stations: await Promise.all(
+          ids.map(async (id) => {
+            const { keyFile, tls } = await trust!.files(identities.encodingStation(id));
+            return { id, keyFile, tls };
+          }),
+        ),
+      };
+      const configFile = join(keyDir, `stations-${round}.json`);
+      await writeFile(configFile, JSON.stringify(config));
+      const child = spawn(process.execPath, [STATIONS, configFile], { stdio: 'ignore' });
       await until((d) => d.queued === 0n && d.encoding === 0n);
       const ms = performance.now() - started;
       child.kill('SIGTERM');
@@ -362,6 +380,7 @@ async function main(): Promise<void> {
     if (service) await once(service.child, 'exit');
     await server?.shutdown();
     await bus?.close();
+    await trust?.stop();
     await db?.drop();
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   }

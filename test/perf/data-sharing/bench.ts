@@ -20,7 +20,7 @@
  * BENCH_SCALE (default 1) multiplies the population (1,000,000) and the load duration (20 s);
  * BENCH_ONLY=backfill or BENCH_ONLY=latency runs one part.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { datasharing, partnerTopicsOf } from '@cancuoc/proto';
 import { KafkaTransport } from '@cancuoc/messaging';
@@ -29,6 +29,7 @@ import pg from 'pg';
 import { BENCH_FIELDS, insertSelect, nodeAndPg } from './baselines.js';
 import { pipelineLatency, rawLatency, registryChange, type LatencyRun } from './latency.js';
 import { seedCitizens } from './population.js';
+import { BenchTrust } from '../support/trust.js';
 import { startService, type RunningService } from './service.js';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
@@ -103,7 +104,7 @@ interface BackfillFigures {
 async function backfillBench(
   broker: KafkaBroker,
   admin: pg.Client,
-  secret: string,
+  trust: BenchTrust,
 ): Promise<BackfillFigures> {
   const database = await createTestDatabase('bench_ds_backfill');
   const client = new pg.Client({ connectionString: database.url });
@@ -115,7 +116,7 @@ async function backfillBench(
       KAFKA_IDEMPOTENT: 'false',
       DATA_SHARING_BACKFILL_BATCH_SIZE: String(BATCH),
     },
-    secret,
+    trust,
   );
   try {
     const seeded = performance.now();
@@ -198,7 +199,7 @@ interface LatencyFigures {
   readonly raw: LatencyRun[];
 }
 
-async function latencyBench(broker: KafkaBroker, secret: string): Promise<LatencyFigures> {
+async function latencyBench(broker: KafkaBroker, trust: BenchTrust): Promise<LatencyFigures> {
   const database = await createTestDatabase('bench_ds_latency');
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
@@ -219,7 +220,7 @@ async function latencyBench(broker: KafkaBroker, secret: string): Promise<Latenc
       KAFKA_IDEMPOTENT: 'false',
       KAFKA_MAX_WAIT_MS: String(MAX_WAIT_MS),
     },
-    secret,
+    trust,
   );
   try {
     const citizens = Array.from({ length: LATENCY_CITIZENS }, () => randomUUID());
@@ -366,11 +367,11 @@ async function main(): Promise<void> {
     ],
     brokers: 1,
   });
-  const secret = randomBytes(32).toString('hex');
+  const trust = await BenchTrust.start();
   try {
     const description = await machine(admin);
-    const backfill = ONLY === 'latency' ? undefined : await backfillBench(broker, admin, secret);
-    const latency = ONLY === 'backfill' ? undefined : await latencyBench(broker, secret);
+    const backfill = ONLY === 'latency' ? undefined : await backfillBench(broker, admin, trust);
+    const latency = ONLY === 'backfill' ? undefined : await latencyBench(broker, trust);
     process.stdout.write(
       [
         description,
@@ -388,6 +389,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
+    await trust.stop();
     await broker.stop();
     await admin.end();
   }

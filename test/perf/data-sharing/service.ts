@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeClient, createClient, signToken, type GrpcClient } from '@cancuoc/grpc';
+import { identities } from '@cancuoc/auth';
+import { closeClient, createClient, type GrpcClient } from '@cancuoc/grpc';
 import { datasharing } from '@cancuoc/proto';
+import type { BenchTrust } from '../support/trust.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = join(root, 'services/data-sharing/dist/main.js');
@@ -19,15 +21,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Data sharing's executable in server mode, as a deployment runs it, on its own process. */
-export async function startService(env: Record<string, string>, secret: string): Promise<RunningService> {
+/**
+ * Data sharing's executable in server mode, as a deployment runs it, on its own process: mutual
+ * TLS, and its own client at the test OpenID provider of `trust`, whose tokens its callers hold.
+ */
+export async function startService(env: Record<string, string>, trust: BenchTrust): Promise<RunningService> {
+  const serviceEnv = await trust.serviceEnv('data-sharing');
   const child = spawn(process.execPath, [MAIN, '--migrate'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       DATA_SHARING_GRPC_HOST: '127.0.0.1',
       DATA_SHARING_GRPC_PORT: '0',
-      CANCUOC_AUTH_SECRET: secret,
+      ...serviceEnv,
       ...env,
     },
   });
@@ -42,21 +48,17 @@ export async function startService(env: Record<string, string>, secret: string):
     });
     child.on('exit', (code) => reject(new Error(`data sharing exited with ${code}: ${out}${err}`)));
   });
-  const client = <S extends Parameters<typeof createClient>[0]>(service: S, staff: string) => {
-    const token = signToken(secret, {
-      sub: `admin:${staff}`,
-      aud: 'data-sharing',
-      roles: ['admin'],
-      ttlSeconds: 7_200,
-    });
+  const client = async <S extends Parameters<typeof createClient>[0]>(service: S, staff: string) => {
+    const admin = await trust.caller(identities.administrator(staff));
     return createClient(service, `127.0.0.1:${port}`, {
-      metadata: () => ({ authorization: `Bearer ${token}` }),
+      credentials: admin.credentials,
+      metadata: admin.metadata('data-sharing'),
       defaultTimeoutMs: 60_000,
     }) as GrpcClient<S>;
   };
-  const requester = client(datasharing.SubscriptionService, 'bench-an');
-  const approver = client(datasharing.SubscriptionService, 'bench-binh');
-  const operations = client(datasharing.OperationsService, 'bench-an');
+  const requester = await client(datasharing.SubscriptionService, 'bench-an');
+  const approver = await client(datasharing.SubscriptionService, 'bench-binh');
+  const operations = await client(datasharing.OperationsService, 'bench-an');
   return {
     child,
     requester,

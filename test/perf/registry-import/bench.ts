@@ -6,21 +6,21 @@
  *     population into PostgreSQL, against `pg` alone writing the same rows' events into the same
  *     tables (multi-row INSERT, and COPY), with the same batches and transactions in flight.
  * (b) GetCitizen through the registry's gRPC server (`services/registry/dist/main.js`: PostgreSQL,
- *     Redis cache) under concurrent callers, against a raw `SELECT` of the same record by id.
+ *     Redis cache; server mode, so mutual TLS and a clerk's token from the test OpenID provider)
+ *     under concurrent callers, against a raw `SELECT` of the same record by id.
  *
  *   tsc -b test/perf && node test/perf/dist/registry-import/bench.js
  *
  * BENCH_SCALE (default 1) multiplies the population (200,000) and the load duration (20 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeClient, createClient, signToken } from '@cancuoc/grpc';
+import { closeClient, createClient } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
 import { RegistryService } from '@cancuoc/proto';
 import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@cancuoc/testing';
@@ -29,6 +29,7 @@ import pg from 'pg';
 import { POPULATION_COLUMNS, csvLine, generatePopulation, type PopulationRow } from '@cancuoc/synthetic';
 import { measureLatency, type CpuProbe, type LatencyResult } from './latency.js';
 import { RAW_SCHEMA, writeRaw, type RawMethod } from './raw.js';
+import { BENCH_CLERK, BenchTrust } from '../support/trust.js';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1);
 const CITIZENS = Math.round(200_000 * SCALE);
@@ -197,7 +198,7 @@ interface RunningServer {
   readonly child: ChildProcess;
 }
 
-async function startServer(databaseUrl: string, secret: string): Promise<RunningServer> {
+async function startServer(databaseUrl: string, trust: BenchTrust): Promise<RunningServer> {
   const redis = new URL(TEST_REDIS_URL);
   redis.pathname = `/${REDIS_DB}`;
   const child = spawn(process.execPath, [MAIN, '--migrate'], {
@@ -206,7 +207,7 @@ async function startServer(databaseUrl: string, secret: string): Promise<Running
       ...process.env,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.toString(),
-      CANCUOC_AUTH_SECRET: secret,
+      ...(await trust.serviceEnv('registry')),
       REGISTRY_GRPC_HOST: '127.0.0.1',
       REGISTRY_GRPC_PORT: '0',
     },
@@ -272,11 +273,12 @@ async function latencyBench(
   rows: LatencyRow[];
   catchUpMs: number;
 }> {
-  const secret = randomBytes(32).toString('hex');
-  const server = await startServer(databaseUrl, secret);
-  const token = signToken(secret, { sub: 'service:bench', aud: 'registry', ttlSeconds: 3_600 });
+  const trust = await BenchTrust.start();
+  const server = await startServer(databaseUrl, trust);
+  const clerk = await trust.caller(BENCH_CLERK);
   const client = createClient(RegistryService, `127.0.0.1:${server.port}`, {
-    metadata: () => ({ authorization: `Bearer ${token}` }),
+    credentials: clerk.credentials,
+    metadata: clerk.metadata('registry'),
     defaultTimeoutMs: 10_000,
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CALLERS });
@@ -329,6 +331,7 @@ async function latencyBench(
     const exited = once(server.child, 'exit');
     server.child.kill('SIGTERM');
     await exited;
+    await trust.stop();
     await forgetCache();
   }
 }

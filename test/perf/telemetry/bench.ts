@@ -10,22 +10,25 @@
  *
  *   tsc -b test/perf && node test/perf/dist/telemetry/bench.js
  *
+ * The registry runs in server mode as deployed: mutual TLS, and a clerk's token from the test
+ * OpenID provider (in this process; fetched once an hour, not per call).
+ *
  * The bench database commits without waiting for the disk (see below), so the figures are CPU-bound.
  * BENCH_SECONDS (default 10) is the length of each measurement; BENCH_ROUNDS (default 3) the
  * number of turns. The load comes from this process, which runs no SDK.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
-import { closeClient, createClient, signToken } from '@cancuoc/grpc';
+import { closeClient, createClient } from '@cancuoc/grpc';
 import { RegistryService, Sex } from '@cancuoc/proto';
 import { TEST_REDIS_URL, createTestDatabase } from '@cancuoc/testing';
 import { measureLatency, type LatencyResult } from '../registry-import/latency.js';
+import { BENCH_CLERK, BenchTrust } from '../support/trust.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -141,25 +144,25 @@ async function main(): Promise<void> {
   );
   await admin.end();
   const sink = await startSink();
-  const secret = randomBytes(32).toString('hex');
+  const trust = await BenchTrust.start();
   const redis = new URL(TEST_REDIS_URL);
   redis.pathname = `/${REDIS_DB}`;
   const base = {
     DATABASE_URL: database.url,
     REDIS_URL: redis.toString(),
-    CANCUOC_AUTH_SECRET: secret,
+    ...(await trust.serviceEnv('registry')),
     REGISTRY_GRPC_HOST: '127.0.0.1',
     REGISTRY_GRPC_PORT: '0',
   };
-  const token = signToken(secret, { sub: 'service:bench', aud: 'registry', ttlSeconds: 3_600 });
-  const metadata = () => ({ authorization: `Bearer ${token}` });
+  const clerk = await trust.caller(BENCH_CLERK);
+  const caller = { credentials: clerk.credentials, metadata: clerk.metadata('registry') };
   const results = new Map<Mode, LatencyResult[]>(MODES.map((m) => [m, []]));
   try {
     // The register to read from, written once through the service itself.
     const seeding = await startRegistry({ ...base, ...telemetryEnv('disabled', sink.port) });
     const personalIds: string[] = [];
     const writer = createClient(RegistryService, `127.0.0.1:${seeding.port}`, {
-      metadata,
+      ...caller,
       defaultTimeoutMs: 10_000,
     });
     try {
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
         if (server.mode !== mode)
           throw new Error(`the registry started with traces ${server.mode}, not ${mode}`);
         const client = createClient(RegistryService, `127.0.0.1:${server.port}`, {
-          metadata,
+          ...caller,
           defaultTimeoutMs: 10_000,
         });
         try {
@@ -223,6 +226,7 @@ async function main(): Promise<void> {
     }
   } finally {
     sink.stop();
+    await trust.stop();
     await database.drop();
   }
 

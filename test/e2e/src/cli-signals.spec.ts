@@ -6,10 +6,12 @@
  * exit 130, a platform a second run continues — and by a second Ctrl-C at once.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { identities } from '@cancuoc/auth';
+import { developmentCredentials } from '@cancuoc/operations';
 import {
   Connection,
   DEMO_AGENCY,
@@ -50,9 +52,9 @@ describe('cancuoc station and Ctrl-C, as an operator runs them', () => {
   let folder: string;
   let platform: RunningPlatform;
   let connection: Connection;
-  /** Addresses and the token key by file: the way to reach a platform started elsewhere. */
+  /** Addresses and the platform's folder (its development issuer): the way to reach a platform started elsewhere. */
   let flags: string[];
-  /** No other way to the key: the flags must be what the commands use. */
+  /** No other way to the issuer: the flags must be what the commands use. */
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
@@ -62,18 +64,21 @@ describe('cancuoc station and Ctrl-C, as an operator runs them', () => {
       ports: { registry: 0, enrollment: 0, 'card-production': 0, 'data-sharing': 0 },
       env: { ...process.env, LOG_LEVEL: 'warn', ENROLLMENT_REPROCESS_INTERVAL_MS: '100' },
     });
-    connection = Connection.of(platform.addresses, platform.authSecret);
-    const keyFile = join(folder, 'token-key');
-    await writeFile(keyFile, `${platform.authSecret}\n`, { mode: 0o600 });
+    connection = Connection.of(platform.addresses, developmentCredentials(platform.issuer));
     flags = [
       ...Object.entries(platform.addresses).flatMap(([service, address]: [string, string]) => [
         `--${service}`,
         address,
       ]),
-      '--secret-file',
-      keyFile,
+      '--data-dir',
+      platform.dataDir,
     ];
-    env = { CANCUOC_AUTH_SECRET: '', CANCUOC_DATA_DIR: join(folder, 'not-the-platform'), LOG_LEVEL: 'warn' };
+    env = {
+      CANCUOC_DATA_DIR: join(folder, 'not-the-platform'),
+      CANCUOC_OIDC_ISSUER: '',
+      CANCUOC_TOKEN: '',
+      LOG_LEVEL: 'warn',
+    };
   });
   after(async () => {
     connection?.close();
@@ -81,7 +86,8 @@ describe('cancuoc station and Ctrl-C, as an operator runs them', () => {
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 
-  const admin = () => connection.client(CardProductionService, 'card-production', 'admin:e2e-cli', ['admin']);
+  const admin = () =>
+    connection.client(CardProductionService, 'card-production', identities.administrator('e2e-cli'));
   const cards = async (applicationIds: readonly string[]) =>
     Promise.all(
       applicationIds.map(async (applicationId) => {
@@ -225,9 +231,7 @@ describe('cancuoc station and Ctrl-C, as an operator runs them', () => {
     // ... and nothing is part of the way: no job waiting or held, each application closed.
     const depth = await admin().getQueueDepth({});
     assert.deepEqual([depth.personalising, depth.queued, depth.encoding], [0n, 0n, 0n]);
-    const supervisor = connection.client(EnrollmentService, 'enrollment', 'supervisor:e2e-cli', [
-      'supervisor',
-    ]);
+    const supervisor = connection.client(EnrollmentService, 'enrollment', identities.supervisor('e2e-cli'));
     await eventually(async () => {
       const { applications } = await supervisor.listApplications({
         stationId: 'demo-enrol-01',

@@ -1,9 +1,11 @@
 /**
  * The platform as a newcomer runs it: `startPlatform` (what `cancuoc start` and `npm start` run)
- * with PGlite, the in-process transport and in-memory caches, and the demo flow against it; then
- * the CLI as a child process: SIGTERM loses nothing and a restart continues from the data folder
- * (the register still holds every citizen seeded before it);
- * `--help` and bad usage exit as documented.
+ * with PGlite, the in-process transport and in-memory caches, and the demo flow against it, every
+ * caller's token minted by the platform's development issuer; tokens of the removed shared-secret
+ * scheme and of another issuer refused by every service. Then the CLI as a child process: plaintext
+ * gRPC on loopback, said at start; `cancuoc token` for a call by hand; SIGTERM loses nothing and a
+ * restart continues from the data folder (the register still holds every citizen seeded before it,
+ * and the issuer's keys are the same); `--help` and bad usage exit as documented.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,9 +13,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DevelopmentIssuer, developmentIssuerFile, identities } from '@cancuoc/auth';
+import { closeClient, createClient } from '@cancuoc/grpc';
+import { developmentCredentials } from '@cancuoc/operations';
 import { Connection, runDemo, startPlatform } from '@cancuoc/platform';
+import { CardProductionService } from '@cancuoc/proto';
 import { assertDemoKeptItsPromises } from './support/checks.js';
 import { cancuoc, collect, waitForOutput } from './support/cli.js';
+import { assertRefusedByEveryService, sharedSecretTokens } from './support/refusals.js';
 
 /**
  * A few hundred (300), as in server mode. Embedded, every service's database is a PGlite on the one
@@ -51,7 +58,7 @@ describe('embedded platform (one process, PGlite)', () => {
         ports: { registry: 0, enrollment: 0, 'card-production': 0, 'data-sharing': 0 },
         env: { ...process.env, LOG_LEVEL: 'warn', ENROLLMENT_REPROCESS_INTERVAL_MS: '100' },
       });
-      const connection = Connection.of(platform.addresses, platform.authSecret);
+      const connection = Connection.of(platform.addresses, developmentCredentials(platform.issuer));
       try {
         const result = await runDemo(connection, {
           citizens: CITIZENS,
@@ -60,6 +67,19 @@ describe('embedded platform (one process, PGlite)', () => {
           stations: 2,
         });
         assertDemoKeptItsPromises(result, CITIZENS);
+
+        // Only the platform's issuer is trusted: no shared secret, no other development issuer.
+        await assertRefusedByEveryService(
+          platform.addresses,
+          (service) => sharedSecretTokens(service, platform.issuer.issuer),
+          'tokens of the shared-secret scheme (HS256)',
+        );
+        const stranger = await DevelopmentIssuer.inMemory();
+        await assertRefusedByEveryService(
+          platform.addresses,
+          async (service) => [await stranger.mint({ ...identities.administrator('e2e'), audience: service })],
+          'a token of another development issuer',
+        );
       } finally {
         connection.close();
         await platform.stop();
@@ -99,7 +119,30 @@ describe('embedded platform (one process, PGlite)', () => {
 
     const first = start();
     const banner = await first.running;
+    assert.match(banner, /^gRPC: plaintext on loopback \(embedded development mode/m);
+    assert.match(banner, /^Tokens: the development issuer .*issuer\.json/m);
     const addresses = addressesOf(banner);
+
+    // cancuoc token: an administrator's token from the platform's issuer, for a call by hand.
+    const minted = await cancuoc([
+      'token',
+      '--role',
+      'admin',
+      '--audience',
+      'card-production',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(minted.code, 0, minted.stderr);
+    const byHand = createClient(CardProductionService, addresses['card-production'], {
+      metadata: () => ({ authorization: `Bearer ${minted.stdout.trim()}` }),
+    });
+    try {
+      assert.equal((await byHand.getQueueDepth({})).queued, 0n);
+    } finally {
+      closeClient(byHand);
+    }
+
     const flags = Object.entries(addresses).flatMap(([s, a]) => [`--${s}`, a]);
     const idsFile = join(folder, 'ids');
     const seeded = await cancuoc([
@@ -149,7 +192,7 @@ describe('embedded platform (one process, PGlite)', () => {
   it('answers --help, and refuses bad usage with exit 2 and a unreachable platform with exit 1', async () => {
     const help = await cancuoc(['--help']);
     assert.equal(help.code, 0);
-    for (const name of ['start', 'seed', 'station', 'agency', 'demo'])
+    for (const name of ['start', 'seed', 'station', 'agency', 'demo', 'token', 'login'])
       assert.match(help.stdout, new RegExp(`\\n  ${name}\\s`));
     for (const name of ['start', 'seed', 'station', 'agency', 'demo']) {
       const own = await cancuoc([name, '--help']);
@@ -164,11 +207,34 @@ describe('embedded platform (one process, PGlite)', () => {
     assert.match(badFlag.stderr, /^cancuoc demo: --citizens must be an integer/);
     const unknownFlag = await cancuoc(['seed', '--citizens', '1', '--colour']);
     assert.equal(unknownFlag.code, 2);
-    const away = await cancuoc(['seed', '--citizens', '1', '--registry', '127.0.0.1:1'], {
-      CANCUOC_AUTH_SECRET: 'x'.repeat(40),
-    });
+    const awayDir = join(folder, 'away');
+    await DevelopmentIssuer.open(developmentIssuerFile(awayDir));
+    const away = await cancuoc([
+      'seed',
+      '--citizens',
+      '1',
+      '--registry',
+      '127.0.0.1:1',
+      '--data-dir',
+      awayDir,
+    ]);
     assert.equal(away.code, 1);
     assert.equal(away.stderr.trim().split('\n').length, 1);
     assert.match(away.stderr, /registry is not reachable at 127\.0\.0\.1:1/);
+    // No platform in the folder: one line naming the issuer file it looked for.
+    const nowhere = join(folder, 'nowhere');
+    const noIssuer = await cancuoc(['seed', '--citizens', '1', '--data-dir', nowhere]);
+    assert.equal(noIssuer.code, 1);
+    assert.equal(noIssuer.stderr.trim().split('\n').length, 1, noIssuer.stderr);
+    assert.match(
+      noIssuer.stderr,
+      new RegExp(`^cancuoc seed: no development issuer at ${join(nowhere, 'issuer.json')}`),
+    );
+    // The removed shared secret is refused at start, not silently ignored.
+    const secret = await cancuoc(['start', '--data-dir', join(folder, 'secret'), ...PORTS], {
+      CANCUOC_AUTH_SECRET: 'x'.repeat(40),
+    });
+    assert.equal(secret.code, 1);
+    assert.match(secret.stderr, /CANCUOC_AUTH_SECRET is no longer used/);
   });
 });

@@ -1,19 +1,34 @@
 /**
  * Server mode as SREs run it: the four services as separate processes (`main.js migrate`, then
  * `main.js`), each on its own fresh PostgreSQL database, with Redis and the Kafka-protocol broker;
- * the demo flow against them, and the agency reading its partner topic on Kafka. Also: a service
- * whose database is unreachable stops at start-up with one clear line.
+ * every connection mutual TLS with a certificate per party from one CA, every token a JWT from an
+ * OpenID Connect provider running as its own process — each service, station and agency its own
+ * client with its own key, each person signed in with `cancuoc login`. The demo flow against them,
+ * the agency reading its partner topic on Kafka, an operator's command with the CLI's session.
+ * Tokens of the removed shared-secret scheme, and of the embedded platform's development issuer,
+ * are refused by every service. Also: a service whose database is unreachable stops at start-up
+ * with one clear line.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Kafka, logLevel } from 'kafkajs';
-import { Connection, DEMO_AGENCY, SERVICES, envName, runDemo, type ServiceName } from '@cancuoc/platform';
-import { partner, partnerTopicsOf } from '@cancuoc/proto';
+import { DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
+import { channelCredentialsFor, closeClient, createClient, grpcCode, status } from '@cancuoc/grpc';
+import {
+  Connection,
+  DEMO_AGENCY,
+  SERVICES,
+  demoIdentities,
+  envName,
+  runDemo,
+  type ServiceName,
+} from '@cancuoc/platform';
+import { CardProductionService, partner, partnerTopicsOf } from '@cancuoc/proto';
 import {
   TEST_REDIS_URL,
   catalogueTopics,
@@ -24,16 +39,23 @@ import {
 } from '@cancuoc/testing';
 import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.js';
 import { cancuoc } from './support/cli.js';
+import { assertRefusedByEveryService, sharedSecretTokens } from './support/refusals.js';
+import { startServerTrust, type ServerTrust } from './support/server-trust.js';
 import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
 
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 300);
-const SECRET = randomBytes(32).toString('hex');
+const STATIONS = 2;
+/** An operator who runs the operators' commands from a terminal with the CLI's own session. */
+const OPERATOR: Identity = identities.administrator('e2e-operator');
 
-describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () => {
+describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol, mutual TLS, OpenID provider)', () => {
   let broker: KafkaBroker;
+  let folder: string;
   let keyDir: string;
+  let trust: ServerTrust;
   const databases = new Map<ServiceName, TestDatabase>();
   const processes: ServiceProcess[] = [];
+  const parties = demoIdentities({ citizens: CITIZENS, stations: STATIONS });
 
   const envOf = (service: ServiceName, peers: Record<string, string>): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
@@ -44,7 +66,7 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
     KAFKA_BROKERS: broker.bootstrapServers.join(','),
     KAFKA_IDEMPOTENT: 'false',
     KAFKA_MAX_WAIT_MS: '50',
-    CANCUOC_AUTH_SECRET: SECRET,
+    ...trust.serviceEnv(service),
     [`${envName(service)}_GRPC_HOST`]: '127.0.0.1',
     [`${envName(service)}_GRPC_PORT`]: '0',
     ENROLLMENT_MASTER_KEYS: randomBytes(32).toString('hex'),
@@ -58,7 +80,13 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
   });
 
   before(async () => {
-    keyDir = await mkdtemp(join(tmpdir(), 'cancuoc-e2e-keys-'));
+    folder = await mkdtemp(join(tmpdir(), 'cancuoc-e2e-server-'));
+    keyDir = join(folder, 'card-production-keys');
+    await mkdir(keyDir, { mode: 0o700 });
+    trust = await startServerTrust(folder, {
+      people: [...parties.people, OPERATOR],
+      machines: parties.machines,
+    });
     // Partner topics are provisioned by the deploy, never made by data sharing: here, up front.
     broker = await startKafkaBroker({
       topics: [
@@ -69,13 +97,16 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
     });
     for (const service of SERVICES)
       databases.set(service, await createTestDatabase(`e2e_${service.replace('-', '_')}`));
+    // Every person the demo acts as signs in from a terminal, as they would.
+    await trust.signIn([...parties.people, OPERATOR]);
   });
 
   after(async () => {
     for (const p of processes.reverse()) await p.stop();
     await broker?.stop();
+    await trust?.stop();
     for (const db of databases.values()) await db.drop();
-    if (keyDir) await rm(keyDir, { recursive: true, force: true });
+    if (folder) await rm(folder, { recursive: true, force: true });
   });
 
   it(
@@ -96,13 +127,13 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
         processes.push(running);
         addresses[service] = running.address;
       }
-      const connection = Connection.of(addresses as Record<ServiceName, string>, SECRET);
+      const connection = Connection.of(addresses as Record<ServiceName, string>, trust.credentials);
       try {
         const result = await runDemo(connection, {
           citizens: CITIZENS,
           seed: 23,
           concurrency: 12,
-          stations: 2,
+          stations: STATIONS,
         });
         assertDemoKeptItsPromises(result, CITIZENS);
 
@@ -167,6 +198,53 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol)', () =
         // Every record the agency ever received: never a field outside its subscription.
         for (const record of latest.values())
           if (record) for (const f of record.sharedFields) assert.ok(DEMO_AGENCY.fields.includes(f));
+
+        // An operator's command from a terminal: the session of cancuoc login, the terminal's certificate.
+        const operatorEnv = {
+          CANCUOC_OIDC_ISSUER: trust.issuer,
+          CANCUOC_SESSION_FILE: trust.sessionFile(OPERATOR),
+          CANCUOC_TOKEN: '',
+          ...trust.peopleTlsEnv,
+        };
+        const flags = SERVICES.flatMap((s) => [`--${s}`, addresses[s]!]);
+        const stuck = await cancuoc(['stuck', ...flags], operatorEnv);
+        assert.equal(stuck.code, 0, stuck.stderr);
+        assert.match(stuck.stdout, /^SERVICE/m);
+        // Development tokens are not for server mode: cancuoc token refuses.
+        const minted = await cancuoc(['token', '--role', 'admin', '--audience', 'registry'], operatorEnv);
+        assert.equal(minted.code, 1);
+        assert.match(minted.stderr, /refused: CANCUOC_OIDC_ISSUER set/);
+
+        // Only the provider's tokens: not the shared-secret scheme's, not a development issuer's.
+        const channel = { credentials: channelCredentialsFor(trust.peopleTls) };
+        const every = addresses as Record<ServiceName, string>;
+        await assertRefusedByEveryService(
+          every,
+          (service) => sharedSecretTokens(service, trust.issuer),
+          'tokens of the shared-secret scheme (HS256)',
+          channel,
+        );
+        const development = await DevelopmentIssuer.inMemory();
+        await assertRefusedByEveryService(
+          every,
+          async (service) => [await development.mint({ ...OPERATOR, audience: service })],
+          'a token of a development issuer',
+          channel,
+        );
+        // A station's own token is refused over a connection without the station's certificate.
+        const stationTokens = trust.credentials.as(identities.encodingStation('demo-enc-1')).tokens;
+        const elsewhere = createClient(CardProductionService, every['card-production'], {
+          ...channel,
+          metadata: async () => ({ authorization: `Bearer ${await stationTokens.token('card-production')}` }),
+        });
+        try {
+          await assert.rejects(elsewhere.getTrustAnchors({}), (error: unknown) => {
+            assert.equal(grpcCode(error), status.UNAUTHENTICATED);
+            return true;
+          });
+        } finally {
+          closeClient(elsewhere);
+        }
       } finally {
         connection.close();
       }

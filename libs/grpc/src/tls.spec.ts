@@ -18,6 +18,7 @@ import {
   mutualTlsChannelCredentials,
   mutualTlsServerCredentials,
   serverCredentialsFor,
+  grpcListenerFromEnv,
   tlsFilesFromEnv,
   TlsConfigError,
   type TlsFiles,
@@ -395,5 +396,28 @@ describe('credentials from configuration', () => {
     await writeFile(garbage, 'not a certificate');
     assert.throws(() => checkTlsFiles({ ...good, certFile: garbage }), /is not a PEM certificate/);
     assert.throws(() => checkTlsFiles(good, new Date(Date.now() + 365 * DAY_MS)), /is valid from .* not now/);
+  });
+});
+
+describe("a service's listener from the environment", () => {
+  const files = { CANCUOC_TLS_CERT_FILE: 'c', CANCUOC_TLS_KEY_FILE: 'k', CANCUOC_TLS_CA_FILE: 'a' };
+  const read = (env: NodeJS.ProcessEnv, server = false) =>
+    grpcListenerFromEnv(env, { variablePrefix: 'REGISTRY', defaultPort: 50051, server });
+
+  it('listens on loopback in plaintext by default, on every interface with certificates', () => {
+    assert.deepEqual(read({}), { host: '127.0.0.1', port: 50051, tls: undefined, healthListener: undefined });
+    assert.deepEqual(read({ ...files, REGISTRY_GRPC_PORT: '6000', CANCUOC_HEALTH_PORT: '8081' }, true), {
+      host: '0.0.0.0',
+      port: 6000,
+      tls: { certFile: 'c', keyFile: 'k', caFile: 'a' },
+      healthListener: { host: '0.0.0.0', port: 8081 },
+    });
+  });
+
+  it('refuses plaintext in server mode or off loopback, and a port that is no port', () => {
+    assert.throws(() => read({}, true), TlsConfigError);
+    assert.throws(() => read({ REGISTRY_GRPC_HOST: '0.0.0.0' }), /loopback/);
+    assert.throws(() => read({ REGISTRY_GRPC_PORT: 'x' }), /REGISTRY_GRPC_PORT/);
+    assert.throws(() => read({ CANCUOC_HEALTH_PORT: '70000' }), /CANCUOC_HEALTH_PORT/);
   });
 });

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { healthListenerFromEnv } from './server.js';
 
 /**
  * The PEM files of one party's mutual-TLS identity (architecture decision 9): its certificate (with
@@ -160,4 +161,40 @@ export function serverCredentialsFor(options: {
 /** The channel credentials to reach a peer: mutual TLS with `tls`, else plaintext (embedded, loopback). */
 export function channelCredentialsFor(tls: TlsFiles | undefined): grpc.ChannelCredentials {
   return tls ? mutualTlsChannelCredentials(tls) : grpc.credentials.createInsecure();
+}
+
+/** Where and how a service's gRPC server listens. */
+export interface GrpcListenerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Certificate files for mutual TLS; undefined: plaintext on loopback (embedded only). */
+  readonly tls: TlsFiles | undefined;
+  /** The plaintext health-only listener for probes (`CANCUOC_HEALTH_HOST`/`_PORT`), if any. */
+  readonly healthListener: { readonly host: string; readonly port: number } | undefined;
+}
+
+/**
+ * A service's listener from the environment, the one rule for all of them: `<SERVICE>_GRPC_HOST`
+ * and `_PORT`, the `CANCUOC_TLS_*` files and the health port. Server mode needs mutual TLS;
+ * without it the default host is loopback, and any other host is refused — checked when the
+ * configuration is read, before anything starts. Throws {@link TlsConfigError}.
+ */
+export function grpcListenerFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { readonly variablePrefix: string; readonly defaultPort: number; readonly server: boolean },
+): GrpcListenerConfig {
+  const tls = tlsFilesFromEnv(env);
+  const host = env[`${options.variablePrefix}_GRPC_HOST`] || (tls ? '0.0.0.0' : '127.0.0.1');
+  const rawPort = env[`${options.variablePrefix}_GRPC_PORT`];
+  const port = rawPort === undefined || rawPort === '' ? options.defaultPort : Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new TlsConfigError(`${options.variablePrefix}_GRPC_PORT must be a port number, not "${rawPort}"`);
+  if (!tls) serverCredentialsFor({ tls, host, server: options.server });
+  let healthListener;
+  try {
+    healthListener = healthListenerFromEnv(env);
+  } catch (error) {
+    throw new TlsConfigError((error as Error).message);
+  }
+  return { host, port, tls, healthListener };
 }

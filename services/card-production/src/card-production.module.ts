@@ -340,6 +340,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
       host: this.config.grpcHost,
       port: this.config.grpcPort,
       credentials,
+      healthListener: this.config.healthListener,
       ...(this.options.logger && { logger: this.options.logger }),
       services: [
         encodingStationService({

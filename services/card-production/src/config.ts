@@ -2,9 +2,10 @@ import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
 import {
   checkTlsFiles,
+  grpcListenerFromEnv,
   serverCredentialsFor,
   TlsConfigError,
-  tlsFilesFromEnv,
+  type GrpcListenerConfig,
   type TlsFiles,
 } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
@@ -34,6 +35,8 @@ export interface CardProductionConfig {
    * enrollment. Required in server mode; without it, plaintext on loopback (embedded platform, tests).
    */
   readonly tls: TlsFiles | undefined;
+  /** The plaintext health-only listener for probes, beside a server on mutual TLS. */
+  readonly healthListener?: GrpcListenerConfig['healthListener'];
   /** gRPC target of enrollment's PersonalisationDataService. */
   readonly enrollmentAddress: string;
   /**
@@ -136,23 +139,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const server = databaseUrl !== undefined;
   let auth: AuthConfig;
-  let tls: TlsFiles | undefined;
+  let listener: GrpcListenerConfig;
   try {
     // Embedded, the platform's services share one development issuer beside their data folders.
     auth = authConfigFromEnv(env, 'card-production', {
       server,
       embeddedDataDir: dirname(dataDir ?? join('.data', 'card-production')),
     });
-    tls = tlsFilesFromEnv(env);
+    listener = grpcListenerFromEnv(env, { variablePrefix: 'CARD_PRODUCTION', defaultPort: 50053, server });
   } catch (error) {
     if (error instanceof AuthConfigError || error instanceof TlsConfigError)
       throw new ConfigError(error.message);
     throw error;
-  }
-  if (server && !tls) {
-    throw new ConfigError(
-      'server mode needs mutual TLS: set CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE',
-    );
   }
   const keyDir =
     env.CARD_PRODUCTION_KEY_DIR || (dataDir ? join(dirname(dataDir), 'card-production-keys') : undefined);
@@ -170,11 +168,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    // Plaintext is for loopback only: without certificates the default is this machine alone.
-    grpcHost: env.CARD_PRODUCTION_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1'),
-    grpcPort: integer(env, 'CARD_PRODUCTION_GRPC_PORT', 50053),
+    grpcHost: listener.host,
+    grpcPort: listener.port,
     auth,
-    tls,
+    tls: listener.tls,
+    healthListener: listener.healthListener,
     enrollmentAddress: env.CARD_PRODUCTION_ENROLLMENT_ADDRESS || '127.0.0.1:50052',
     keyDir,
     // Embedded, a development PKI is the default; against a real database it must be asked for.

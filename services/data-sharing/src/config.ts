@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
-import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
+import { grpcListenerFromEnv, TlsConfigError, type GrpcListenerConfig, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How data sharing is configured: from the environment in server mode, by the launcher when embedded. */
@@ -36,6 +36,8 @@ export interface DataSharingConfig {
    * the server listens in plaintext, which only the embedded platform on loopback may.
    */
   readonly tls: TlsFiles | undefined;
+  /** The plaintext health-only listener for probes, beside a server on mutual TLS. */
+  readonly healthListener?: GrpcListenerConfig['healthListener'];
   /** Citizens an agency may read per minute (GetCitizen, each key of BatchGetCitizens). */
   readonly readsPerMinute: number;
   readonly verificationsPerMinute: number;
@@ -104,14 +106,10 @@ function authConfig(env: NodeJS.ProcessEnv, server: boolean, dataDir: string | u
   }
 }
 
-/** The TLS files, and whether the server may listen without them where it is asked to. */
-function transport(env: NodeJS.ProcessEnv, server: boolean): { tls: TlsFiles | undefined; grpcHost: string } {
+/** Where the server listens and with which certificates; plaintext is refused here, before anything opens. */
+function listenerFrom(env: NodeJS.ProcessEnv, server: boolean): GrpcListenerConfig {
   try {
-    const tls = tlsFilesFromEnv(env);
-    const grpcHost = env.DATA_SHARING_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
-    // Plaintext is refused here, before anything is opened, as it would be at bind time.
-    if (!tls) serverCredentialsFor({ tls, host: grpcHost, server });
-    return { tls, grpcHost };
+    return grpcListenerFromEnv(env, { variablePrefix: 'DATA_SHARING', defaultPort: 50054, server });
   } catch (error) {
     if (error instanceof TlsConfigError) throw new ConfigError(error.message);
     throw error;
@@ -122,7 +120,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const server = databaseUrl !== undefined;
   const auth = authConfig(env, server, dataDir);
-  const { tls, grpcHost } = transport(env, server);
+  const listener = listenerFrom(env, server);
   return {
     databaseUrl,
     dataDir,
@@ -132,10 +130,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataSharing
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaMaxWaitMs: integer(env, 'KAFKA_MAX_WAIT_MS', 500, 1),
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    grpcHost,
-    grpcPort: integer(env, 'DATA_SHARING_GRPC_PORT', 50054),
+    grpcHost: listener.host,
+    grpcPort: listener.port,
     auth,
-    tls,
+    tls: listener.tls,
+    healthListener: listener.healthListener,
     readsPerMinute: integer(env, 'DATA_SHARING_READS_PER_MINUTE', 6_000, 1),
     verificationsPerMinute: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_MINUTE', 600, 1),
     verificationsPerCitizenPerDay: integer(env, 'DATA_SHARING_VERIFICATIONS_PER_CITIZEN_PER_DAY', 10, 1),

@@ -271,6 +271,7 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
       host: this.config.grpcHost,
       port: this.config.grpcPort,
       credentials,
+      healthListener: this.config.healthListener,
       logger: this.logger,
       services: [
         agencyQueryService(this.queries, this.auth),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
-import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
+import { grpcListenerFromEnv, TlsConfigError, type GrpcListenerConfig, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How enrollment is configured: from the environment in server mode, by the launcher when embedded. */
@@ -29,6 +29,8 @@ export interface EnrollmentConfig {
    * registry. Required in server mode; without it, plaintext on loopback (embedded platform, tests).
    */
   readonly tls: TlsFiles | undefined;
+  /** The plaintext health-only listener for probes, beside a server on mutual TLS. */
+  readonly healthListener?: GrpcListenerConfig['healthListener'];
   /** gRPC target of the registry. */
   readonly registryAddress: string;
   /** 32-byte master keys of the local key provider; the first wraps new data keys. */
@@ -124,18 +126,14 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const server = databaseUrl !== undefined;
-  const { auth, tls } = asConfigError(() => ({
+  const { auth, listener } = asConfigError(() => ({
     // Embedded, the platform's services share one development issuer: `.data/issuer.json`.
     auth: authConfigFromEnv(env, 'enrollment', {
       server,
       embeddedDataDir: dirname(dataDir ?? join('.data', 'enrollment')),
     }),
-    tls: tlsFilesFromEnv(env),
+    listener: grpcListenerFromEnv(env, { variablePrefix: 'ENROLLMENT', defaultPort: 50052, server }),
   }));
-  // Without certificates only loopback may be served (the embedded platform), so that is the default.
-  const grpcHost = env.ENROLLMENT_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
-  // Refuses plaintext in server mode or off loopback now, not when the server starts.
-  if (!tls) asConfigError(() => serverCredentialsFor({ tls, host: grpcHost, server }));
   const keysText =
     env.ENROLLMENT_MASTER_KEYS ||
     (dataDir
@@ -153,10 +151,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     kafkaBrokers,
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
-    grpcHost,
-    grpcPort: integer(env, 'ENROLLMENT_GRPC_PORT', 50052),
+    grpcHost: listener.host,
+    grpcPort: listener.port,
     auth,
-    tls,
+    tls: listener.tls,
+    healthListener: listener.healthListener,
     registryAddress: env.ENROLLMENT_REGISTRY_ADDRESS || '127.0.0.1:50051',
     masterKeys: keysText.split(',').map((k) => masterKey(k.trim(), 'ENROLLMENT_MASTER_KEYS')),
     maxFaceBytes: integer(env, 'ENROLLMENT_MAX_FACE_BYTES', 5 * 1024 * 1024, 1),

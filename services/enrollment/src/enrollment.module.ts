@@ -210,6 +210,7 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
       host: this.config.grpcHost,
       port: this.config.grpcPort,
       credentials,
+      healthListener: this.config.healthListener,
       ...(this.options.logger && { logger: this.options.logger }),
       services: [
         enrollmentService(

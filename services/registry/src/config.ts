@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
-import { serverCredentialsFor, TlsConfigError, tlsFilesFromEnv, type TlsFiles } from '@cancuoc/grpc';
+import { grpcListenerFromEnv, TlsConfigError, type GrpcListenerConfig, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
 
 /** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
@@ -25,6 +25,8 @@ export interface RegistryConfig {
    * Without them the registry serves plaintext, and only on loopback (the embedded platform).
    */
   readonly tls: TlsFiles | undefined;
+  /** The plaintext health-only listener for probes, beside a server on mutual TLS. */
+  readonly healthListener?: GrpcListenerConfig['healthListener'];
   /** Days without verification after which a record is reported stale. */
   readonly staleAfterDays: number;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
@@ -78,27 +80,24 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const { databaseUrl, dataDir, kafkaBrokers } = storageConfigFromEnv(env);
   const server = databaseUrl !== undefined;
-  const { auth, tls } = asConfigError(() => ({
+  const { auth, listener } = asConfigError(() => ({
     auth: authConfigFromEnv(env, 'registry', {
       server,
       // The embedded platform's services share one development issuer: `.data/issuer.json`.
       embeddedDataDir: dirname(dataDir ?? join('.data', 'registry')),
     }),
-    tls: tlsFilesFromEnv(env),
+    listener: grpcListenerFromEnv(env, { variablePrefix: 'REGISTRY', defaultPort: 50051, server }),
   }));
-  // Without certificates only loopback may be served (the embedded platform), so that is the default.
-  const grpcHost = env.REGISTRY_GRPC_HOST || (tls ? '0.0.0.0' : '127.0.0.1');
-  // Refuses plaintext in server mode or off loopback now, not when the server starts.
-  if (!tls) asConfigError(() => serverCredentialsFor({ tls, host: grpcHost, server }));
   return {
     databaseUrl,
     dataDir,
     redisUrl: env.REDIS_URL || undefined,
     kafkaBrokers,
-    grpcHost,
-    grpcPort: integer(env, 'REGISTRY_GRPC_PORT', 50051),
+    grpcHost: listener.host,
+    grpcPort: listener.port,
     auth,
-    tls,
+    tls: listener.tls,
+    healthListener: listener.healthListener,
     staleAfterDays: integer(env, 'REGISTRY_STALE_AFTER_DAYS', 5 * 365),
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},

@@ -188,6 +188,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       host: this.config.grpcHost,
       port: this.config.grpcPort,
       credentials,
+      healthListener: this.config.healthListener,
       services: [
         registryService(this.registry, this.auth),
         operationsService({

@@ -33,6 +33,11 @@ export interface Caller {
 export interface Credentials {
   /** Where the tokens come from, for messages. */
   readonly source: string;
+  /**
+   * Whether {@link as} gives each identity its own token (the development issuer, or a test's
+   * provider with a client per party); false when every identity is the one signed-in caller.
+   */
+  readonly perIdentity: boolean;
   /** The TLS identity of channels that act as nobody in particular (health checks). */
   readonly tls: TlsFiles | undefined;
   /**
@@ -61,7 +66,7 @@ function tlsOf(env: NodeJS.ProcessEnv): TlsFiles | undefined {
 
 /** One caller for every identity: a session, a client key or a ready token. */
 function single(source: string, tokens: TokenSource, tls: TlsFiles | undefined): Credentials {
-  return { source, tls, as: () => ({ tokens, tls }) };
+  return { source, tls, perIdentity: false, as: () => ({ tokens, tls }) };
 }
 
 /** Credentials minting every identity's tokens from a development issuer (the embedded platform). */
@@ -76,6 +81,7 @@ export function developmentCredentials(
   return {
     source: options.source ?? 'the development issuer',
     tls: options.tls,
+    perIdentity: true,
     as(identity) {
       const key = JSON.stringify(identity);
       let tokens = sources.get(key);

@@ -138,6 +138,7 @@ export async function startServerTrust(
   const credentials: Credentials = {
     source: `the OpenID provider ${issuer}`,
     tls: peopleTls,
+    perIdentity: true,
     as(identity) {
       const person = identity.kind === 'person';
       let tokens = sources.get(identity.subject);

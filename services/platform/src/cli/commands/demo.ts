@@ -2,13 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { DEMO_AGENCY, agencyRecordJson, fieldName, presentFields } from '../../flow/agency.js';
 import { runDemo, type DemoResult } from '../../flow/demo.js';
 import { integerFlag, parseFlags } from '../args.js';
-import { EXIT, type CliCommand } from '../command.js';
+import { CliFailure, EXIT, type CliCommand } from '../command.js';
 import { CONNECTION_FLAGS, CONNECTION_USAGE, Connection } from '../connection.js';
 import { Progress } from '../progress.js';
 
 const usage = `cancuoc demo: the platform doing its job, end to end
 
-Against a running platform (npm start in another terminal, or the services in server mode):
+Against a running embedded platform (npm start in another terminal), acting as everyone on the way:
 1. an agency subscription (${DEMO_AGENCY.agency}: name, birth date and card only) is requested by one
    administrator and approved by a second;
 2. N synthetic citizens are registered;
@@ -115,6 +115,12 @@ export const demoCommand: CliCommand = {
     const stations = integerFlag('stations', flags.stations, 2, 0, 32);
     const timeoutMs = integerFlag('timeout-s', flags['timeout-s'], 120, 1, 86_400) * 1000;
     const connection = Connection.from(flags, io.env);
+    if (!connection.credentials.perIdentity)
+      throw new CliFailure(
+        `the demo acts as a clerk, operators and their stations, a supervisor, administrators, encoding ` +
+          `stations and an agency, each with its own token; ${connection.credentials.source} is one ` +
+          'caller. Run it against the embedded platform (its development issuer makes every token)',
+      );
     const progress = new Progress((t) => io.stderr(t), process.stderr.isTTY === true, {
       columns: process.stderr.columns,
     });

@@ -76,6 +76,10 @@ export const stationCommand: CliCommand = {
     const maxJobs = flags.jobs === undefined ? undefined : integerFlag('jobs', flags.jobs, 0, 1);
     const encodeMs = integerFlag('encode-ms', flags['encode-ms'], 0, 0, 600_000);
     const connection = Connection.from(flags, io.env);
+    if (count > 1 && !connection.credentials.perIdentity)
+      throw new UsageError(
+        `each station has its own credential, and ${connection.credentials.source} is one: --stations needs the embedded platform`,
+      );
     try {
       await connection.expectServing(['card-production']);
       const ids = Array.from({ length: count }, (_, i) => (count === 1 ? id : `${id}-${i + 1}`));

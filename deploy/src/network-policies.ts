@@ -106,6 +106,7 @@ export function servicePolicy(service: ServiceSpec, overlay: Overlay): NetworkPo
       { to: [pods(selectorLabels(REDIS, 'cache'))], ports: tcp(REDIS_PORT) },
       { to: [pods(KAFKA_NODE_LABELS)], ports: tcp(KAFKA_TLS_PORT) },
       { to: [pods(selectorLabels(COLLECTOR, 'telemetry'))], ports: tcp(OTLP_GRPC_PORT) },
+      egressTo(overlay.identity.providerEgress),
       ...service.calls.map((peer) => ({
         to: [pods(selectorLabels(peer, 'server'))],
         ports: tcp(serviceNamed(peer).grpcPort),

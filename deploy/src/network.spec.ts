@@ -49,6 +49,34 @@ for (const overlay of OVERLAYS) {
       assert.ok(!may(edge, kafka, 9093));
     });
 
+    it('lets every service, and no migration, reach the OpenID provider', () => {
+      const target = overlay.identity.providerEgress;
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as {
+        metadata: { name: string };
+        spec: { egress?: unknown[] };
+      }[];
+      const rule = JSON.stringify(
+        'cidrs' in target
+          ? {
+              to: target.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: target.ports.map((port) => ({ protocol: 'TCP', port })),
+            }
+          : {
+              to: [
+                { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target.namespace } } },
+              ],
+              ports: target.ports.map((port) => ({ protocol: 'TCP', port })),
+            },
+      );
+      const reaching = policies.filter((p) => (p.spec.egress ?? []).some((r) => JSON.stringify(r) === rule));
+      assert.deepEqual(reaching.map((p) => p.metadata.name).sort(), SERVICES.map((s) => s.name).sort());
+      if ('namespace' in target) {
+        const provider = pod({ app: 'keycloak' }, target.namespace);
+        for (const s of SERVICES) assert.ok(may(server(s.name), provider, target.ports[0]!), s.name);
+        assert.ok(!may(migration('registry'), provider, target.ports[0]!));
+      }
+    });
+
     it('gives each service and its migration its own database only', () => {
       for (const s of SERVICES) {
         for (const other of SERVICES) {

@@ -52,6 +52,11 @@ export interface Overlay {
     /** `CANCUOC_OIDC_ISSUER`: the OpenID Connect provider whose tokens every service accepts. */
     readonly oidcIssuer: string;
     /**
+     * Where the provider is, for the services' egress: discovery, its published keys and the token
+     * endpoint (client credentials). Without it no service could verify a token or get one.
+     */
+    readonly providerEgress: EgressTarget;
+    /**
      * Where the platform CA comes from. `bootstrap`: cert-manager makes a self-signed one in the
      * namespace (a developer cluster: a new namespace is a new CA). `provided`: the runbook puts the
      * site's CA for the platform in the Secret `cancuoc-platform-ca`, so the certificates of

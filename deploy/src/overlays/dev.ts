@@ -32,6 +32,7 @@ export const dev: Overlay = {
   identity: {
     // A Keycloak in the developer cluster.
     oidcIssuer: 'http://keycloak.identity.svc:8080/realms/cancuoc',
+    providerEgress: { namespace: 'identity', ports: [8080] },
     platformCa: 'bootstrap',
     stations: ['enc-dev-01'],
   },

@@ -43,6 +43,8 @@ export const prod: Overlay = {
   },
   identity: {
     oidcIssuer: 'https://id.cancuoc.gov.vn/realms/cancuoc',
+    // The identity provider's addresses on the government network (a site setting).
+    providerEgress: { cidrs: ['10.130.0.0/24'], ports: [443] },
     // An intermediate of the site's PKI, imported by the runbook; never made in the cluster.
     platformCa: 'provided',
     stations: ['enc-hn-01'],

@@ -16,6 +16,7 @@ import pg from 'pg';
 import {
   channelCredentialsFor,
   createClient,
+  DevelopmentCa,
   Health,
   HealthCheckResponse_ServingStatus,
   readErrorDetails,
@@ -24,7 +25,6 @@ import {
 } from '@cancuoc/grpc';
 import { RegistryService } from '@cancuoc/proto';
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
-import { makeTlsFiles } from './test-support/tls-files.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
@@ -33,6 +33,21 @@ const tlsEnv = (files: TlsFiles) => ({
   CANCUOC_TLS_KEY_FILE: files.keyFile,
   CANCUOC_TLS_CA_FILE: files.caFile,
 });
+
+/**
+ * The registry's server identity (localhost, 127.0.0.1) and an enrollment client's, issued into
+ * `dir` by a CA of the test's own: what cert-manager puts in each workload's Secret.
+ */
+async function makeTlsFiles(dir: string): Promise<{ server: TlsFiles; client: TlsFiles }> {
+  const ca = await DevelopmentCa.inMemory();
+  return {
+    server: await ca.writeIdentity(join(dir, 'registry'), 'service:registry', {
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    }),
+    client: await ca.writeIdentity(join(dir, 'enrollment'), 'service:enrollment'),
+  };
+}
 
 /** Starts the executable; resolves with its port once it logs `registry started`, and its log lines. */
 function serve(env: Record<string, string>, args: string[] = []) {

@@ -60,10 +60,7 @@ const NOT_AGENCIES: Record<string, Identity> = {
 };
 
 /** Calls every RPC of `service` with an empty request and returns each one's status code. */
-async function everyRpc(
-  client: object,
-  service: DescService,
-): Promise<Record<string, number | undefined>> {
+async function everyRpc(client: object, service: DescService): Promise<Record<string, number | undefined>> {
   const codes: Record<string, number | undefined> = {};
   for (const method of service.methods) {
     assert.equal(method.methodKind, 'unary', `${method.name}: only unary RPCs here`);
@@ -252,10 +249,11 @@ describe('who may call data sharing (mutual TLS, PostgreSQL, Redis, in-process t
       assert.ok(names.length > 0);
       const selectors = names.filter((n) => /\.(agency|agency_code|subscription|subscription_id)$/.test(n));
       assert.deepEqual(selectors, []);
-      // The claim, not the subject's spelling: a client registered as `alpha-gateway` for agency alpha.
+      // The claim, not the subject's spelling: a client registered as `agency:alpha-gateway` for
+      // agency alpha (a subject of the platform's CA is always `kind:name`).
       const gateway = await h.client(datasharing.AgencyQueryService, {
         ...identities.agency('alpha'),
-        subject: 'alpha-gateway',
+        subject: 'agency:alpha-gateway',
       });
       const reply = await gateway.getCitizen({ purpose: 'alpha-purpose', citizen: byId(north) });
       assert.equal(reply.citizen?.name?.givenName, 'Bắc');

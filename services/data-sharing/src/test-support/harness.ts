@@ -1,6 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DescService } from '@bufbuild/protobuf';
 import { bearerFor, DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
-import { channelCredentialsFor, closeClient, createClient, type GrpcClient } from '@cancuoc/grpc';
+import {
+  channelCredentialsFor,
+  closeClient,
+  createClient,
+  DevelopmentCa,
+  type GrpcClient,
+  type TlsFiles,
+} from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
 import { datasharing, partner, partnerTopicsOf } from '@cancuoc/proto';
 import {
@@ -17,7 +27,6 @@ import type { DataSharingConfig } from '../config.js';
 import { INBOUND_GROUP, INBOUND_TOPICS } from '../data-sharing.module.js';
 import { JsonLogger } from '../infrastructure/logger.js';
 import { eventually } from './partner-reader.js';
-import { TestPki } from './pki.js';
 import { Upstream } from './upstream.js';
 
 export const TODAY = CalendarDate.parse('2026-11-26');
@@ -29,8 +38,11 @@ export type AdminClient = GrpcClient<typeof datasharing.SubscriptionService>;
 export interface CallerCredentials {
   /** The issuer data sharing trusts (`auth: { mode: 'issuer', issuer }`). */
   readonly issuer: DevelopmentIssuer;
-  /** The platform CA of a server on mutual TLS; none for the embedded plaintext server. */
-  readonly pki?: TestPki | undefined;
+  /**
+   * On mutual TLS, the client certificate of `subject` from the server's CA (the same files each
+   * time); none for the embedded plaintext server.
+   */
+  readonly certificate?: ((subject: string) => Promise<TlsFiles>) | undefined;
 }
 
 export interface CallerOptions {
@@ -59,9 +71,7 @@ export async function callerClient<S extends DescService>(
     options.authorization === undefined
       ? (await bearerFor(credentials.issuer, identity, 'data-sharing')).authorization
       : options.authorization;
-  const tls = credentials.pki
-    ? await credentials.pki.certificate(options.certificateOf ?? identity.subject)
-    : undefined;
+  const tls = await credentials.certificate?.(options.certificateOf ?? identity.subject);
   return createClient(service, address, {
     credentials: channelCredentialsFor(tls),
     // The server's certificate names localhost; a TLS server name may not be an IP address.
@@ -99,7 +109,7 @@ export interface Harness {
   readonly databaseUrl: string;
   /** Every line data sharing logged. */
   readonly logs: string[];
-  /** The issuer data sharing trusts, and the CA of its mutual TLS. */
+  /** The issuer data sharing trusts, and its callers' certificates from the CA of its mutual TLS. */
   readonly credentials: Required<CallerCredentials>;
   /** Two administrators, so that one requests and the other approves. */
   readonly requester: AdminClient;
@@ -125,8 +135,8 @@ export interface Harness {
 /**
  * Data sharing in server mode on a fresh PostgreSQL database, Redis and the Kafka-protocol test
  * broker started with the catalogue's topics and the given agencies' partner topics — what the
- * deploy provisions when agencies are onboarded; mutual TLS from a test CA, and tokens from an
- * in-memory development issuer standing for the OpenID provider.
+ * deploy provisions when agencies are onboarded; mutual TLS from a development CA of its own, and
+ * tokens from an in-memory development issuer standing for the OpenID provider.
  */
 export async function startHarness(
   options: {
@@ -152,8 +162,20 @@ export async function startHarness(
   const database = await createTestDatabase('data_sharing');
   const redis = await connectTestRedis();
   const issuer = await DevelopmentIssuer.inMemory();
-  const pki = await TestPki.create();
-  const credentials = { issuer, pki };
+  // The platform CA, as cert-manager keeps one in a deployment; every identity's files in `pki`.
+  const pki = await mkdtemp(join(tmpdir(), 'cancuoc-data-sharing-pki-'));
+  const ca = await DevelopmentCa.inMemory();
+  const issued = new Map<string, Promise<TlsFiles>>();
+  const certificate = (subject: string): Promise<TlsFiles> => {
+    let files = issued.get(subject);
+    if (!files) {
+      // A subject is `kind:name`, the kind letters only: `_` for `:` names each its own folder.
+      files = ca.writeIdentity(join(pki, 'clients', subject.replace(':', '_')), subject);
+      issued.set(subject, files);
+    }
+    return files;
+  };
+  const credentials = { issuer, certificate };
   const logs: string[] = [];
   const running = await startDataSharing(
     {
@@ -167,7 +189,11 @@ export async function startHarness(
       grpcHost: '127.0.0.1',
       grpcPort: 0,
       auth: { mode: 'issuer', issuer },
-      tls: await pki.certificate('service:data-sharing', { server: true }),
+      // The names a client on this machine dials.
+      tls: await ca.writeIdentity(join(pki, 'server'), 'service:data-sharing', {
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+      }),
       readsPerMinute: 10_000,
       verificationsPerMinute: 1_000,
       verificationsPerCitizenPerDay: 50,
@@ -251,7 +277,7 @@ export async function startHarness(
       await redis.close();
       await database.drop();
       await broker?.stop();
-      await pki.remove();
+      await rm(pki, { recursive: true, force: true });
     },
   };
   return harness;

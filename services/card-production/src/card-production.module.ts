@@ -70,7 +70,10 @@ export interface StartOptions {
   readonly portraits?: PortraitSource;
   /** Told about failures of the background work (no personal data reaches it from here). */
   readonly onError?: (component: string, error: unknown) => void;
-  /** The service's logger: the transport it listens with, refused calls (`auth.refused`). */
+  /**
+   * The service's logger: the transport it listens with, refused calls (`auth.refused`), earlier
+   * cards of another citizen left unrevoked (`card-production.replacement_refused`).
+   */
   readonly logger?: Logger;
 }
 
@@ -192,6 +195,11 @@ function defaultOnError(component: string, error: unknown): void {
   );
 }
 
+/** A warning line without a logger (the embedded platform gives none): as `defaultOnError`'s. */
+function defaultWarn(msg: string, fields: Readonly<Record<string, string>>): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg, ...fields })}\n`);
+}
+
 /**
  * What runs in card production and in which order it starts and stops: the relay and the
  * application consumer, then the personaliser, dispatcher and lease sweeper, then the gRPC server;
@@ -276,10 +284,21 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
       onError: onError('lease-sweeper'),
     });
     this.reports = new StationReports({ db, jobs: this.jobs, board, clock, onSettled: dispatch });
-    this.operations = new CardOperations(store, this.jobs, vault, clock, () => {
-      personalise();
-      dispatch();
-    });
+    this.operations = new CardOperations(
+      store,
+      this.jobs,
+      vault,
+      clock,
+      () => {
+        personalise();
+        dispatch();
+      },
+      // Ids and the reason only, for the operator to look into with enrollment.
+      (refusal) =>
+        options.logger
+          ? options.logger.warn('card-production.replacement_refused', { ...refusal })
+          : defaultWarn('card-production.replacement_refused', { ...refusal }),
+    );
     this.queries = new CardQueries(store, board, () => this.dispatcher.connected, clock);
     this.revocationList = new RevocationListPublisher(
       this.queries,

@@ -1,12 +1,14 @@
 /**
  * The operators' API over gRPC: lists and queue depth, quality checks, cancellation, reprints,
- * replacements that supersede or revoke earlier cards, Document Signer rotation, and bad input.
+ * replacements that supersede or revoke earlier cards (only ever the same citizen's), Document
+ * Signer rotation, and bad input.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { readErrorDetails, status } from '@cancuoc/grpc';
 import { readCertificate } from '@cancuoc/icao9303';
+import { createLogger } from '@cancuoc/observability';
 import {
   ApplicationReason,
   CardJobStatus,
@@ -14,7 +16,7 @@ import {
   RevocationReason,
   type CardJob,
 } from '@cancuoc/proto';
-import { applicationChanged, publishApplication } from './test-support/applications.js';
+import { applicationChanged, CITIZEN, CITIZEN_ID, publishApplication } from './test-support/applications.js';
 import { eventually, startFixture, type Fixture } from './test-support/fixture.js';
 import { portrait } from './test-support/portraits.js';
 import { readBack, TestStation } from './test-support/test-station.js';
@@ -23,9 +25,15 @@ describe('operating card production over gRPC', () => {
   let f: Fixture;
   let station: TestStation;
   let n = 0;
+  /** Every line card production logged. */
+  const logs: Record<string, unknown>[] = [];
 
   before(async () => {
-    f = await startFixture();
+    const logger = createLogger({
+      service: 'card-production',
+      write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    f = await startFixture({ options: { logger } });
     station = await new TestStation(f.running.grpc.address, 'ops-station').open(8);
   });
   after(async () => {
@@ -201,6 +209,82 @@ describe('operating card production over gRPC', () => {
     const superseded = (await f.admin.getCard({ card: { case: 'cardId', value: oldCard.cardId } })).card!;
     assert.equal(superseded.status, CardJobStatus.REVOKED);
     assert.equal(superseded.revocationReason, RevocationReason.SUPERSEDED);
+  });
+
+  it('never revokes another citizen’s card an application names as replaced: holds the new card, logs a late refusal', async () => {
+    // Enrollment refuses such an application (CARD_OF_ANOTHER_CITIZEN); here one comes anyway, as
+    // from a faulty or compromised upstream: a citizen's replacement naming someone else's card.
+    const theirs = await delivered();
+    await f.admin.activateCard({ cardId: theirs.cardId });
+    const intruder = '0192f000-0000-7000-8000-0000000000c2';
+    assert.notEqual(intruder, CITIZEN_ID);
+    const applyNaming = async (reason: ApplicationReason): Promise<CardJob> => {
+      const applicationId = `app-ops-${++n}`;
+      const face = f.enrollment.hold(applicationId, portrait(applicationId));
+      await publishApplication(
+        f.running.transport,
+        applicationChanged({
+          applicationId,
+          face,
+          reason,
+          replacesCardId: theirs.cardId,
+          citizenId: intruder,
+        }),
+      );
+      return cardOfApplication(applicationId, CardJobStatus.MANUAL_HANDLING);
+    };
+    const stillActive = async () => {
+      const card = (await f.admin.getCard({ card: { case: 'cardId', value: theirs.cardId } })).card!;
+      assert.equal(card.status, CardJobStatus.ACTIVATED);
+      assert.equal(card.revocationReason, RevocationReason.UNSPECIFIED);
+      const list = fromBinary(RevocationListSchema, (await f.admin.getRevocationList({})).list);
+      assert.ok(!list.cards.some((c) => c.sodSha256 === theirs.sodSha256), 'not on the revocation list');
+    };
+
+    // Reported lost: not revoked at once, and the new card held before any work, for an operator
+    // (`cancuoc stuck` lists cards in manual handling with their reason).
+    const lost = await applyNaming(ApplicationReason.LOST);
+    assert.equal(lost.waitingReason, 'CARD_OF_ANOTHER_CITIZEN');
+    assert.equal(lost.citizenId, intruder);
+    assert.equal(lost.sodSha256, '', 'nothing personalised');
+    const inManualHandling = await f.admin.listCards({
+      status: CardJobStatus.MANUAL_HANDLING,
+      pageSize: 500,
+    });
+    assert.ok(inManualHandling.cards.some((c) => c.cardId === lost.cardId));
+    await stillActive();
+
+    // A renewal, held the same way; an operator who retries it has it made, and its delivery still
+    // leaves the other citizen's card alone, with a warning line of ids only.
+    const renewal = await applyNaming(ApplicationReason.RENEWAL);
+    assert.equal(renewal.waitingReason, 'CARD_OF_ANOTHER_CITIZEN');
+    await stillActive();
+    await f.admin.retryCard({ cardId: renewal.cardId });
+    const job = await station.nextJob();
+    assert.equal(job.jobId, renewal.cardId);
+    await station.client.completeJob({
+      jobId: job.jobId,
+      leaseId: job.leaseId,
+      chipSerial: `CHIP-OPS-${n}`,
+      readBackSha256: readBack(job),
+    });
+    await cardOfApplication(renewal.applicationId, CardJobStatus.ENCODED);
+    await f.admin.recordQualityCheck({ cardId: renewal.cardId, passed: true });
+    await f.admin.shipCard({ cardId: renewal.cardId, shipmentId: `SHIP-${n}`, destinationUnitCode: '00004' });
+    const replacement = (await f.admin.deliverCard({ cardId: renewal.cardId, deliveredAtUnitCode: '00004' }))
+      .card!;
+    assert.equal(replacement.status, CardJobStatus.DELIVERED);
+    await stillActive();
+    const refused = logs.filter((l) => l['msg'] === 'card-production.replacement_refused');
+    assert.deepEqual(
+      refused.map((l) => [l['level'], l['cardId'], l['replacesCardId'], l['reason']]),
+      [['warn', renewal.cardId, theirs.cardId, 'CARD_OF_ANOTHER_CITIZEN']],
+    );
+    const line = JSON.stringify(refused[0]);
+    for (const personal of [intruder, CITIZEN_ID, CITIZEN.personalId, CITIZEN.givenName])
+      assert.ok(!line.includes(personal), 'no personal data in the line');
+
+    await f.admin.cancelCard({ cardId: lost.cardId, reason: 'TEST_DONE' });
   });
 
   it('reports the queue: by state, by priority, the oldest waiting, the stations connected', async () => {

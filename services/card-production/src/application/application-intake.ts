@@ -22,6 +22,26 @@ export interface ApplicationChange {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * Why a card is held when the card its application replaces is not its holder's: a revocation
+ * only ever touches the card of the citizen applying (enrollment refuses such an application with
+ * the same code; card production checks again, so a faulty or compromised upstream cannot make it
+ * revoke someone else's card).
+ */
+export const CARD_OF_ANOTHER_CITIZEN = 'CARD_OF_ANOTHER_CITIZEN';
+
+/**
+ * The citizen of a card card production made, or undefined when `cardId` is no card of its own (one
+ * issued before it, or not a card id): such a card has nothing here to revoke.
+ */
+export async function holderOfCard(db: Pick<Tx, 'query'>, cardId: string): Promise<string | undefined> {
+  if (!UUID.test(cardId)) return undefined;
+  const [row] = await db.query<{ citizen_id: string }>('SELECT citizen_id FROM cp_jobs WHERE card_id = $1', [
+    cardId,
+  ]);
+  return row?.citizen_id;
+}
+
 /** The application's current card, if it has one. */
 export async function cardOfApplication(
   db: Pick<Tx, 'query'>,
@@ -39,7 +59,8 @@ export async function cardOfApplication(
  * card, however often and in whatever duplicates its events arrive (the inbox drops a redelivered
  * event; `cp_applications` holds one card per application whatever the event id); a cancelled or
  * rejected one stops its card if the card was not shipped yet. Changes older than one already seen
- * are ignored.
+ * are ignored. An application replacing a card of another citizen is held for an operator
+ * ({@link CARD_OF_ANOTHER_CITIZEN}, manual handling) and that card left as it is.
  */
 export class ApplicationIntake {
   constructor(
@@ -117,6 +138,26 @@ export class ApplicationIntake {
       context,
       tx,
     );
+    const replacedHolder = change.replacesCardId ? await holderOfCard(tx, change.replacesCardId) : undefined;
+    // An application that would have another citizen's card revoked is one enrollment refuses: a
+    // faulty or compromised upstream. Held before any of its work is done (personalising reads the
+    // register data and signs a chip) until an operator has checked it with enrollment and cancels
+    // or retries it; the other card is not touched.
+    if (replacedHolder !== undefined && replacedHolder !== change.citizenId) {
+      await this.jobs.execute(
+        cardId,
+        {
+          type: 'FailPersonalisation',
+          now,
+          reason: CARD_OF_ANOTHER_CITIZEN,
+          detail:
+            'the card this application replaces belongs to another citizen; that card was left as it is',
+        },
+        context,
+        tx,
+      );
+      return;
+    }
     // An incomplete submission is a contract breach by enrollment: visible to operators, not retried.
     if (!change.portrait || !change.registerData) {
       await this.jobs.execute(
@@ -134,8 +175,9 @@ export class ApplicationIntake {
       );
       return;
     }
-    // A lost card goes on the revocation list as soon as its replacement is applied for.
-    if (change.reason === 'lost' && change.replacesCardId && UUID.test(change.replacesCardId)) {
+    // A lost card goes on the revocation list as soon as its replacement is applied for; one this
+    // service never made (issued before it) has nothing here to revoke.
+    if (change.reason === 'lost' && change.replacesCardId && replacedHolder !== undefined) {
       await this.revokeLost(change.replacesCardId, tx, context, now);
     }
     tx.afterCommit(this.onRequested);
@@ -145,7 +187,7 @@ export class ApplicationIntake {
     try {
       await this.jobs.execute(cardId, { type: 'RevokeCard', now, reason: 'lost' }, context, tx);
     } catch (error) {
-      // A card this service never made (issued before it) or one not yet issued has nothing to revoke.
+      // A card not yet issued has nothing to revoke.
       if (!(error instanceof CardNotFoundError || error instanceof CardRuleViolationError)) throw error;
     }
   }

@@ -3,6 +3,7 @@ import type { CardCommand } from '../domain/card/commands.js';
 import { CardNotFoundError, CardRuleViolationError } from '../domain/card/errors.js';
 import type { RevocationReason } from '../domain/card/events.js';
 import type { CardJob } from '../domain/card/state.js';
+import { CARD_OF_ANOTHER_CITIZEN, holderOfCard } from './application-intake.js';
 import type { CardJobs, CommandContext, Executed } from './card-jobs.js';
 import type { CardVault, Clock } from './ports.js';
 
@@ -24,10 +25,18 @@ export type OperatorCommand = Without<
   >
 >;
 
+/** A delivered card's predecessor left as it is, being another citizen's card: ids only. */
+export interface RefusedReplacement {
+  readonly cardId: string;
+  readonly replacesCardId: string;
+  readonly reason: typeof CARD_OF_ANOTHER_CITIZEN;
+}
+
 /**
  * What operators do to cards. A card delivered in place of an earlier one (renewal, damage, changed
- * data) supersedes it: the earlier card is revoked in the same transaction. A reprint makes a new
- * card from the same register data, in the transaction that retires the old one.
+ * data) supersedes it: the earlier card is revoked in the same transaction — if it is the same
+ * citizen's; another citizen's is left as it is and `onRefused` told. A reprint makes a new card
+ * from the same register data, in the transaction that retires the old one.
  */
 export class CardOperations {
   constructor(
@@ -36,6 +45,7 @@ export class CardOperations {
     private readonly vault: CardVault,
     private readonly clock: Clock,
     private readonly onRequeued: () => void,
+    private readonly onRefused: (refusal: RefusedReplacement) => void,
   ) {}
 
   run(cardId: string, command: OperatorCommand, context: CommandContext): Promise<Executed> {
@@ -53,10 +63,24 @@ export class CardOperations {
   private async supersede(job: CardJob, now: string, context: CommandContext, tx: Tx): Promise<void> {
     const replaced = job.request.replacesCardId;
     if (!replaced || job.request.reason === 'lost') return;
+    const holder = await holderOfCard(tx, replaced);
+    // A card issued before this service has nothing here to revoke.
+    if (holder === undefined) return;
+    // Held at intake, this card was produced on an operator's retry, or requested before the check
+    // there: either way the other citizen keeps their card, and the refusal is logged.
+    if (holder !== job.request.citizenId) {
+      const refusal: RefusedReplacement = {
+        cardId: job.request.cardId,
+        replacesCardId: replaced,
+        reason: CARD_OF_ANOTHER_CITIZEN,
+      };
+      tx.afterCommit(() => this.onRefused(refusal));
+      return;
+    }
     try {
       await this.jobs.execute(replaced, { type: 'RevokeCard', now, reason: 'superseded' }, context, tx);
     } catch (error) {
-      // A card issued before this service, or one already revoked for another reason, is left as it is.
+      // One already revoked for another reason is left as it is.
       if (!(error instanceof CardNotFoundError || error instanceof CardRuleViolationError)) throw error;
     }
   }

@@ -26,7 +26,12 @@ export interface ApplicationSpec {
     readonly sex?: Sex;
   };
   readonly replacesCardId?: string;
+  /** The registry's id of the citizen applying; default {@link CITIZEN_ID}. */
+  readonly citizenId?: string;
 }
+
+/** The registry's id of {@link CITIZEN}. */
+export const CITIZEN_ID = '0192f000-0000-7000-8000-0000000000c1';
 
 /** Nguyễn Thị Ánh Đào, born 17 May 1990 in Hà Nội: 36 at the tests' issue dates, so her card runs to 40. */
 export const CITIZEN = {
@@ -52,7 +57,7 @@ export function applicationChanged(spec: ApplicationSpec): CardApplicationChange
     applicationVersion: BigInt(spec.version ?? 6),
     application: {
       applicationId: spec.applicationId,
-      citizenId: '0192f000-0000-7000-8000-0000000000c1',
+      citizenId: spec.citizenId ?? CITIZEN_ID,
       registryRecordVersion: 3n,
       citizen: { ...CITIZEN, ...spec.citizen },
       reason: spec.reason ?? ApplicationReason.FIRST_ISSUE,

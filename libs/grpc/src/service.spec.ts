@@ -107,6 +107,24 @@ describe('calls over a real port', () => {
     );
   });
 
+  it('refuses control characters in any text of a request, unary or streamed, naming the field', async () => {
+    await assert.rejects(fixture.client.echo({ text: 'Nguy\u0000n' }), (error) => {
+      const details = readErrorDetails(error);
+      assert.equal(details?.code, status.INVALID_ARGUMENT);
+      assert.deepEqual(
+        details.badRequest?.fieldViolations.map((v) => [v.field, v.reason]),
+        [['text', 'CONTROL_CHARACTER']],
+      );
+      return true;
+    });
+    await assert.rejects(
+      collect(fixture.client.shout(slowly([{ text: 'ok' }, { text: 'bell\u0007' }]))),
+      (error) => readErrorDetails(error)?.code === status.INVALID_ARGUMENT,
+    );
+    // Tab and newline are text, not control characters to refuse.
+    assert.equal((await fixture.client.echo({ text: 'a\tb\nc' })).text, 'a\tb\nc');
+  });
+
   it('an aborted signal cancels a unary call', async () => {
     const controller = new AbortController();
     const call = fixture.client.echo({ text: 'slow', delayMs: 2_000 }, { signal: controller.signal });

@@ -16,6 +16,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import { CANCUOC_ERROR_DOMAIN, errorDetail, invalidArgument, RpcError } from './errors.js';
 import { ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { stderrLogger, type GrpcLogger } from './logger.js';
+import { controlCharacterViolations } from './text-check.js';
 import { startServerCall } from './telemetry.js';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -196,8 +197,11 @@ function deserializer(schema: DescMessage): (bytes: Buffer) => Message {
   };
 }
 
-/** The request itself, or INVALID_ARGUMENT when its bytes did not decode. */
-function decoded(message: Message): Message {
+/**
+ * The request itself, or INVALID_ARGUMENT when its bytes did not decode or its text holds control
+ * characters — checked for every RPC here, before authentication's result reaches a handler.
+ */
+function decoded(schema: DescMessage, message: Message): Message {
   if (message instanceof Undecodable) {
     throw invalidArgument(
       [
@@ -210,6 +214,8 @@ function decoded(message: Message): Message {
       'the request could not be decoded',
     );
   }
+  const violations = controlCharacterViolations(schema, message);
+  if (violations.length > 0) throw invalidArgument(violations);
   return message;
 }
 
@@ -395,7 +401,7 @@ function unaryHandler(
     method,
     handler,
     runtime,
-    (call: grpc.ServerUnaryCall<Message, Message>) => decoded(call.request),
+    (call: grpc.ServerUnaryCall<Message, Message>) => decoded(method.input, call.request),
   );
 }
 
@@ -410,7 +416,8 @@ function clientStreamingHandler(
     method,
     handler,
     runtime,
-    (call: grpc.ServerReadableStream<Message, Message>, context) => readRequests(call, context.signal),
+    (call: grpc.ServerReadableStream<Message, Message>, context) =>
+      readRequests(call, method.input, context.signal),
   );
 }
 
@@ -430,8 +437,8 @@ function responseStreamHandler(
           await authenticate(registration, context, call);
           const input =
             method.methodKind === 'server_streaming'
-              ? decoded((call as grpc.ServerWritableStream<Message, Message>).request)
-              : readRequests(call as grpc.ServerDuplexStream<Message, Message>, context.signal);
+              ? decoded(method.input, (call as grpc.ServerWritableStream<Message, Message>).request)
+              : readRequests(call as grpc.ServerDuplexStream<Message, Message>, method.input, context.signal);
           const output = run(input, context);
           if (isAsyncIterable(output)) {
             for await (const message of output) {
@@ -459,13 +466,21 @@ function responseStreamHandler(
 /** The request stream of a client- or bidi-streaming call, ending early if the call is cancelled. */
 async function* readRequests(
   call: grpc.ServerReadableStream<Message, Message> | grpc.ServerDuplexStream<Message, Message>,
+  schema: DescMessage,
   signal: AbortSignal,
 ): AsyncGenerator<Message> {
   if (signal.aborted) throw new RpcError(grpc.status.CANCELLED, 'the call was cancelled');
   const onAbort = () => call.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
+  // Read by hand rather than with for-await: leaving a for-await over the call early (a bad
+  // message) would destroy the stream, and the status explaining why would never be sent.
+  const messages = (call as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   try {
-    for await (const message of call) yield decoded(message as Message);
+    for (;;) {
+      const next = await messages.next();
+      if (next.done) break;
+      yield decoded(schema, next.value as Message);
+    }
   } catch (error) {
     if (signal.aborted) throw new RpcError(grpc.status.CANCELLED, 'the call was cancelled');
     throw error;

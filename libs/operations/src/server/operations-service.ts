@@ -102,7 +102,7 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
     operations.OperationsService,
     { authenticate: options.authenticate },
     {
-      verifyAuditLog: async (_request, call) => {
+      verifyAuditLog: async () => {
         const result = await options.audit.verify();
         if (result.ok) {
           return {
@@ -120,7 +120,7 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
           problem: { seq: result.brokenAt, ...PROBLEMS[result.reason] },
         };
       },
-      listProjections: async (_request, call) => {
+      listProjections: async () => {
         const statuses = await Promise.all([...projections.values()].map((p) => p.status()));
         return { projections: statuses.map(projectionMessage) };
       },
@@ -133,7 +133,7 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         if (!projection) throw notFound('projection', request.name);
         return { projection: projectionMessage(await projection.rebuild(call.principal.actor)) };
       },
-      listDeadLetters: async (_request, call) => {
+      listDeadLetters: async () => {
         const queues = await Promise.all(
           consumed.map(async ({ topic, subscriber }) => {
             const dlq = deadLetterTopic(topic);
@@ -147,7 +147,7 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         );
         return { queues, redriveServed };
       },
-      redriveDeadLetters: async (request, call) => {
+      redriveDeadLetters: async (request) => {
         const known = consumed.filter((c) => c.topic === request.topic);
         if (!request.topic)
           throw invalidArgument([

@@ -278,15 +278,20 @@ export const METRICS = {
     description:
       'Calls refused by authentication or authorization, by RPC and reason; a burst from one caller is an attack or a misconfigured client.',
     attributes: [
-      { name: ATTR_RPC_METHOD, description: 'Fully qualified method, e.g. `cancuoc.registry.v1.RegistryService/GetCitizen`.' },
+      {
+        name: ATTR_RPC_METHOD,
+        description: 'Fully qualified method, e.g. `cancuoc.registry.v1.RegistryService/GetCitizen`.',
+      },
       {
         name: 'cancuoc.auth.outcome',
-        description: '`unauthenticated`: no valid credential; `denied`: the policy does not allow it; `limited`: too many refusals.',
+        description:
+          '`unauthenticated`: no valid credential; `denied`: the policy does not allow it; `limited`: too many refusals.',
         values: ['unauthenticated', 'denied', 'limited'],
       },
       {
         name: 'cancuoc.auth.reason',
-        description: 'Why, e.g. `MISSING_TOKEN`, `TOKEN_EXPIRED`, `BAD_SIGNATURE`, `NOT_ALLOWED`, `OUTSIDE_JURISDICTION`.',
+        description:
+          'Why, e.g. `MISSING_TOKEN`, `TOKEN_EXPIRED`, `BAD_SIGNATURE`, `NOT_ALLOWED`, `OUTSIDE_JURISDICTION`.',
       },
     ],
     emittedBy: 'all',

@@ -20,6 +20,9 @@ const REVIEWED_ATTRIBUTES = new Set([
   'cancuoc.job.state',
   'cancuoc.job.outcome',
   'cancuoc.station.id',
+  // A refusal's outcome and reason are codes the guard chose, never the token or the request.
+  'cancuoc.auth.outcome',
+  'cancuoc.auth.reason',
 ]);
 
 describe('metric catalogue', () => {

@@ -20,3 +20,8 @@ export * from './names/normalize.js';
 export * from './names/transliterate.js';
 export * from './names/split.js';
 export * from './names/comparison-key.js';
+
+export * from './reference/reference-list.js';
+export * from './reference/nationalities.js';
+export * from './reference/ethnic-groups.js';
+export * from './reference/religions.js';

@@ -220,31 +220,38 @@ export const BatchGetCitizensResponseSchema: GenMessage<BatchGetCitizensResponse
  */
 export type ClaimedIdentity = Message<"cancuoc.datasharing.v1.ClaimedIdentity"> & {
   /**
-   * The full name in Vietnamese order; compared ignoring case, diacritics and spacing.
+   * The full name in Vietnamese order, at most 200 characters. Compared exactly after Unicode NFC
+   * normalisation, trimming and collapsing whitespace — case and diacritics count — unless the
+   * subscription's terms choose NAME_MATCHING_LOOSE (case and diacritics ignored).
    *
    * @generated from field: optional string full_name = 1;
    */
   fullName?: string | undefined;
 
   /**
-   * YYYY-MM-DD.
+   * YYYY-MM-DD, a date of the calendar.
    *
    * @generated from field: optional string birth_date = 2;
    */
   birthDate?: string | undefined;
 
   /**
+   * SEX_MALE or SEX_FEMALE.
+   *
    * @generated from field: optional cancuoc.partner.v1.Sex sex = 3;
    */
   sex?: Sex | undefined;
 
   /**
+   * ISO 3166-1 alpha-3 code, e.g. VNM (case ignored).
+   *
    * @generated from field: optional string nationality = 4;
    */
   nationality?: string | undefined;
 
   /**
-   * Matches only the citizen's current card, and only while it is not revoked.
+   * 1 to 20 letters and digits (case ignored). Matches only the citizen's current card, and only
+   * while it is not revoked.
    *
    * @generated from field: optional string card_document_number = 5;
    */

@@ -806,11 +806,15 @@ describe('enrollment over gRPC (registry process, PostgreSQL, Redis, Kafka-proto
       assert.equal(details.code, status.PERMISSION_DENIED, `${cardId}: ${details.message}`);
       assert.equal(details.errorInfo?.reason, 'CARD_OF_ANOTHER_CITIZEN');
     }
-    for (const cardId of [randomUUID(), 'garbage', `card-110 `]) {
+    for (const cardId of [randomUUID(), 'garbage']) {
       const details = await refusal(replace('001190000111', cardId));
       assert.equal(details.code, status.FAILED_PRECONDITION);
       assert.equal(details.errorInfo?.reason, 'UNKNOWN_CARD');
     }
+    // Never trimmed into card 110: a card id with a space is not one at all.
+    const spaced = await refusal(replace('001190000111', 'card-110 '));
+    assert.equal(spaced.code, status.INVALID_ARGUMENT);
+    assert.equal(spaced.badRequest?.fieldViolations[0]?.field, 'replaces_card_id');
     const cancelledJob = await eventually(
       () => refusal(replace('001190000111', 'card-111')),
       (details) => details.errorInfo?.reason !== 'UNKNOWN_CARD',

@@ -1,6 +1,7 @@
 import type { SqlExecutor, Tx } from '@cancuoc/eventstore';
 import { printedData } from '../domain/application/citizen-data.js';
 import { isClosed, type Application, type Stage } from '../domain/application/state.js';
+import { decodePageToken, encodePageToken, isIsoInstant } from './page-token.js';
 
 export type PipelineStep = 'register-lookup' | 'duplicate-check';
 
@@ -180,6 +181,31 @@ const summary = (row: SummaryRow): ApplicationSummary => ({
 });
 
 const MAX_PAGE = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A page size as AIP-158 has it: 0 the default (50), anything above 500 is 500. */
+export const pageLimit = (pageSize: number, fallback = 50) =>
+  Math.min(Math.max(pageSize || fallback, 1), MAX_PAGE);
+
+/**
+ * Where a page of a station's applications starts: after the token's (started_at, id), or at the
+ * newest. A token of another station's or stage's list is refused (`InvalidPageTokenError`), before
+ * any query.
+ */
+export function applicationsCursor(
+  stationId: string,
+  stage: Stage | undefined,
+  pageToken: string,
+): [startedAt: string, applicationId: string] {
+  if (!pageToken) return ['infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff'];
+  const [startedAt, applicationId] = decodePageToken(
+    pageToken,
+    'applications',
+    [stationId, stage ?? null],
+    [isIsoInstant, (id) => UUID.test(id)],
+  );
+  return [startedAt!, applicationId!];
+}
 
 /** A station's applications, newest first, optionally in one stage; pages by an opaque token. */
 export async function listApplications(
@@ -189,10 +215,8 @@ export async function listApplications(
   pageSize: number,
   pageToken: string,
 ): Promise<{ applications: ApplicationSummary[]; nextPageToken: string }> {
-  const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE);
-  const [afterStarted, afterId] = pageToken
-    ? (JSON.parse(Buffer.from(pageToken, 'base64url').toString()) as [string, string])
-    : ['infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff'];
+  const limit = pageLimit(pageSize);
+  const [afterStarted, afterId] = applicationsCursor(stationId, stage, pageToken);
   const rows = await db.query<SummaryRow>(
     `SELECT a.application_id, a.station_id, a.stage, a.reason, a.started_at, a.stage_entered_at, ${STEP_COLUMNS}
      FROM enr_applications a LEFT JOIN enr_pending_steps p USING (application_id)
@@ -207,8 +231,10 @@ export async function listApplications(
     applications: page,
     nextPageToken:
       rows.length > limit && last
-        ? Buffer.from(JSON.stringify([last.startedAt.toISOString(), last.applicationId])).toString(
-            'base64url',
+        ? encodePageToken(
+            'applications',
+            [stationId, stage ?? null],
+            [last.startedAt.toISOString(), last.applicationId],
           )
         : '',
   };
@@ -230,7 +256,7 @@ export async function stuckApplications(
      WHERE ($1::text IS NULL OR p.station_id = $1)
        AND (p.attempts > 0 OR p.pending_since < now() - make_interval(secs => $2::double precision / 1000))
      ORDER BY p.pending_since, p.application_id LIMIT $3`,
-    [stationId ?? null, stuckAfterMs, Math.min(Math.max(limit || 100, 1), MAX_PAGE)],
+    [stationId ?? null, stuckAfterMs, pageLimit(limit, 100)],
   );
   return rows.map(summary);
 }

@@ -2,6 +2,7 @@ import type { Authorized } from '@cancuoc/auth';
 import { permissionDenied, type CallContext } from '@cancuoc/grpc';
 import type { CommandContext } from '../../application/idempotency.js';
 import type { StationContext, Viewer } from '../../application/enrollment.js';
+import { checkIdempotencyKey } from './request-checks.js';
 
 /**
  * Who calls, as the guard of @cancuoc/auth let them through: the verified token's principal and the
@@ -19,9 +20,11 @@ export function commandContext(call: EnrollmentCall): CommandContext {
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const correlationId = first('x-correlation-id');
+  const idempotencyKey = first('idempotency-key');
+  checkIdempotencyKey(idempotencyKey);
   return {
     actor: call.principal.actor,
-    idempotencyKey: first('idempotency-key'),
+    idempotencyKey,
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
     // No traceparent from the request's headers: the server span continues the caller's trace
     // (libs/grpc) and the append records its own span, a child of it; the header (the caller's

@@ -1,5 +1,5 @@
 import { refuseOutsideLimit, type ServiceAuth } from '@cancuoc/auth';
-import { defineService, invalidArgument, type ServiceRegistration } from '@cancuoc/grpc';
+import { defineService, type ServiceRegistration } from '@cancuoc/grpc';
 import {
   AdjudicationDecision,
   ApplicationStage,
@@ -11,14 +11,16 @@ import {
   type FingerprintsHeader,
   type UploadHeader,
 } from '@cancuoc/proto';
+import { checkPersonalId } from '@cancuoc/identity';
 import type { RejectionReason as DomainRejection } from '../../domain/application/events.js';
-import { isFingerPosition, type FingerException } from '../../domain/biometrics/fingers.js';
+import { TEN_FINGERS, type FingerException, type FingerPosition } from '../../domain/biometrics/fingers.js';
 import type { Enrollment } from '../../application/enrollment.js';
 import { CardOfAnotherCitizenError, NotYourStationError } from '../../application/errors.js';
 import type { ApplicationView } from '../../application/read-model.js';
 import { REASON_FROM_PROTO, STAGE_FROM_PROTO, summaryMessage, viewMessage } from '../application-proto.js';
 import { atStation, commandContext, viewer, type EnrollmentCall } from './auth.js';
 import { toRpcError } from './errors.js';
+import { checks, MAX_NOTE } from './request-checks.js';
 import { readUpload } from './uploads.js';
 
 export interface UploadLimits {
@@ -49,45 +51,48 @@ const EXCEPTION_REASONS = new Map<FingerExceptionReason, FingerException['reason
   [FingerExceptionReason.UNPRINTABLE, 'unprintable'],
 ]);
 
-function exceptionsFrom(messages: readonly FingerExceptionMessage[]): FingerException[] {
-  const violations: { field: string; reason: string; description: string }[] = [];
-  const out: FingerException[] = [];
-  messages.forEach((m, i) => {
-    const reason = EXCEPTION_REASONS.get(m.reason);
-    if (!isFingerPosition(m.finger)) {
-      violations.push({
-        field: `header.exceptions[${i}].finger`,
-        reason: 'REQUIRED',
-        description: 'name the finger',
-      });
-    }
-    if (!reason) {
-      violations.push({
-        field: `header.exceptions[${i}].reason`,
-        reason: 'REQUIRED',
-        description: 'say why the finger cannot be taken (missing, bandaged, unprintable)',
-      });
-    }
-    if (isFingerPosition(m.finger) && reason) out.push({ finger: m.finger, reason });
-  });
-  if (violations.length > 0) throw invalidArgument(violations);
-  return out;
+const FINGERS = new Set<number>(TEN_FINGERS);
+const PRIORITY_MAX = 9;
+const LEGAL_BASIS_MAX = 200;
+
+/** The header of a ten-print, checked as it arrives, before a byte of the file is read. */
+function checkFingerprintsHeader(header: FingerprintsHeader): void {
+  const c = checks().enumValue(
+    'header.format',
+    header.format,
+    FORMATS,
+    'say whether the file is an ISO/IEC 19794-2 minutiae or 19794-4 finger image record',
+  );
+  if (header.exceptions.length > TEN_FINGERS.length) {
+    c.add('header.exceptions', 'TOO_MANY', `at most ${TEN_FINGERS.length} fingers`);
+  } else {
+    header.exceptions.forEach((m, i) => {
+      c.enumValue(`header.exceptions[${i}].finger`, m.finger, FINGERS, 'name the finger');
+      c.enumValue(
+        `header.exceptions[${i}].reason`,
+        m.reason,
+        EXCEPTION_REASONS,
+        'say why the finger cannot be taken (missing, bandaged, unprintable)',
+      );
+    });
+  }
+  c.done();
 }
+
+/** The exceptions of a header {@link checkFingerprintsHeader} passed. */
+const exceptionsFrom = (messages: readonly FingerExceptionMessage[]): FingerException[] =>
+  messages.map((m) => ({ finger: m.finger as FingerPosition, reason: EXCEPTION_REASONS.get(m.reason)! }));
 
 /** The RPC as the guard names it in refusals: `cancuoc.enrollment.v1.EnrollmentService/GetApplication`. */
 const rpcOf = (call: EnrollmentCall) => `${call.method.parent.typeName}/${call.method.name}`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 const version = (v: bigint | undefined) => (v === undefined ? undefined : Number(v));
 
-function requireId(id: string): string {
-  if (!id)
-    throw invalidArgument([
-      { field: 'application_id', reason: 'REQUIRED', description: 'name the application' },
-    ]);
-  return id;
-}
+/** A command on one application: its id, and the version it expects. */
+const command = (req: { applicationId: string; expectedVersion?: bigint | undefined }) =>
+  checks()
+    .uuid('application_id', req.applicationId, 'application')
+    .version('expected_version', req.expectedVersion);
 
 /**
  * `cancuoc.enrollment.v1.EnrollmentService` over the use cases. Who may call each RPC is the
@@ -127,6 +132,13 @@ export function enrollmentService(
     { authenticate },
     {
       startApplication: async (req, call) => {
+        const c = checks();
+        const personalId = checkPersonalId(req.personalId, { field: 'personal_id' });
+        if (!personalId.ok) for (const v of personalId.violations) c.add(v.field, v.reason, v.description);
+        c.enumValue('reason', req.reason, REASON_FROM_PROTO, 'say why the card is applied for');
+        if (req.priority > PRIORITY_MAX)
+          c.add('priority', 'OUT_OF_RANGE', `from 0 (normal) to ${PRIORITY_MAX}`);
+        c.cardId('replaces_card_id', req.replacesCardId, true).done();
         const context = atStation(call);
         return respond(
           await guarded(call, () =>
@@ -144,7 +156,9 @@ export function enrollmentService(
       },
       captureFace: async (requests, call) => {
         const context = atStation(call);
-        const { upload, bytes } = await readUpload<UploadHeader>(requests, (h) => h, limits.maxFaceBytes);
+        const { upload, bytes } = await readUpload<UploadHeader>(requests, (h) => h, limits.maxFaceBytes, {
+          uploadPath: 'header.',
+        });
         return respond(
           await guarded(call, () =>
             enrollment.captureFace(upload.applicationId, version(upload.expectedVersion), bytes, context),
@@ -157,18 +171,9 @@ export function enrollmentService(
           requests,
           (h) => h.upload,
           limits.maxFingerprintBytes,
+          { uploadPath: 'header.upload.', checkHeader: checkFingerprintsHeader },
         );
-        const format = FORMATS.get(header.format);
-        if (!format) {
-          throw invalidArgument([
-            {
-              field: 'header.format',
-              reason: 'REQUIRED',
-              description:
-                'say whether the file is an ISO/IEC 19794-2 minutiae or 19794-4 finger image record',
-            },
-          ]);
-        }
+        const format = FORMATS.get(header.format)!;
         const exceptions = exceptionsFrom(header.exceptions);
         return respond(
           await guarded(call, () =>
@@ -184,27 +189,33 @@ export function enrollmentService(
         );
       },
       submitForReview: async (req, call) => {
+        command(req).done();
         const context = atStation(call);
         return respond(
           await guarded(call, () =>
-            enrollment.submitForReview(requireId(req.applicationId), version(req.expectedVersion), context),
+            enrollment.submitForReview(req.applicationId, version(req.expectedVersion), context),
           ),
         );
       },
       approveApplication: async (req, call) => {
+        command(req).done();
         const context = commandContext(call);
         return respond(
           await guarded(call, () =>
-            enrollment.approve(requireId(req.applicationId), version(req.expectedVersion), context),
+            enrollment.approve(req.applicationId, version(req.expectedVersion), context),
           ),
         );
       },
       rejectApplication: async (req, call) => {
+        command(req)
+          .enumValue('reason', req.reason, REJECTIONS, 'say why the application is rejected')
+          .text('note', req.note, MAX_NOTE)
+          .done();
         const context = commandContext(call);
         return respond(
           await guarded(call, () =>
             enrollment.reject(
-              requireId(req.applicationId),
+              req.applicationId,
               version(req.expectedVersion),
               REJECTIONS.get(req.reason),
               req.note,
@@ -214,11 +225,15 @@ export function enrollmentService(
         );
       },
       adjudicateApplication: async (req, call) => {
+        command(req)
+          .enumValue('decision', req.decision, DECISIONS, 'decide whether the candidates are the same person')
+          .text('note', req.note, MAX_NOTE)
+          .done();
         const context = commandContext(call);
         return respond(
           await guarded(call, () =>
             enrollment.adjudicate(
-              requireId(req.applicationId),
+              req.applicationId,
               version(req.expectedVersion),
               DECISIONS.get(req.decision),
               req.note,
@@ -228,12 +243,13 @@ export function enrollmentService(
         );
       },
       cancelApplication: async (req, call) => {
+        command(req).text('note', req.note, MAX_NOTE).done();
         const who = viewer(call);
         const context = commandContext(call);
         return respond(
           await guarded(call, () =>
             enrollment.cancel(
-              requireId(req.applicationId),
+              req.applicationId,
               version(req.expectedVersion),
               req.note,
               who.stationId,
@@ -243,17 +259,17 @@ export function enrollmentService(
         );
       },
       getApplication: async (req, call) => {
+        checks().uuid('application_id', req.applicationId, 'application').done();
         const who = viewer(call);
-        return respond(await guarded(call, () => enrollment.get(requireId(req.applicationId), who)));
+        return respond(await guarded(call, () => enrollment.get(req.applicationId, who)));
       },
       listApplications: async (req, call) => {
         const who = viewer(call);
+        checks()
+          .stationId('station_id', req.stationId, who.stationId !== null)
+          .enumValue('stage', req.stage, STAGE_FROM_PROTO, 'a stage, or UNSPECIFIED for every stage', false)
+          .done();
         const stationId = who.stationId ?? req.stationId;
-        if (!stationId) {
-          throw invalidArgument([
-            { field: 'station_id', reason: 'REQUIRED', description: 'name the station' },
-          ]);
-        }
         if (who.stationId !== null && req.stationId && req.stationId !== who.stationId) {
           await refuseOutsideLimit(
             refusals,
@@ -275,6 +291,7 @@ export function enrollmentService(
         };
       },
       listStuckApplications: async (req, call) => {
+        checks().stationId('station_id', req.stationId, true).done();
         // Supervisors and the platform's administrators see every station's (`cancuoc stuck`);
         // a caller limited to its station, only that station's.
         const stationId = viewer(call).stationId ?? (req.stationId || undefined);
@@ -283,27 +300,10 @@ export function enrollmentService(
         return { applications: stuck.map((s) => summaryMessage(s, now)) };
       },
       eraseCitizenBiometrics: async (req, call) => {
-        const violations = [
-          ...(UUID.test(req.citizenId)
-            ? []
-            : [
-                {
-                  field: 'citizen_id',
-                  reason: 'INVALID',
-                  description: "the register's record id of the citizen",
-                },
-              ]),
-          ...(req.legalBasis.trim() && req.legalBasis.length <= 200
-            ? []
-            : [
-                {
-                  field: 'legal_basis',
-                  reason: 'REQUIRED',
-                  description: 'the decision the erasure is made under (200 characters at most)',
-                },
-              ]),
-        ];
-        if (violations.length > 0) throw invalidArgument(violations);
+        checks()
+          .uuid('citizen_id', req.citizenId, 'citizen')
+          .text('legal_basis', req.legalBasis, LEGAL_BASIS_MAX, true)
+          .done();
         const destroyed = await guarded(call, () =>
           enrollment.eraseBiometrics(req.citizenId, req.legalBasis.trim(), call.principal.actor),
         );

@@ -1,8 +1,9 @@
 import type { ServiceAuth } from '@cancuoc/auth';
-import { defineService, invalidArgument, type ServiceRegistration } from '@cancuoc/grpc';
+import { defineService, type ServiceRegistration } from '@cancuoc/grpc';
 import { PersonalisationDataService } from '@cancuoc/proto';
 import type { Enrollment } from '../../application/enrollment.js';
 import { guarded } from './errors.js';
+import { checks } from './request-checks.js';
 
 /**
  * `cancuoc.enrollment.v1.PersonalisationDataService`: the clear portrait of a submitted application,
@@ -19,15 +20,10 @@ export function personalisationService(
     { authenticate: auth.authenticate },
     {
       getPortrait: async (req, call) => {
-        const missing = [
-          ...(req.applicationId
-            ? []
-            : [{ field: 'application_id', reason: 'REQUIRED', description: 'name the application' }]),
-          ...(req.reference
-            ? []
-            : [{ field: 'reference', reason: 'REQUIRED', description: 'the face reference from the event' }]),
-        ];
-        if (missing.length > 0) throw invalidArgument(missing);
+        checks()
+          .uuid('application_id', req.applicationId, 'application')
+          .uuid('reference', req.reference, 'face reference from the event')
+          .done();
         const portrait = await guarded(() =>
           enrollment.portrait(req.applicationId, req.reference, call.principal.actor),
         );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '@cancuoc/grpc';
 import type { UploadHeader } from '@cancuoc/proto';
+import { checks } from './request-checks.js';
 
 /** One message of a chunked upload: the header first, then bytes. */
 export type UploadPart<H> =
@@ -16,15 +17,20 @@ const refuse = (field: string, reason: string, description: string) =>
 
 /**
  * Reads a client-streamed upload: a header announcing the size and SHA-256, then chunks. Refuses,
- * without storing anything, a stream without a header, a file larger than `maxBytes` (as soon as
- * it is seen), one shorter or longer than announced, and one whose hash differs — the operator's
- * client sends it again.
+ * without storing anything and before anything is looked up: an empty stream or one whose first
+ * message is not the header, a second header, a message that is neither, a header that does not
+ * pass `checkHeader` (its own fields, with the upload's at `uploadPath`), an empty chunk, a chunk
+ * over 1 MiB, a file larger than `maxBytes` (as soon as it is seen), one shorter or longer than
+ * announced, and one whose hash differs — the operator's client sends it again. Every chunk adds
+ * a byte at least, so a stream cannot run longer than the size it announced.
  */
 export async function readUpload<H>(
   parts: AsyncIterable<{ part: UploadPart<H> }>,
   uploadOf: (header: H) => UploadHeader | undefined,
   maxBytes: number,
+  options: { uploadPath: string; checkHeader?: (header: H) => void },
 ): Promise<{ header: H; upload: UploadHeader; bytes: Uint8Array }> {
+  const at = options.uploadPath;
   let header: H | undefined;
   let upload: UploadHeader | undefined;
   const chunks: Uint8Array[] = [];
@@ -35,18 +41,22 @@ export async function readUpload<H>(
       if (header !== undefined) throw refuse('header', 'REPEATED', 'send the header once, first');
       header = part.value;
       upload = uploadOf(part.value);
-      if (!upload) throw refuse('header.upload', 'REQUIRED', 'the header must say what is uploaded');
-      if (!upload.applicationId) throw refuse('header.application_id', 'REQUIRED', 'name the application');
-      if (!SHA256.test(upload.sha256)) {
-        throw refuse('header.sha256', 'INVALID', 'the SHA-256 of the file, as 64 lowercase hex digits');
-      }
-      if (upload.size === 0n || upload.size > BigInt(maxBytes)) {
-        throw refuse('header.size', 'OUT_OF_RANGE', `a file of 1 to ${maxBytes} bytes`);
-      }
+      if (!upload) throw refuse(at.replace(/\.$/, ''), 'REQUIRED', 'the header must say what is uploaded');
+      const shape = checks()
+        .uuid(`${at}application_id`, upload.applicationId, 'application')
+        .version(`${at}expected_version`, upload.expectedVersion);
+      if (!SHA256.test(upload.sha256))
+        shape.add(`${at}sha256`, 'INVALID_FORMAT', 'the SHA-256 of the file, as 64 lowercase hex digits');
+      if (upload.size === 0n || upload.size > BigInt(maxBytes))
+        shape.add(`${at}size`, 'OUT_OF_RANGE', `a file of 1 to ${maxBytes} bytes`);
+      shape.done();
+      options.checkHeader?.(part.value);
       continue;
     }
-    if (part.case !== 'chunk') continue;
+    if (part.case !== 'chunk')
+      throw refuse('part', 'REQUIRED', 'each message is the header or a chunk of the file');
     if (!upload) throw refuse('header', 'REQUIRED', 'send the header before the first chunk');
+    if (part.value.length === 0) throw refuse('chunk', 'EMPTY', 'a chunk holds at least one byte');
     if (part.value.length > MAX_CHUNK_BYTES) {
       throw refuse('chunk', 'TOO_LARGE', `chunks of at most ${MAX_CHUNK_BYTES} bytes`);
     }
@@ -71,16 +81,16 @@ export async function readUpload<H>(
   }
   if (hash.digest('hex') !== upload.sha256) {
     throw refuse(
-      'header.sha256',
+      `${at}sha256`,
       'HASH_MISMATCH',
       'the file was damaged on the way (its SHA-256 differs); send it again',
     );
   }
   const bytes = new Uint8Array(received);
-  let at = 0;
+  let offset = 0;
   for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
+    bytes.set(chunk, offset);
+    offset += chunk.length;
   }
   return { header, upload, bytes };
 }

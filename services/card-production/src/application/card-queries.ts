@@ -4,6 +4,7 @@ import type { RevocationReason } from '../domain/card/events.js';
 import type { CardJob, JobStatus } from '../domain/card/state.js';
 import { cardOfApplication } from './application-intake.js';
 import { cardStream } from './card-jobs.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
 import type { Clock, LeaseBoard } from './ports.js';
 
 export interface CardView {
@@ -50,6 +51,7 @@ interface JobRow {
 }
 
 const MAX_PAGE = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const COLUMNS = 'card_id, state, version, waiting_reason, personalise_after, not_before';
 
 function view(row: JobRow, now: Date): CardView {
@@ -104,15 +106,19 @@ export class CardQueries {
     }));
   }
 
+  /**
+   * Cards in one state by id, a page at a time. The page token is checked before the query: one
+   * issued for another state's list, or not issued at all, is `InvalidPageTokenError`.
+   */
   async list(
     status: JobStatus,
     pageSize: number,
     pageToken: string,
   ): Promise<{ cards: CardView[]; nextPageToken: string }> {
     const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE);
-    const after = pageToken
-      ? Buffer.from(pageToken, 'base64url').toString()
-      : '00000000-0000-0000-0000-000000000000';
+    const [after] = pageToken
+      ? decodePageToken(pageToken, 'cards', [status], [(id) => UUID.test(id)])
+      : ['00000000-0000-0000-0000-000000000000'];
     const rows = await this.store.db.query<JobRow>(
       `SELECT ${COLUMNS} FROM cp_jobs WHERE status = $1 AND card_id > $2::uuid ORDER BY card_id LIMIT $3`,
       [status, after, limit + 1],
@@ -120,7 +126,7 @@ export class CardQueries {
     const page = rows.slice(0, limit);
     return {
       cards: page.map((r) => view(r, this.clock())),
-      nextPageToken: rows.length > limit ? Buffer.from(page.at(-1)!.card_id).toString('base64url') : '',
+      nextPageToken: rows.length > limit ? encodePageToken('cards', [status], [page.at(-1)!.card_id]) : '',
     };
   }
 

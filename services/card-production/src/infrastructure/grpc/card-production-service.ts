@@ -6,7 +6,7 @@ import {
   type CallContext,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
-import { CardJobStatus, CardProductionService, type RevocationReason } from '@cancuoc/proto';
+import { CardProductionService, type RevocationReason } from '@cancuoc/proto';
 import type { CardQueries, CardView } from '../../application/card-queries.js';
 import type { CardOperations, OperatorCommand } from '../../application/operations.js';
 import type { AuditLog } from '@cancuoc/audit';
@@ -14,7 +14,9 @@ import { auditRecords } from '../../application/audit-records.js';
 import type { Clock, DocumentSignerInfo, DocumentSigners } from '../../application/ports.js';
 import { cardJobMessage, REVOCATION_FROM_PROTO, STATUS_FROM_PROTO } from '../card-proto.js';
 import type { RevocationListPublisher } from '../revocation-list.js';
+import type { CardCommand } from '../../domain/card/commands.js';
 import { guarded, requireIds } from './errors.js';
+import { checkApplicationId, checkCommand, checks } from './request-checks.js';
 import { contextOf } from './principals.js';
 
 export interface CardProductionServiceOptions {
@@ -40,9 +42,8 @@ function signerMessage(s: DocumentSignerInfo) {
 }
 
 function revocationReason(value: RevocationReason, field = 'reason') {
-  const reason = REVOCATION_FROM_PROTO.get(value);
-  if (!reason) throw invalidArgument([{ field, reason: 'REQUIRED', description: 'a revocation reason' }]);
-  return reason;
+  checks().enumValue(field, value, REVOCATION_FROM_PROTO, 'a revocation reason').done();
+  return REVOCATION_FROM_PROTO.get(value)!;
 }
 
 /**
@@ -66,6 +67,8 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
     renames?: Record<string, string>,
   ) => {
     requireIds({ card_id: cardId });
+    // Refused before the card is loaded; the decider checks the same again.
+    checkCommand({ ...cmd, now: '' } as CardCommand, renames);
     await guarded(() => operations.run(cardId, cmd, contextOf(call)), renames);
     return card(await queries.get(cardId));
   };
@@ -76,7 +79,8 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
       getCard: async (request, call) => {
         const which = request.card;
         if (which.case === 'cardId') requireIds({ card_id: which.value });
-        else if (which.case !== 'applicationId' || which.value === '') {
+        else if (which.case === 'applicationId') checkApplicationId('application_id', which.value);
+        else {
           throw invalidArgument([
             { field: 'card', reason: 'REQUIRED', description: 'a card id or an application id' },
           ]);
@@ -97,11 +101,9 @@ export function cardProductionService(options: CardProductionServiceOptions): Se
         };
       },
       listCards: async (request, call) => {
-        const status = STATUS_FROM_PROTO.get(request.status);
-        if (!status || request.status === CardJobStatus.UNSPECIFIED) {
-          throw invalidArgument([{ field: 'status', reason: 'REQUIRED', description: 'the state to list' }]);
-        }
-        const page = await queries.list(status, request.pageSize, request.pageToken);
+        checks().enumValue('status', request.status, STATUS_FROM_PROTO, 'the state to list').done();
+        const status = STATUS_FROM_PROTO.get(request.status)!;
+        const page = await guarded(() => queries.list(status, request.pageSize, request.pageToken));
         await audited(call, page.cards);
         return {
           cards: page.cards.map((v) => cardJobMessage(v, options.maxAttempts)),

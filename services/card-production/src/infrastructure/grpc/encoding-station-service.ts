@@ -6,17 +6,20 @@ import {
   type CallContext,
   type ServiceRegistration,
 } from '@cancuoc/grpc';
-import { EncodingFailureReason, EncodingStationService, JobDisposition } from '@cancuoc/proto';
+import { EncodingStationService, JobDisposition } from '@cancuoc/proto';
 import type { Dispatcher, DispatchedJob } from '../../application/dispatcher.js';
 import type { StationReports } from '../../application/station-reports.js';
 import { LeaseOfAnotherStationError } from '../../domain/card/errors.js';
 import { EMRTD_APPLICATION_ID } from '../../domain/personalisation/chip-image.js';
 import { FAILURE_FROM_PROTO } from '../card-proto.js';
 import { requireIds, toRpcError } from './errors.js';
+import { checkCommand, checks } from './request-checks.js';
 import { stationOf } from './principals.js';
 
 export const MAX_CAPACITY = 64;
 const MAX_LEASES_PER_HEARTBEAT = 256;
+/** `station_software`: vendor, model and firmware. */
+const MAX_SOFTWARE = 200;
 
 export interface StationServiceOptions {
   readonly dispatcher: Dispatcher;
@@ -98,11 +101,10 @@ export function encodingStationService(options: StationServiceOptions): ServiceR
     {
       streamJobs: async (request, call) => {
         const stationId = stationOf(call);
-        if (request.capacity < 1 || request.capacity > MAX_CAPACITY) {
-          throw invalidArgument([
-            { field: 'capacity', reason: 'OUT_OF_RANGE', description: `between 1 and ${MAX_CAPACITY}` },
-          ]);
-        }
+        const shape = checks().text('station_software', request.stationSoftware, MAX_SOFTWARE);
+        if (request.capacity < 1 || request.capacity > MAX_CAPACITY)
+          shape.add('capacity', 'OUT_OF_RANGE', `between 1 and ${MAX_CAPACITY}`);
+        shape.done();
         await call.send({
           event: {
             case: 'opened',
@@ -133,34 +135,28 @@ export function encodingStationService(options: StationServiceOptions): ServiceR
       completeJob: (request, call) => {
         const stationId = stationOf(call);
         requireIds({ job_id: request.jobId, lease_id: request.leaseId });
-        return own(
-          call,
-          () =>
-            reports.complete(stationId, request.jobId, {
-              leaseId: request.leaseId,
-              chipSerial: request.chipSerial,
-              readBackSha256: request.readBackSha256,
-            }),
-          { chipSerial: 'chip_serial', readBackSha256: 'read_back_sha256' },
-        );
+        const report = {
+          leaseId: request.leaseId,
+          chipSerial: request.chipSerial,
+          readBackSha256: request.readBackSha256,
+        };
+        const renames = { chipSerial: 'chip_serial', readBackSha256: 'read_back_sha256' };
+        checkCommand({ type: 'CompleteEncoding', now: '', stationId, ...report }, renames);
+        return own(call, () => reports.complete(stationId, request.jobId, report), renames);
       },
       failJob: async (request, call) => {
         const stationId = stationOf(call);
         requireIds({ job_id: request.jobId, lease_id: request.leaseId });
-        const reason = FAILURE_FROM_PROTO.get(request.reason);
-        if (!reason || request.reason === EncodingFailureReason.UNSPECIFIED) {
-          throw invalidArgument([
-            { field: 'reason', reason: 'REQUIRED', description: 'say why the job failed' },
-          ]);
-        }
-        const outcome = await own(call, () =>
-          reports.fail(stationId, request.jobId, {
-            leaseId: request.leaseId,
-            reason,
-            detail: request.detail,
-            chipSerial: request.chipSerial === '' ? null : request.chipSerial,
-          }),
-        );
+        checks().enumValue('reason', request.reason, FAILURE_FROM_PROTO, 'say why the job failed').done();
+        const report = {
+          leaseId: request.leaseId,
+          reason: FAILURE_FROM_PROTO.get(request.reason)!,
+          detail: request.detail,
+          chipSerial: request.chipSerial === '' ? null : request.chipSerial,
+        };
+        const renames = { chipSerial: 'chip_serial' };
+        checkCommand({ type: 'FailEncoding', now: '', stationId, ...report }, renames);
+        const outcome = await own(call, () => reports.fail(stationId, request.jobId, report), renames);
         return { disposition: DISPOSITIONS[outcome.disposition], attemptsLeft: outcome.attemptsLeft };
       },
       heartbeat: async (request, call) => {

@@ -195,7 +195,8 @@ describe('no field outside a subscription reaches the agency (markers in every f
         alpha.verifyIdentity({
           purpose: 'alpha-pensions',
           personalId: citizens[0]!.init.personalId!,
-          claimed: { nationality: citizens[0]!.init.nationality },
+          // A well-formed code (a marker is not one: INVALID_ARGUMENT before the subscription is read).
+          claimed: { nationality: 'VNM' },
         }),
       ),
       seenByAlpha.call(datasharing.GetCitizenResponseSchema, () =>

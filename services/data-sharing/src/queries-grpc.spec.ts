@@ -120,7 +120,7 @@ describe('agency queries, audit and the right to know (PostgreSQL, Redis, in-pro
       bhxh.verifyIdentity({ purpose: 'social-insurance', personalId, claimed }).then((r) => r.match);
     assert.equal(
       await verify('001190000501', {
-        fullName: 'tran thi anh',
+        fullName: 'Trần Thị Ánh',
         birthDate: '1985-03-02',
         cardDocumentNumber: '001085501',
       }),

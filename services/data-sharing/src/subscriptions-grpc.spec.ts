@@ -57,7 +57,7 @@ describe('SubscriptionService over gRPC (PostgreSQL, Redis, in-process transport
     );
     await assert.rejects(
       alpha.getCitizen({
-        purpose: 'x',
+        purpose: 'pensions',
         citizen: { key: { case: 'citizenId', value: '0193a000-0000-7000-8000-000000000001' } },
       }),
       (e) => readErrorDetails(e)?.errorInfo?.reason === 'SUBSCRIPTION_NOT_ACTIVE',

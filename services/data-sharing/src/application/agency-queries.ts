@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { AuditLog, AuditRecord } from '@cancuoc/audit';
 import type { Database, Tx } from '@cancuoc/eventstore';
-import { nameComparisonKey, type CalendarDate } from '@cancuoc/identity';
+import { CalendarDate, DomainValidationError, nameComparisonKey } from '@cancuoc/identity';
 import type { CitizenField } from '../domain/catalogue/fields.js';
 import { currentCard, type ProjectedCitizen } from '../domain/citizen/projected-citizen.js';
 import { disclose, type Disclosure } from '../domain/disclosure/disclose.js';
 import type { Subscription } from '../domain/subscription/state.js';
-import { deliversGrpc } from '../domain/subscription/terms.js';
+import { deliversGrpc, nameMatchingOf, type NameMatching } from '../domain/subscription/terms.js';
 import {
   AgencyRefusedError,
   CitizenNotVisibleError,
@@ -58,7 +58,9 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PERSONAL_ID = /^\d{12}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_CLAIMED_NAME = 200;
+const NATIONALITY = /^[A-Za-z]{3}$/;
+const DOCUMENT_NUMBER = /^[A-Za-z0-9]{1,20}$/;
 
 /** Which field each claimed attribute compares, so it must be allowed. */
 const CLAIM_FIELDS: Readonly<Record<keyof ClaimedIdentity, CitizenField>> = {
@@ -145,8 +147,7 @@ export class AgencyQueries {
     );
     if (attributes.length === 0)
       violations.push({ field: 'claimed', reason: 'REQUIRED', description: 'claim at least one attribute' });
-    if (claimed.birthDate !== undefined && !DATE.test(claimed.birthDate))
-      violations.push({ field: 'claimed.birth_date', reason: 'INVALID_FORMAT', description: 'YYYY-MM-DD' });
+    violations.push(...claimViolations(claimed));
     if (violations.length > 0) throw new InvalidRequestError(violations);
     const { limits } = this.options;
     await this.limit(`verify:${call.agency}`, limits.verificationsPerMinute, MINUTE, 1, 'verification');
@@ -167,7 +168,8 @@ export class AgencyQueries {
       [{ personalId }],
       async (tx, read, disclosures) => {
         const citizen = [...read.citizens.values()][0];
-        const match = disclosures[0] ? matches(disclosures[0], citizen!, claimed) : false;
+        const nameMatching = nameMatchingOf(read.subscription.terms);
+        const match = disclosures[0] ? matches(disclosures[0], citizen!, claimed, nameMatching) : false;
         if (citizen) {
           await this.options.audit.record(
             {
@@ -176,7 +178,12 @@ export class AgencyQueries {
               purpose: read.subscription.purpose,
               subjectId: citizen.citizenId,
               fields,
-              detail: { match, position: read.position.toString() },
+              // Which comparison a claimed name met: a loose one is on the record as loose.
+              detail: {
+                match,
+                position: read.position.toString(),
+                ...(claimed.fullName !== undefined && { nameMatching }),
+              },
             },
             tx,
           );
@@ -291,12 +298,71 @@ export class AgencyQueries {
   }
 }
 
-function matches(disclosure: Disclosure, citizen: ProjectedCitizen, claimed: ClaimedIdentity): boolean {
+/** What is wrong with the claimed attributes themselves, before anything is read. */
+function claimViolations(claimed: ClaimedIdentity): { field: string; reason: string; description: string }[] {
+  const violations: { field: string; reason: string; description: string }[] = [];
+  if (claimed.fullName !== undefined) {
+    if (claimed.fullName.trim() === '')
+      violations.push({
+        field: 'claimed.full_name',
+        reason: 'REQUIRED',
+        description: 'the full name claimed',
+      });
+    else if (claimed.fullName.length > MAX_CLAIMED_NAME)
+      violations.push({
+        field: 'claimed.full_name',
+        reason: 'TOO_LONG',
+        description: `at most ${MAX_CLAIMED_NAME} characters`,
+      });
+  }
+  if (claimed.birthDate !== undefined) {
+    try {
+      CalendarDate.parse(claimed.birthDate, 'claimed.birth_date');
+    } catch (error) {
+      if (!(error instanceof DomainValidationError)) throw error;
+      violations.push(...error.violations);
+    }
+  }
+  if (claimed.nationality !== undefined && !NATIONALITY.test(claimed.nationality))
+    violations.push({
+      field: 'claimed.nationality',
+      reason: 'INVALID_FORMAT',
+      description: 'an ISO 3166-1 alpha-3 code, e.g. VNM',
+    });
+  if (claimed.cardDocumentNumber !== undefined && !DOCUMENT_NUMBER.test(claimed.cardDocumentNumber))
+    violations.push({
+      field: 'claimed.card_document_number',
+      reason: 'INVALID_FORMAT',
+      description: '1 to 20 letters and digits',
+    });
+  return violations;
+}
+
+/**
+ * A name as compared exactly: Unicode NFC, no leading or trailing whitespace, every run of
+ * whitespace one space. Case, diacritics, apostrophes and hyphens are kept: "Huỳnh Bảo Hương" is
+ * not "HUYNH BAO HUONG", nor "Huynh Bảo Hương".
+ */
+export const exactNameKey = (name: string) => name.normalize('NFC').replace(/\s+/gu, ' ').trim();
+
+/** Whether a claimed full name is the recorded one, under the subscription's name matching. */
+export function sameName(claimed: string, recorded: string, matching: NameMatching): boolean {
+  return matching === 'loose'
+    ? nameComparisonKey(claimed) === nameComparisonKey(recorded)
+    : exactNameKey(claimed) === exactNameKey(recorded);
+}
+
+function matches(
+  disclosure: Disclosure,
+  citizen: ProjectedCitizen,
+  claimed: ClaimedIdentity,
+  nameMatching: NameMatching,
+): boolean {
   const v = disclosure.values;
   if (claimed.fullName !== undefined) {
     const n = v.name!;
     const recorded = [n.familyName, n.middleName, n.givenName].filter((p) => p !== '').join(' ');
-    if (nameComparisonKey(claimed.fullName) !== nameComparisonKey(recorded)) return false;
+    if (!sameName(claimed.fullName, recorded, nameMatching)) return false;
   }
   if (claimed.birthDate !== undefined && claimed.birthDate !== v.birth_date) return false;
   if (claimed.sex !== undefined && claimed.sex !== v.sex) return false;

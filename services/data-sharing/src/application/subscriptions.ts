@@ -6,8 +6,8 @@ import {
   type Tx,
 } from '@cancuoc/eventstore';
 import type { SubscriptionCommand } from '../domain/subscription/commands.js';
-import { subscriptionDecider } from '../domain/subscription/decider.js';
-import { SubscriptionNotFoundError } from '../domain/subscription/errors.js';
+import { commandViolations, subscriptionDecider } from '../domain/subscription/decider.js';
+import { InvalidSubscriptionCommandError, SubscriptionNotFoundError } from '../domain/subscription/errors.js';
 import { subscriptionStreamId, type SubscriptionEvent } from '../domain/subscription/events.js';
 import type { Subscription, SubscriptionState } from '../domain/subscription/state.js';
 import type { TermsInput } from '../domain/subscription/terms.js';
@@ -194,6 +194,9 @@ export class Subscriptions {
     context: AdminContext,
     check?: (tx: Tx) => Promise<void>,
   ): Promise<SubscriptionRow> {
+    // A malformed command is refused before anything is read, locked or written.
+    const violations = commandViolations(command);
+    if (violations.length > 0) throw new InvalidSubscriptionCommandError(violations);
     const outcome = await this.options.store
       .transaction(async (tx) => {
         await check?.(tx);

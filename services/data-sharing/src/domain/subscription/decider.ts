@@ -12,8 +12,10 @@ import { evolve, initialState, type Subscription, type SubscriptionState } from 
 import { narrows, normalTerms, sameTerms, type Terms, type TermsInput } from './terms.js';
 
 /** An agency code names its tokens (`agency:<code>`) and its topics (`partner.<code>.…`). */
-const AGENCY = /^[a-z][a-z0-9-]{1,39}$/;
-const PURPOSE = /^[a-z][a-z0-9-]{2,63}$/;
+export const AGENCY = /^[a-z][a-z0-9-]{1,39}$/;
+/** The purpose code every query of the agency states. */
+export const PURPOSE = /^[a-z][a-z0-9-]{2,63}$/;
+const MAX_REASON = 1_000;
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function text(violations: FieldViolation[], field: string, value: string, max: number): string {
@@ -47,12 +49,11 @@ function live(state: SubscriptionState): Subscription {
   return s;
 }
 
-function request(
+/** The fields of a request, checked and trimmed; `terms` undefined when they are not valid. */
+function requestFields(
   command: Extract<SubscriptionCommand, { type: 'RequestSubscription' }>,
-  state: SubscriptionState,
-): SubscriptionEvent[] {
-  if (state.status !== 'none') throw new SubscriptionAlreadyExistsError();
-  const v: FieldViolation[] = [];
+  v: FieldViolation[],
+) {
   if (!SUBSCRIPTION_ID.test(command.subscriptionId))
     v.push({ field: 'subscriptionId', reason: 'INVALID_FORMAT', description: 'a lower-case UUID' });
   if (!AGENCY.test(command.agency))
@@ -67,10 +68,50 @@ function request(
       reason: 'INVALID_FORMAT',
       description: 'a lower-case code of 3 to 64 letters, digits and hyphens, starting with a letter',
     });
-  const agencyName = text(v, 'agencyName', command.agencyName, 200);
-  const purposeDescription = text(v, 'purposeDescription', command.purposeDescription, 1_000);
-  const legalBasis = text(v, 'legalBasis', command.legalBasis, 500);
-  const terms = checkedTerms(command.terms, v);
+  return {
+    agencyName: text(v, 'agencyName', command.agencyName, 200),
+    purposeDescription: text(v, 'purposeDescription', command.purposeDescription, 1_000),
+    legalBasis: text(v, 'legalBasis', command.legalBasis, 500),
+    terms: checkedTerms(command.terms, v),
+  };
+}
+
+/**
+ * Everything wrong with what a command carries, whatever the subscription's state: the application
+ * refuses such a command before it reads or locks anything, and the decider once more.
+ */
+export function commandViolations(command: SubscriptionCommand): FieldViolation[] {
+  const v: FieldViolation[] = [];
+  switch (command.type) {
+    case 'RequestSubscription':
+      requestFields(command, v);
+      break;
+    case 'ChangeSubscription':
+      text(v, 'reason', command.reason, MAX_REASON);
+      checkedTerms(command.terms, v);
+      break;
+    case 'SuspendSubscription':
+    case 'ResumeSubscription':
+    case 'RevokeSubscription':
+      text(v, 'reason', command.reason, MAX_REASON);
+      break;
+    case 'ApproveSubscription':
+      break;
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown subscription command ${(unknown as SubscriptionCommand).type}`);
+    }
+  }
+  return v;
+}
+
+function request(
+  command: Extract<SubscriptionCommand, { type: 'RequestSubscription' }>,
+  state: SubscriptionState,
+): SubscriptionEvent[] {
+  if (state.status !== 'none') throw new SubscriptionAlreadyExistsError();
+  const v: FieldViolation[] = [];
+  const { agencyName, purposeDescription, legalBasis, terms } = requestFields(command, v);
   refuseIfInvalid(v);
   return [
     {
@@ -128,7 +169,7 @@ function change(
 ): SubscriptionEvent[] {
   const s = live(state);
   const v: FieldViolation[] = [];
-  const reason = text(v, 'reason', command.reason, 1_000);
+  const reason = text(v, 'reason', command.reason, MAX_REASON);
   const terms = checkedTerms(command.terms, v);
   refuseIfInvalid(v);
   const to = terms!;
@@ -149,7 +190,7 @@ function statusChange(
   command: { by: string; at: string; reason: string },
 ): SubscriptionEvent[] {
   const v: FieldViolation[] = [];
-  const reason = text(v, 'reason', command.reason, 1_000);
+  const reason = text(v, 'reason', command.reason, MAX_REASON);
   refuseIfInvalid(v);
   return [{ type, data: { by: command.by, at: command.at, reason } }];
 }

@@ -6,6 +6,15 @@ import { currentProvinceOf } from '../units/current-province.js';
 export type Delivery = 'kafka' | 'grpc' | 'kafka-and-grpc';
 export const DELIVERIES: readonly Delivery[] = ['kafka', 'grpc', 'kafka-and-grpc'];
 
+/**
+ * How VerifyIdentity compares a claimed full name with the register's: `exact` — the same name
+ * after NFC normalisation and whitespace collapsed — or `loose`, ignoring case, diacritics,
+ * apostrophes and hyphens too. Loose is the wider of the two: choosing it needs a second
+ * administrator's approval, like any widening.
+ */
+export type NameMatching = 'exact' | 'loose';
+export const NAME_MATCHINGS: readonly NameMatching[] = ['exact', 'loose'];
+
 /** Which citizens a subscription covers. */
 export interface Scope {
   /** Provinces of permanent residence as requested (sorted); empty for the whole country. */
@@ -24,7 +33,16 @@ export interface Terms {
   readonly sensitiveBases: readonly { readonly field: CitizenField; readonly legalBasis: string }[];
   readonly scope: Scope;
   readonly delivery: Delivery;
+  /**
+   * Only ever `loose` in normal form: absent means exact, as in terms recorded before the option
+   * existed. Read it with {@link nameMatchingOf}.
+   */
+  readonly nameMatching?: 'loose';
 }
+
+/** The name matching of terms, `exact` unless they chose `loose`. */
+export const nameMatchingOf = (terms: { readonly nameMatching?: NameMatching }): NameMatching =>
+  terms.nameMatching ?? 'exact';
 
 /** Terms as a command gives them: any order, unchecked. */
 export interface TermsInput {
@@ -36,11 +54,16 @@ export interface TermsInput {
     readonly minAge: number | null;
     readonly maxAge: number | null;
   };
+  /** Undefined when not given. */
   readonly delivery: string | undefined;
+  /** `exact` when absent; anything but `exact` and `loose` is refused. */
+  readonly nameMatching?: string | undefined;
 }
 
 const MAX_AGE = 150;
 const MAX_BASIS = 500;
+/** No subscription needs more than the catalogue's fields or today's and the old provinces. */
+export const MAX_TERM_ITEMS = 100;
 
 /** Today's provinces the scope's codes lie in, sorted; empty for the whole country. */
 export function resolvedProvinces(scope: Scope): string[] {
@@ -59,6 +82,20 @@ export function normalTerms(
   const violations: FieldViolation[] = [];
   const add = (field: string, reason: string, description: string) =>
     violations.push({ field: `${prefix}${field}`, reason, description });
+
+  const tooMany = (field: string, list: readonly unknown[]) => {
+    if (list.length <= MAX_TERM_ITEMS) return false;
+    add(field, 'TOO_MANY', `at most ${MAX_TERM_ITEMS}`);
+    return true;
+  };
+  if (
+    [
+      tooMany('fields', input.fields),
+      tooMany('sensitiveFieldBases', input.sensitiveBases),
+      tooMany('scope.provinceCodes', input.scope.provinceCodes),
+    ].some(Boolean)
+  )
+    return { violations };
 
   const fields: CitizenField[] = [];
   input.fields.forEach((f, i) => {
@@ -116,7 +153,10 @@ export function normalTerms(
     add('scope.maxAge', 'EMPTY_RANGE', 'the maximum age is below the minimum');
 
   const delivery = DELIVERIES.find((d) => d === input.delivery);
-  if (!delivery) add('delivery', 'REQUIRED', 'kafka, grpc or both');
+  if (input.delivery === undefined) add('delivery', 'REQUIRED', 'kafka, grpc or both');
+  else if (!delivery) add('delivery', 'INVALID_VALUE', 'kafka, grpc or both');
+  const nameMatching = NAME_MATCHINGS.find((m) => m === (input.nameMatching ?? 'exact'));
+  if (!nameMatching) add('nameMatching', 'INVALID_VALUE', 'exact or loose');
 
   if (violations.length > 0) return { violations };
   const ordered = inCatalogueOrder(fields);
@@ -129,6 +169,8 @@ export function normalTerms(
         .map((f) => ({ field: f, legalBasis: bases.get(f)! })),
       scope: { provinceCodes: provinceCodes.sort(), aliveOnly: input.scope.aliveOnly, minAge, maxAge },
       delivery: delivery!,
+      // Exact is the absence of the option, as in terms recorded before it existed.
+      ...(nameMatching === 'loose' && { nameMatching }),
     },
   };
 }
@@ -154,7 +196,7 @@ function scopeNarrows(from: Scope, to: Scope): boolean {
 
 /**
  * Whether `to` allows nothing that `from` did not: no new field, no new citizen, no new channel,
- * and no other legal basis for a sensitive field it keeps. Such a change can take effect without
+ * no other legal basis for a sensitive field it keeps, and no looser name matching. Such a change can take effect without
  * a second administrator; anything else widens the terms and must be approved.
  */
 export function narrows(from: Terms, to: Terms): boolean {
@@ -165,6 +207,7 @@ export function narrows(from: Terms, to: Terms): boolean {
   }
   const fromChannels = channels(from.delivery);
   if (![...channels(to.delivery)].every((c) => fromChannels.has(c))) return false;
+  if (nameMatchingOf(to) === 'loose' && nameMatchingOf(from) !== 'loose') return false;
   return scopeNarrows(from.scope, to.scope);
 }
 
@@ -179,6 +222,7 @@ export function sameTerms(a: Terms, b: Terms): boolean {
     a.scope.aliveOnly === b.scope.aliveOnly &&
     a.scope.minAge === b.scope.minAge &&
     a.scope.maxAge === b.scope.maxAge &&
-    a.delivery === b.delivery
+    a.delivery === b.delivery &&
+    nameMatchingOf(a) === nameMatchingOf(b)
   );
 }

@@ -1,16 +1,21 @@
 import type { Authorized, ServiceAuth } from '@cancuoc/auth';
 import { defineService, invalidArgument, type CallContext, type ServiceRegistration } from '@cancuoc/grpc';
 import { datasharing, partner } from '@cancuoc/proto';
-import type {
-  AgencyCall,
-  AgencyQueries,
-  CitizenKey,
-  ClaimedIdentity,
+import {
+  MAX_BATCH,
+  type AgencyCall,
+  type AgencyQueries,
+  type CitizenKey,
+  type ClaimedIdentity,
 } from '../../application/agency-queries.js';
 import { AgencyRefusedError } from '../../application/errors.js';
+import { PURPOSE } from '../../domain/subscription/decider.js';
 import { partnerCitizen } from '../partner/codec.js';
 import { agencyOf } from './callers.js';
 import { toRpcError } from './errors.js';
+
+/** The projection position a read may ask for: positions are PostgreSQL bigints. */
+const MAX_POSITION = 9_223_372_036_854_775_807n;
 
 function key(k: datasharing.CitizenKey | undefined, field: string): CitizenKey {
   if (k?.key.case === 'citizenId') return { citizenId: k.key.value };
@@ -20,21 +25,37 @@ function key(k: datasharing.CitizenKey | undefined, field: string): CitizenKey {
   ]);
 }
 
+/**
+ * Who asks and for what: the purpose a subscription's purpose code could be, the position a
+ * read could reach. Checked before anything is counted or read.
+ */
 function agencyCall(
   call: CallContext<Authorized>,
   request: { purpose: string; consistency?: datasharing.ReadConsistency | undefined },
 ): AgencyCall {
   const agency = agencyOf(call);
+  const violations = [];
   if (request.purpose === '')
-    throw invalidArgument([
-      { field: 'purpose', reason: 'REQUIRED', description: 'state the subscription’s purpose' },
-    ]);
-  return {
-    agency,
-    purpose: request.purpose,
-    minPosition: request.consistency?.minPosition,
-    deadline: call.deadline,
-  };
+    violations.push({
+      field: 'purpose',
+      reason: 'REQUIRED',
+      description: 'state the subscription’s purpose',
+    });
+  else if (!PURPOSE.test(request.purpose))
+    violations.push({
+      field: 'purpose',
+      reason: 'INVALID_FORMAT',
+      description: 'a purpose code: 3 to 64 of a–z, 0–9 and -, starting with a letter',
+    });
+  const minPosition = request.consistency?.minPosition;
+  if (minPosition !== undefined && minPosition > MAX_POSITION)
+    violations.push({
+      field: 'consistency.min_position',
+      reason: 'OUT_OF_RANGE',
+      description: `a position from 0 to ${MAX_POSITION}`,
+    });
+  if (violations.length > 0) throw invalidArgument(violations);
+  return { agency, purpose: request.purpose, minPosition, deadline: call.deadline };
 }
 
 const SEX: Partial<Record<partner.Sex, ClaimedIdentity['sex']>> = {
@@ -45,7 +66,11 @@ const SEX: Partial<Record<partner.Sex, ClaimedIdentity['sex']>> = {
 function claimed(c: datasharing.ClaimedIdentity | undefined): ClaimedIdentity {
   if (c?.sex !== undefined && SEX[c.sex] === undefined)
     throw invalidArgument([
-      { field: 'claimed.sex', reason: 'INVALID_VALUE', description: 'SEX_MALE or SEX_FEMALE' },
+      {
+        field: 'claimed.sex',
+        reason: c.sex === partner.Sex.UNSPECIFIED ? 'REQUIRED' : 'INVALID_VALUE',
+        description: 'SEX_MALE or SEX_FEMALE',
+      },
     ]);
   return {
     fullName: c?.fullName,
@@ -96,6 +121,14 @@ export function agencyQueryService(
         }),
       batchGetCitizens: async (request, call) =>
         guarded(call, async () => {
+          if (request.citizens.length === 0 || request.citizens.length > MAX_BATCH)
+            throw invalidArgument([
+              {
+                field: 'citizens',
+                reason: 'OUT_OF_RANGE',
+                description: `1 to ${MAX_BATCH} citizens per batch`,
+              },
+            ]);
           const keys = request.citizens.map((k, i) => key(k, `citizens[${i}]`));
           const { disclosures, position } = await queries.batchGet(agencyCall(call, request), keys);
           return {

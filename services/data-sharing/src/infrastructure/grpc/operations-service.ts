@@ -35,7 +35,11 @@ export function operationsService(
                 : undefined;
           if (!scope)
             throw invalidArgument([
-              { field: 'scope', reason: 'REQUIRED', description: 'REBUILD_SCOPE_VIEWS or REBUILD_SCOPE_ALL' },
+              {
+                field: 'scope',
+                reason: request.scope === datasharing.RebuildScope.UNSPECIFIED ? 'REQUIRED' : 'INVALID_VALUE',
+                description: 'REBUILD_SCOPE_VIEWS or REBUILD_SCOPE_ALL',
+              },
             ]);
           return { backfillsStarted: await operations.rebuild(scope) };
         }),

@@ -4,8 +4,10 @@ import type { SubscriptionView } from '../../application/subscriptions.js';
 import { CITIZEN_FIELDS, FIELD_CATALOGUE } from '../../domain/catalogue/fields.js';
 import type { SubscriptionStatus } from '../../domain/subscription/state.js';
 import {
+  nameMatchingOf,
   resolvedProvinces,
   type Delivery,
+  type NameMatching,
   type Terms,
   type TermsInput,
 } from '../../domain/subscription/terms.js';
@@ -21,6 +23,17 @@ const DELIVERY_FROM_PROTO: Partial<Record<datasharing.Delivery, Delivery>> = {
   [datasharing.Delivery.GRPC]: 'grpc',
   [datasharing.Delivery.KAFKA_AND_GRPC]: 'kafka-and-grpc',
 };
+const NAME_MATCHING: Record<NameMatching, datasharing.NameMatching> = {
+  exact: datasharing.NameMatching.EXACT,
+  loose: datasharing.NameMatching.LOOSE,
+};
+/** UNSPECIFIED is exact; a number the contract does not define stays unknown, for the decider to refuse. */
+const nameMatchingFromProto = (m: datasharing.NameMatching): string =>
+  m === datasharing.NameMatching.UNSPECIFIED || m === datasharing.NameMatching.EXACT
+    ? 'exact'
+    : m === datasharing.NameMatching.LOOSE
+      ? 'loose'
+      : `unknown-${m}`;
 const STATUS: Record<SubscriptionStatus, datasharing.SubscriptionStatus> = {
   requested: datasharing.SubscriptionStatus.REQUESTED,
   approved: datasharing.SubscriptionStatus.APPROVED,
@@ -44,7 +57,11 @@ export function termsInput(terms: datasharing.SubscriptionTerms | undefined): Te
       minAge: terms?.scope?.minAge ?? null,
       maxAge: terms?.scope?.maxAge ?? null,
     },
-    delivery: terms ? DELIVERY_FROM_PROTO[terms.delivery] : undefined,
+    delivery:
+      !terms || terms.delivery === datasharing.Delivery.UNSPECIFIED
+        ? undefined
+        : (DELIVERY_FROM_PROTO[terms.delivery] ?? `unknown-${terms.delivery}`),
+    nameMatching: nameMatchingFromProto(terms?.nameMatching ?? datasharing.NameMatching.UNSPECIFIED),
   };
 }
 
@@ -62,6 +79,7 @@ function termsMessage(terms: Terms): MessageInitShape<typeof datasharing.Subscri
       maxAge: terms.scope.maxAge ?? undefined,
     },
     delivery: DELIVERY[terms.delivery],
+    nameMatching: NAME_MATCHING[nameMatchingOf(terms)],
   };
 }
 

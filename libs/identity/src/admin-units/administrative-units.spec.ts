@@ -132,10 +132,11 @@ describe('provinces through the 2025 reorganisation', () => {
   });
 });
 
-describe('communes (sample) through the 2025 reorganisation', () => {
+describe('communes through the 2025 reorganisation (the official lists)', () => {
   it('resolves a ward merged whole to its successor, and keeps it as it was', () => {
     assert.equal(resolveUnit('00061', IN_2020)?.name, 'Phường Hàng Bạc');
     assert.equal(resolveUnit('00061', IN_2020)?.provinceCode, '001');
+    assert.equal(resolveUnit('00061', IN_2020)?.districtCode, '002', 'Quận Hoàn Kiếm');
     assert.deepEqual(names(currentSuccessor('00061', IN_2020)), ['Phường Hoàn Kiếm']);
   });
 
@@ -161,28 +162,31 @@ describe('communes (sample) through the 2025 reorganisation', () => {
     assert.equal(resolveUnit(after.unit.provinceCode!, NOW)?.name, 'Hồ Chí Minh');
   });
 
-  it('has current communes in several provinces for the seeder, each in a current province', () => {
-    const communes = units.currentUnits('commune');
-    const provinces = new Set(communes.map((c) => c.provinceCode));
-    assert.ok(communes.length >= 20);
-    assert.deepEqual([...provinces].sort(), ['001', '015', '079', '091', '092']);
-    for (const c of communes) assert.ok(resolveUnit(c.provinceCode!, NOW), c.code);
-    assert.equal(units.unitsInForce(IN_2020, 'commune').length, 20);
+  it('has every commune of each list in force on its days, each in a province in force', () => {
+    assert.equal(units.unitsInForce(IN_2020, 'commune').length, 10_035);
+    assert.equal(units.unitsInForce(d('2025-06-30'), 'commune').length, 10_035);
+    assert.equal(units.unitsInForce(d('2025-07-01'), 'commune').length, 3_321);
+    assert.equal(units.currentUnits('commune').length, 3_321);
+    const provinces = new Set(units.currentUnits('province').map((p) => p.code));
+    for (const c of units.currentUnits('commune')) assert.ok(provinces.has(c.provinceCode!), c.code);
   });
 
   it('answers nothing for a code it has never held, or held at no such date', () => {
     assert.equal(resolveUnit('99999', NOW), undefined);
     assert.equal(currentSuccessor('99999', NOW), undefined);
-    assert.equal(resolveUnit('25750', IN_2020), undefined, 'its 2020 meaning is outside the sample');
+    assert.equal(resolveUnit('25750', IN_2020)?.name, 'Phường Phú Hòa', 'its 2020 meaning');
+    assert.equal(resolveUnit('25750', NOW)?.name, 'Phường Phú Lợi', 'and today');
     assert.equal(units.isKnownCode('002', 'province'), true);
     assert.equal(units.isKnownCode('00070', 'province'), false);
     assert.throws(() => units.successorAt('002', NOW, IN_2020), RangeError);
   });
 
-  it('hands out copies, so no caller can rewrite history', () => {
+  it('hands out frozen units, so no caller can rewrite history', () => {
     const unit = resolveUnit('002', IN_2020)!;
-    (unit.successorCodes as string[]).push('999');
+    assert.throws(() => (unit.successorCodes as string[]).push('999'), TypeError);
+    assert.throws(() => ((unit as { name: string }).name = 'X'), TypeError);
     assert.deepEqual(resolveUnit('002', IN_2020)?.successorCodes, ['008']);
+    assert.ok(Object.isFrozen(units.unitsInForce(NOW)));
   });
 });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { developmentIssuerFile } from '@cancuoc/auth';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, familyRulesFromEnv } from './config.js';
 
 const DATABASE_URL = 'postgres://registry@db.example.vn/registry';
 const OIDC = {
@@ -84,5 +84,36 @@ describe('registry configuration', () => {
     refused({ CANCUOC_AUTH_SECRET: 'x'.repeat(40) }, /CANCUOC_AUTH_SECRET is no longer used/);
     // With certificates the embedded registry may listen beyond loopback.
     assert.equal(configFromEnv({ ...TLS }).grpcHost, '0.0.0.0');
+  });
+});
+
+describe('family rules configuration', () => {
+  it('takes the law’s marriage ages and a parent age of 12 by default, and each from its variable', () => {
+    assert.deepEqual(familyRulesFromEnv({}), {
+      minParentAgeYears: 12,
+      marriageAge: { male: 20, female: 18 },
+    });
+    assert.deepEqual(
+      familyRulesFromEnv({
+        REGISTRY_MIN_PARENT_AGE_YEARS: '14',
+        REGISTRY_MARRIAGE_AGE_MEN: '20',
+        REGISTRY_MARRIAGE_AGE_WOMEN: '20',
+      }),
+      { minParentAgeYears: 14, marriageAge: { male: 20, female: 20 } },
+    );
+    assert.deepEqual(
+      configFromEnv({ REGISTRY_MIN_PARENT_AGE_YEARS: '13' }).familyRules?.minParentAgeYears,
+      13,
+    );
+  });
+
+  it('refuses an age that is no age, naming the variable', () => {
+    for (const value of ['0', '-1', 'twelve', '101', '1.5']) {
+      assert.throws(
+        () => familyRulesFromEnv({ REGISTRY_MARRIAGE_AGE_WOMEN: value }),
+        (error) => error instanceof ConfigError && error.message.includes('REGISTRY_MARRIAGE_AGE_WOMEN'),
+        value,
+      );
+    }
   });
 });

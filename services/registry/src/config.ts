@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
 import { grpcListenerFromEnv, TlsConfigError, type GrpcListenerConfig, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
+import { DEFAULT_FAMILY_RULES, type FamilyRules } from './domain/citizen/family-rules.js';
 
 /** How the registry is configured: from the environment in server mode, by the launcher when embedded. */
 export interface RegistryConfig {
@@ -29,6 +30,12 @@ export interface RegistryConfig {
   readonly healthListener?: GrpcListenerConfig['healthListener'];
   /** Days without verification after which a record is reported stale. */
   readonly staleAfterDays: number;
+  /**
+   * The ages the family rules turn on (`REGISTRY_MIN_PARENT_AGE_YEARS`,
+   * `REGISTRY_MARRIAGE_AGE_MEN`, `REGISTRY_MARRIAGE_AGE_WOMEN`); the defaults (12; 20 and 18, the
+   * Law on Marriage and Family's) without them.
+   */
+  readonly familyRules?: FamilyRules;
   /** Idempotent producer: on for a real Kafka cluster, off for the test broker, which cannot. */
   readonly kafkaIdempotent: boolean;
   /** TLS and SASL towards Kafka (`KAFKA_TLS_CA_FILE`, `KAFKA_SASL_*`); empty for the test broker. */
@@ -55,6 +62,23 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0)
     throw new ConfigError(`${name} must be a non-negative integer, not "${raw}"`);
   return value;
+}
+
+/** The family rules' ages from the environment; each variable unset keeps its default. */
+export function familyRulesFromEnv(env: NodeJS.ProcessEnv = process.env): FamilyRules {
+  const age = (name: string, fallback: number) => {
+    const value = integer(env, name, fallback);
+    if (value < 1 || value > 100)
+      throw new ConfigError(`${name} must be an age from 1 to 100, not "${env[name]}"`);
+    return value;
+  };
+  return {
+    minParentAgeYears: age('REGISTRY_MIN_PARENT_AGE_YEARS', DEFAULT_FAMILY_RULES.minParentAgeYears),
+    marriageAge: {
+      male: age('REGISTRY_MARRIAGE_AGE_MEN', DEFAULT_FAMILY_RULES.marriageAge.male),
+      female: age('REGISTRY_MARRIAGE_AGE_WOMEN', DEFAULT_FAMILY_RULES.marriageAge.female),
+    },
+  };
 }
 
 /** Where the registry keeps its data: all that applying migrations needs. */
@@ -99,6 +123,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     tls: listener.tls,
     healthListener: listener.healthListener,
     staleAfterDays: integer(env, 'REGISTRY_STALE_AFTER_DAYS', 5 * 365),
+    familyRules: familyRulesFromEnv(env),
     kafkaIdempotent: env.KAFKA_IDEMPOTENT !== 'false',
     kafkaSecurity: kafkaBrokers ? kafkaSecurity(env) : {},
   };

@@ -271,6 +271,7 @@ export class RegistryModule {
               random: (max) => randomInt(max),
               staleAfterDays: config.staleAfterDays,
               audit,
+              ...(config.familyRules && { familyRules: config.familyRules }),
             }),
           inject: [EventStore, CACHE, TODAY, AuditLog],
         },

@@ -6,7 +6,7 @@ import type { CitizenRecord } from '../domain/citizen/state.js';
  * resolves to its successor, without rewriting the recorded address. A divided commune cannot be
  * resolved from its code alone; the record is then flagged for re-coding.
  */
-export function currentCommune(record: CitizenRecord): {
+export function currentCommune(record: Pick<CitizenRecord, 'permanentResidence'>): {
   provinceCode: string | null;
   communeCode: string | null;
   needsRecoding: boolean;

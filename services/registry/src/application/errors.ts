@@ -1,3 +1,5 @@
+import { DomainValidationError, type FieldViolation } from '@cancuoc/identity';
+
 /** The record changed since the version the caller named (ABORTED: re-read and decide again). */
 export class StaleVersionError extends Error {
   override readonly name = 'StaleVersionError';
@@ -30,5 +32,17 @@ export class PersonalIdExhaustedError extends Error {
   override readonly name = 'PersonalIdExhaustedError';
   constructor() {
     super('no free personal id number was found for this birth; the block is nearly exhausted');
+  }
+}
+
+/**
+ * A query or reference that is malformed or names nothing that exists (INVALID_ARGUMENT with every
+ * field at fault): a page token not issued for this search, a date that does not exist, a unit code
+ * no unit holds.
+ */
+export class InvalidRequestError extends DomainValidationError {
+  override readonly name = 'InvalidRequestError';
+  constructor(violations: readonly FieldViolation[]) {
+    super('invalid request', violations);
   }
 }

@@ -108,7 +108,7 @@ export class Jurisdiction {
   }
 
   /** Why a record is refused: by its permanent residence on today's map. */
-  refusalForRecord(record: CitizenRecord): JurisdictionRefusalReason | undefined {
+  refusalForRecord(record: Pick<CitizenRecord, 'permanentResidence'>): JurisdictionRefusalReason | undefined {
     return this.refusalFor(currentCommune(record));
   }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parsePersonalId } from '@cancuoc/identity';
+import type { AuditLog } from '@cancuoc/audit';
+import type { EventStore } from '@cancuoc/eventstore';
+import { DomainValidationError, parsePersonalId } from '@cancuoc/identity';
 import { InvalidCitizenCommandError } from '../domain/citizen/errors.js';
 import {
   CAI_KHE,
@@ -17,6 +19,7 @@ import {
   PersonalIdInUseError,
   StaleVersionError,
 } from './errors.js';
+import { Registry } from './registry.js';
 import { TODAY } from '../test-support/registry-fixture.js';
 
 const clerk = WRITER;
@@ -229,5 +232,87 @@ describe('registry use cases (PostgreSQL, Redis)', () => {
     assert.equal(hcm.total.citizens, 1);
     assert.equal(hcm.communes[0]!.unitCode, '25747');
     assert.equal(hcm.total.stale, 0);
+  });
+});
+
+describe('registry use cases: malformed input is refused before the database is touched', () => {
+  /** A register whose database fails the test on any use: what is refused here never reached it. */
+  const untouchable = () => {
+    const touched = () => {
+      throw new Error('the database was touched');
+    };
+    const db = { query: touched, transaction: touched };
+    const store = { db, transaction: touched, readStream: touched } as unknown as EventStore;
+    const audit = { record: touched, recordMany: touched, forSubject: touched } as unknown as AuditLog;
+    const cache = { get: touched, set: touched };
+    return new Registry({ store, cache, audit, today: () => TODAY, random: () => 0, staleAfterDays: 365 });
+  };
+
+  it('refuses bad registrations, commands, searches, reports and references without a query', async () => {
+    const registry = untouchable();
+    const refusals: Array<[string, Promise<unknown>, string[]]> = [
+      [
+        'a number of an unknown province',
+        registry.registerExisting(facts(), '999190000001', WRITER),
+        ['personalId:UNKNOWN_BIRTH_PLACE_CODE'],
+      ],
+      [
+        'a 100 KB family name',
+        registry.registerBirth(
+          facts({
+            name: { familyName: 'A'.repeat(100_000), givenName: 'An' },
+            birthDate: '2026-11-01',
+            birthPlace: CAI_KHE,
+          }),
+          WRITER,
+        ),
+        ['name.familyName:TOO_LONG'],
+      ],
+      [
+        'a name change to no name',
+        registry.execute(
+          { personalId: '001190000001' },
+          { type: 'ChangeName', name: {}, reason: 'x' },
+          WRITER,
+        ),
+        ['name.familyName:REQUIRED', 'name.givenName:REQUIRED'],
+      ],
+      [
+        'a malformed reference',
+        registry.execute(
+          { personalId: '42' },
+          { type: 'RecordDeath', dateOfDeath: '2026-01-01', certificateRef: 'x' },
+          WRITER,
+        ),
+        ['citizen.personalId:INVALID_FORMAT'],
+      ],
+      [
+        'a date that does not exist',
+        registry.search({ kind: 'name', fullName: 'Lê An', birthDate: '2023-02-30' }, 10, '', CLERK),
+        ['byName.birthDate:INVALID_DATE'],
+      ],
+      [
+        'a malformed page token',
+        registry.search({ kind: 'commune', communeCode: '31120' }, 10, 'bm9wZQ', CLERK),
+        ['pageToken:INVALID_PAGE_TOKEN'],
+      ],
+      ['an unknown province', registry.qualityReport('999', '', CLERK), ['provinceCode:UNKNOWN_UNIT']],
+      ['a malformed personal id', registry.getCitizen('abc', CLERK), ['personalId:INVALID_FORMAT']],
+    ];
+    for (const [what, refused, expected] of refusals) {
+      await assert.rejects(
+        refused,
+        (e: unknown) => {
+          assert.ok(e instanceof DomainValidationError, `${what}: ${String(e)}`);
+          assert.deepEqual(
+            e.violations.map((v) => `${v.field}:${v.reason}`),
+            expected,
+            what,
+          );
+          return true;
+        },
+        what,
+      );
+    }
   });
 });

@@ -7,17 +7,29 @@ import {
   type EventStore,
   type Tx,
 } from '@cancuoc/eventstore';
-import { CalendarDate, generatePersonalId, nameComparisonKey, type RandomSource } from '@cancuoc/identity';
+import {
+  ADMINISTRATIVE_UNITS,
+  CalendarDate,
+  DomainValidationError,
+  FULL_NAME_MAX_LENGTH,
+  generatePersonalId,
+  nameComparisonKey,
+  normalizeName,
+  type FieldViolation,
+  type RandomSource,
+} from '@cancuoc/identity';
 import type { CitizenCommand } from '../domain/citizen/commands.js';
-import { citizenDecider } from '../domain/citizen/decider.js';
-import { CitizenNotFoundError, InvalidCitizenCommandError } from '../domain/citizen/errors.js';
+import { checkRegistration, citizenDecider, validate } from '../domain/citizen/decider.js';
+import { CitizenNotFoundError } from '../domain/citizen/errors.js';
 import type { CitizenEvent } from '../domain/citizen/events.js';
+import { DEFAULT_FAMILY_RULES, type FamilyRules, type Relatives } from '../domain/citizen/family-rules.js';
 import type { CitizenRecord, CitizenState } from '../domain/citizen/state.js';
 import { isStale } from '../domain/quality/rules.js';
 import { CARDS_OF_CITIZEN_SQL, type CardSummary } from './cards.js';
 import { CITIZEN_PROJECTION } from './citizen-projection.js';
 import {
   IdempotencyKeyReusedError,
+  InvalidRequestError,
   PersonalIdExhaustedError,
   PersonalIdInUseError,
   StaleVersionError,
@@ -27,7 +39,9 @@ import {
   type Jurisdiction,
   type JurisdictionRefusalReason,
 } from './jurisdiction.js';
+import { decodePageToken, encodePageToken, searchDigest } from './page-token.js';
 import type { CitizenCache, CitizenSnapshot } from './ports.js';
+import { loadRelatives, loadWithAncestors } from './relatives.js';
 
 export interface RegistryOptions {
   readonly store: EventStore;
@@ -39,6 +53,8 @@ export interface RegistryOptions {
   readonly staleAfterDays: number;
   /** Where every read of personal data is recorded: who, why, whose record, which fields. */
   readonly audit: AuditLog;
+  /** The ages the family rules turn on; the law's (and the register's default) without it. */
+  readonly familyRules?: FamilyRules;
 }
 
 /** Who calls, and the part of the country they may act on. */
@@ -99,16 +115,19 @@ export interface Registration extends CommandResult {
   readonly personalId: string;
 }
 
+/** What the register adds to every command: its today, the family rules, the relatives it loaded. */
+type Added = 'today' | 'rules' | 'relatives';
+
 export type RegistrationFacts = Omit<
   Extract<CitizenCommand, { type: 'RegisterCitizen' }>,
-  'type' | 'today' | 'personalId' | 'registration'
+  'type' | 'personalId' | 'registration' | Added
 >;
 
-/** A command for an existing record, without the date the register adds. */
+/** A command for an existing record, without what the register adds. */
 export type RecordCommand =
   Exclude<CitizenCommand, { type: 'RegisterCitizen' }> extends infer C
     ? C extends { today: string }
-      ? Omit<C, 'today'>
+      ? Omit<C, Added>
       : never
     : never;
 
@@ -149,7 +168,33 @@ export interface QualityFigures {
 }
 
 const ALLOCATION_ATTEMPTS = 20;
-const MAX_PAGE_SIZE = 500;
+/** Page sizes: 50 when none is asked for; larger requests get this many (AIP-158's coercion). */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+const PERSONAL_ID = /^\d{12}$/;
+
+/** A personal id number as a lookup names it: 12 digits (the number's own rules judge registrations). */
+function checkPersonalIdFormat(personalId: string, field: string): void {
+  if (!PERSONAL_ID.test(personalId)) {
+    throw new InvalidRequestError([
+      {
+        field,
+        reason: personalId === '' ? 'REQUIRED' : 'INVALID_FORMAT',
+        description: 'a personal identification number is 12 digits',
+      },
+    ]);
+  }
+}
+
+/** A validated search, ready to run. */
+interface SearchQuery {
+  readonly criteria: SearchCriteria;
+  readonly where: { readonly sql: string; readonly params: readonly unknown[] };
+  /** What page tokens of this search are bound to. */
+  readonly digest: string;
+  readonly limit: number;
+  readonly after: string | undefined;
+}
 
 export const citizenStream = (citizenId: string) => `citizen-${citizenId}`;
 
@@ -201,15 +246,22 @@ export class Registry {
     return this.options.store;
   }
 
-  /** Registers a birth and allocates a fresh personal id number for the child. */
+  /**
+   * Registers a birth and allocates a fresh personal id number for the child. The facts are judged
+   * before the database is touched, the parents in the transaction before a number is drawn.
+   */
   registerBirth(facts: RegistrationFacts, context: CommandContext): Promise<Registration> {
     const attempt = { action: 'citizen.register', purpose: 'RegisterBirth' };
-    return this.enforce(context, attempt, () =>
-      this.idempotent('RegisterBirth', facts, context, async (tx) => {
-        this.checkFacts(facts);
+    return this.enforce(context, attempt, async () => {
+      const command = this.registration(facts, '', 'birth');
+      validate(command, { withoutNumber: true });
+      this.withinAsRegistered(context.jurisdiction, facts);
+      return this.idempotent('RegisterBirth', facts, context, async (tx) => {
+        const citizenId = newEventId();
+        const relatives = await this.parentsOf(citizenId, facts, tx);
+        checkRegistration({ ...command, relatives }, { withoutNumber: true });
         const birthDate = CalendarDate.parse(facts.birthDate, 'birthDate');
         const provinceCode = facts.birthPlace!.provinceCode!;
-        const citizenId = newEventId();
         for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
           const personalId = generatePersonalId(
             provinceCode,
@@ -218,28 +270,98 @@ export class Registry {
             this.options.random,
           ).value;
           if (await this.claimPersonalId(tx, personalId, citizenId)) {
-            return this.register(tx, citizenId, personalId, 'birth', facts, context);
+            return this.register(tx, citizenId, { ...command, personalId, relatives }, context);
           }
         }
         throw new PersonalIdExhaustedError();
-      }),
-    );
+      });
+    });
   }
 
-  /** Registers a living person under the number they already hold (initial collection). */
+  /**
+   * Registers a living person under the number they already hold (initial collection). The number
+   * (12 digits, a known province, the century-and-sex digit and year agreeing with the birth date and
+   * sex) and the facts are judged before the database is touched, the parents before the number is
+   * claimed: an invalid number is never stored, nor told apart from a free one by ALREADY_EXISTS.
+   */
   registerExisting(
     facts: RegistrationFacts,
     personalId: string,
     context: CommandContext,
   ): Promise<Registration> {
     const attempt = { action: 'citizen.register', purpose: 'RegisterExistingCitizen' };
-    return this.enforce(context, attempt, () =>
-      this.idempotent('RegisterExistingCitizen', { facts, personalId }, context, async (tx) => {
+    return this.enforce(context, attempt, async () => {
+      const command = this.registration(facts, personalId, 'initial-collection');
+      validate(command);
+      this.withinAsRegistered(context.jurisdiction, facts);
+      return this.idempotent('RegisterExistingCitizen', { facts, personalId }, context, async (tx) => {
         const citizenId = newEventId();
+        const relatives = await this.parentsOf(citizenId, facts, tx);
+        checkRegistration({ ...command, relatives });
         if (!(await this.claimPersonalId(tx, personalId, citizenId))) throw new PersonalIdInUseError();
-        return this.register(tx, citizenId, personalId, 'initial-collection', facts, context);
-      }),
-    );
+        return this.register(tx, citizenId, { ...command, relatives }, context);
+      });
+    });
+  }
+
+  /** The `RegisterCitizen` command for `facts`, with what the register adds. */
+  private registration(
+    facts: RegistrationFacts,
+    personalId: string,
+    registration: 'birth' | 'initial-collection',
+  ): Extract<CitizenCommand, { type: 'RegisterCitizen' }> {
+    return {
+      ...facts,
+      type: 'RegisterCitizen',
+      personalId,
+      registration,
+      today: this.options.today().toString(),
+      rules: this.familyRules,
+    };
+  }
+
+  private get familyRules(): FamilyRules {
+    return this.options.familyRules ?? DEFAULT_FAMILY_RULES;
+  }
+
+  /**
+   * A registration by a limited clerk, judged by the residence it would record before anything is
+   * looked up (the command handler judges the record it creates again, in the transaction).
+   */
+  private withinAsRegistered(jurisdiction: Jurisdiction, facts: RegistrationFacts): void {
+    if (!jurisdiction.limited) return;
+    const residence = facts.permanentResidence as CitizenRecord['permanentResidence'] | undefined;
+    const since = this.options.today().toString();
+    this.within(jurisdiction, { permanentResidence: residence ? { ...residence, since } : null }, null);
+  }
+
+  /** The parents a registration names, as the register holds them now. */
+  private async parentsOf(citizenId: string, facts: RegistrationFacts, tx: Tx): Promise<Relatives> {
+    const ids = [facts.fatherCitizenId, facts.motherCitizenId].filter((id) => id !== null);
+    return { self: citizenId, records: await loadRelatives(this.store, ids, tx) };
+  }
+
+  /**
+   * The other records a command on `citizenId` names, loaded for the family rules: the parents it
+   * records; for a marriage, the spouse and the parents and grandparents of both (close relatives).
+   */
+  private async relativesFor(
+    command: RecordCommand,
+    citizenId: string,
+    tx: Tx,
+  ): Promise<Relatives | undefined> {
+    if (command.type === 'RecordParents') {
+      const ids = [command.fatherCitizenId, command.motherCitizenId].filter((id) => id !== null);
+      return { self: citizenId, records: await loadRelatives(this.store, ids, tx) };
+    }
+    if (command.type === 'ChangeMaritalStatus' && command.spouseCitizenId) {
+      const { state } = await this.handler.load(citizenStream(citizenId), tx);
+      const own =
+        state.status === 'unregistered' ? [] : [state.record.fatherCitizenId, state.record.motherCitizenId];
+      const start = [command.spouseCitizenId, ...own.filter((id) => id !== null)];
+      return { self: citizenId, records: await loadWithAncestors(this.store, start, 2, tx) };
+    }
+    return undefined;
   }
 
   /**
@@ -248,13 +370,18 @@ export class Registry {
    */
   execute(ref: CitizenRef, command: RecordCommand, context: CommandContext): Promise<CommandResult> {
     const attempt = { action: 'citizen.command', purpose: command.type };
-    return this.enforce(context, attempt, () =>
-      this.idempotent(command.type, { ref, command }, context, async (tx) => {
+    return this.enforce(context, attempt, async () => {
+      checkPersonalIdFormat(ref.personalId, 'citizen.personalId');
+      const dated = { ...command, today: this.options.today().toString(), rules: this.familyRules };
+      // The command's own input first: a malformed one is refused before the database is touched.
+      validate(dated as CitizenCommand);
+      return this.idempotent(command.type, { ref, command }, context, async (tx) => {
         const citizenId = await this.citizenIdOf(ref.personalId, tx);
+        const relatives = await this.relativesFor(command, citizenId, tx);
         try {
           const result = await this.handlerFor(context.jurisdiction, citizenId).handle(
             citizenStream(citizenId),
-            { ...command, today: this.options.today().toString() } as CitizenCommand,
+            { ...dated, ...(relatives && { relatives }) } as CitizenCommand,
             { metadata: this.metadata(context), tx, expectedVersion: ref.expectedVersion },
           );
           return { citizenId, recordVersion: result.streamVersion };
@@ -264,15 +391,16 @@ export class Registry {
           }
           throw error;
         }
-      }),
-    );
+      });
+    });
   }
 
   /** The record and its open quality flags; the read is audited before the record is returned. */
   getCitizen(personalId: string, access: Access): Promise<CitizenView> {
-    return this.enforce(access, { action: 'citizen.read', purpose: access.purpose }, () =>
-      this.readCitizen(personalId, access),
-    );
+    return this.enforce(access, { action: 'citizen.read', purpose: access.purpose }, () => {
+      checkPersonalIdFormat(personalId, 'personalId');
+      return this.readCitizen(personalId, access);
+    });
   }
 
   private async readCitizen(personalId: string, access: Access): Promise<CitizenView> {
@@ -309,6 +437,7 @@ export class Registry {
 
   history(personalId: string, access: Access): Promise<HistoryEntry[]> {
     return this.enforce(access, { action: 'citizen.history', purpose: access.purpose }, async () => {
+      checkPersonalIdFormat(personalId, 'personalId');
       const citizenId = await this.citizenIdOf(personalId);
       const { events } = await this.store.readStream(citizenStream(citizenId));
       // Placed by the record as the events make it now, as a command would load it.
@@ -343,30 +472,108 @@ export class Registry {
       purpose: access.purpose,
       detail: { criteria: criteria.kind },
     };
-    return this.enforce(access, attempt, () => this.searchWithin(criteria, pageSize, pageToken, access));
+    return this.enforce(access, attempt, () =>
+      this.searchWithin(this.searchQuery(criteria, pageSize, pageToken), access),
+    );
+  }
+
+  /**
+   * A search's criteria, page size and token, judged before the database is touched: a name the
+   * register could hold (`normalizeName`'s rules) with a `YYYY-MM-DD` birth date that exists and is
+   * not in the future, or a commune in force today (`UNKNOWN_UNIT`); a page token this very search
+   * issued (`INVALID_PAGE_TOKEN`). Page sizes above {@link MAX_PAGE_SIZE} get that many.
+   */
+  private searchQuery(criteria: SearchCriteria, pageSize: number, pageToken: string): SearchQuery {
+    const violations: FieldViolation[] = [];
+    const collect = <T>(work: () => T): T | undefined => {
+      try {
+        return work();
+      } catch (error) {
+        if (!(error instanceof DomainValidationError)) throw error;
+        violations.push(...error.violations);
+        return undefined;
+      }
+    };
+    let query: Pick<SearchQuery, 'where' | 'digest'> | undefined;
+    if (criteria.kind === 'name') {
+      const name = collect(() =>
+        normalizeName(criteria.fullName, 'byName.fullName', { maxLength: FULL_NAME_MAX_LENGTH }),
+      );
+      const birthDate = collect(() => this.pastDate(criteria.birthDate, 'byName.birthDate'));
+      if (name !== undefined && birthDate) {
+        const key = nameComparisonKey(name);
+        query = {
+          where: { sql: 'name_key = $1 AND birth_date = $2::date', params: [key, birthDate.toString()] },
+          digest: searchDigest('name', key, birthDate.toString()),
+        };
+      }
+    } else if (this.unitInForce(criteria.communeCode, 'commune', 'byCommune.communeCode', violations)) {
+      query = {
+        where: { sql: 'commune_code = $1 AND $2::text IS NULL', params: [criteria.communeCode, null] },
+        digest: searchDigest('commune', criteria.communeCode),
+      };
+    }
+    const after = query ? collect(() => decodePageToken(pageToken, query.digest)) : undefined;
+    if (violations.length > 0 || !query) throw new InvalidRequestError(violations);
+    const limit = Math.min(
+      Math.max(Number.isSafeInteger(pageSize) ? pageSize : 0, 0) || DEFAULT_PAGE_SIZE,
+      MAX_PAGE_SIZE,
+    );
+    return { criteria, ...query, limit, after };
+  }
+
+  /** A `YYYY-MM-DD` day that exists and is not after the register's today. */
+  private pastDate(text: string, field: string): CalendarDate {
+    const date = CalendarDate.parse(text, field);
+    if (date.isAfter(this.options.today())) {
+      throw new InvalidRequestError([
+        { field, reason: 'IN_FUTURE', description: 'the date is in the future' },
+      ]);
+    }
+    return date;
+  }
+
+  /**
+   * Whether `code` names a unit of `level` in force today (the map `reg_citizens` resolves residences
+   * to): `INVALID_FORMAT` or `UNKNOWN_UNIT` in `violations` when not.
+   */
+  private unitInForce(
+    code: string,
+    level: 'province' | 'commune',
+    field: string,
+    violations: FieldViolation[],
+  ): ReturnType<typeof ADMINISTRATIVE_UNITS.resolveUnit> {
+    const digits = level === 'province' ? 3 : 5;
+    if (!new RegExp(`^\\d{${digits}}$`).test(code)) {
+      violations.push({
+        field,
+        reason: 'INVALID_FORMAT',
+        description: `a ${level} code is ${digits} digits`,
+      });
+      return undefined;
+    }
+    const unit = ADMINISTRATIVE_UNITS.resolveUnit(code, this.options.today());
+    if (unit?.level !== level) {
+      violations.push({
+        field,
+        reason: 'UNKNOWN_UNIT',
+        description: `no ${level} with this code is in force`,
+      });
+      return undefined;
+    }
+    return unit;
   }
 
   private async searchWithin(
-    criteria: SearchCriteria,
-    pageSize: number,
-    pageToken: string,
+    query: SearchQuery,
     access: Access,
   ): Promise<{ citizens: CitizenSummary[]; nextPageToken: string }> {
+    const { criteria, where, limit } = query;
     if (criteria.kind === 'commune') {
       const refusal = access.jurisdiction.refusalForCommune(criteria.communeCode);
       if (refusal) throw new OutsideJurisdiction(refusal, null);
     }
-    const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE_SIZE);
-    const after = pageToken
-      ? Buffer.from(pageToken, 'base64url').toString()
-      : '00000000-0000-0000-0000-000000000000';
-    const where =
-      criteria.kind === 'name'
-        ? {
-            sql: 'name_key = $1 AND birth_date = $2::date',
-            params: [nameComparisonKey(criteria.fullName), criteria.birthDate],
-          }
-        : { sql: 'commune_code = $1 AND $2::text IS NULL', params: [criteria.communeCode, null] };
+    const after = query.after ?? '00000000-0000-0000-0000-000000000000';
     const within = access.jurisdiction.searchFilter(5);
     const rows = await this.store.db.query<{
       citizen_id: string;
@@ -397,13 +604,14 @@ export class Registry {
         communeCode: r.commune_code,
         deceased: r.deceased,
       })),
-      nextPageToken: rows.length > limit ? Buffer.from(page.at(-1)!.citizen_id).toString('base64url') : '',
+      nextPageToken: rows.length > limit ? encodePageToken(query.digest, page.at(-1)!.citizen_id) : '',
     };
   }
 
   /** Every recorded access to one record, oldest first; reading it is itself an access. */
   accessLog(personalId: string, access: Access): Promise<readonly AuditEntry[]> {
     return this.enforce(access, { action: 'citizen.access-log', purpose: access.purpose }, async () => {
+      checkPersonalIdFormat(personalId, 'personalId');
       const citizenId = await this.citizenIdOf(personalId);
       const { state } = await this.handler.load(citizenStream(citizenId));
       if (state.status !== 'unregistered') this.within(access.jurisdiction, state.record, citizenId);
@@ -447,10 +655,32 @@ export class Registry {
   ): Promise<{ total: QualityFigures; communes: QualityFigures[]; asOf: string }> {
     const attempt = { action: 'quality.report', purpose: 'GetQualityReport' };
     return this.enforce(caller, attempt, () => {
+      this.checkReportUnits(provinceCode, communeCode);
       const refusal = caller.jurisdiction.refusalForReport(provinceCode, communeCode);
       if (refusal) throw new OutsideJurisdiction(refusal, null);
       return this.report(provinceCode, communeCode);
     });
+  }
+
+  /**
+   * A report's units, judged before the database is touched: a province in force today (3 digits)
+   * and, when given, one of its communes in force today (5 digits) — an unknown code is
+   * `UNKNOWN_UNIT`, a commune of another province `WRONG_PROVINCE`, never a report of zeros.
+   */
+  private checkReportUnits(provinceCode: string, communeCode: string): void {
+    const violations: FieldViolation[] = [];
+    const province = this.unitInForce(provinceCode, 'province', 'provinceCode', violations);
+    if (communeCode !== '') {
+      const commune = this.unitInForce(communeCode, 'commune', 'communeCode', violations);
+      if (province && commune && commune.provinceCode !== province.code) {
+        violations.push({
+          field: 'communeCode',
+          reason: 'WRONG_PROVINCE',
+          description: 'the commune is not in the province given',
+        });
+      }
+    }
+    if (violations.length > 0) throw new InvalidRequestError(violations);
   }
 
   private async report(
@@ -543,7 +773,11 @@ export class Registry {
   }
 
   /** The one check of a record against a jurisdiction: by its permanent residence on today's map. */
-  private within(jurisdiction: Jurisdiction, record: CitizenRecord, citizenId: string | null): void {
+  private within(
+    jurisdiction: Jurisdiction,
+    record: Pick<CitizenRecord, 'permanentResidence'>,
+    citizenId: string | null,
+  ): void {
     const refusal = jurisdiction.refusalForRecord(record);
     if (refusal) throw new OutsideJurisdiction(refusal, citizenId);
   }
@@ -568,24 +802,6 @@ export class Registry {
       return events;
     };
     return new CommandHandler(this.store, { ...citizenDecider, decide }, HANDLER_OPTIONS);
-  }
-
-  /**
-   * Refuses a birth registration's facts before a number is drawn for them, with the same violations
-   * the aggregate would report (the number itself is the register's to allocate, so it is not judged).
-   */
-  private checkFacts(facts: RegistrationFacts): void {
-    const probe = { type: 'RegisterCitizen', personalId: '', registration: 'birth', ...facts } as const;
-    try {
-      citizenDecider.decide(
-        { ...probe, today: this.options.today().toString() },
-        citizenDecider.initialState(),
-      );
-    } catch (error) {
-      if (!(error instanceof InvalidCitizenCommandError)) throw error;
-      const violations = error.violations.filter((v) => v.field !== 'personalId');
-      if (violations.length > 0) throw new InvalidCitizenCommandError(violations);
-    }
   }
 
   private async load(citizenId: string): Promise<CitizenSnapshot> {
@@ -623,17 +839,15 @@ export class Registry {
   private async register(
     tx: Tx,
     citizenId: string,
-    personalId: string,
-    registration: 'birth' | 'initial-collection',
-    facts: RegistrationFacts,
+    command: Extract<CitizenCommand, { type: 'RegisterCitizen' }>,
     context: CommandContext,
   ): Promise<Registration> {
     const result = await this.handlerFor(context.jurisdiction, citizenId).handle(
       citizenStream(citizenId),
-      { ...facts, type: 'RegisterCitizen', personalId, registration, today: this.options.today().toString() },
+      command,
       { metadata: this.metadata(context), tx },
     );
-    return { citizenId, personalId, recordVersion: result.streamVersion };
+    return { citizenId, personalId: command.personalId, recordVersion: result.streamVersion };
   }
 
   private metadata(context: CommandContext) {

@@ -25,6 +25,8 @@ import {
   type ImportProgress,
 } from '../application/import/citizen-import.js';
 import { ImportRefusedError } from '../application/import/errors.js';
+import { ConfigError, familyRulesFromEnv } from '../config.js';
+import type { FamilyRules } from '../domain/citizen/family-rules.js';
 import { registryMigrations } from '../infrastructure/migrations/index.js';
 import { progressBar, progressLine, summaryText } from './progress-bar.js';
 
@@ -55,6 +57,8 @@ interface Arguments {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly actor: string;
+  /** The family rules' ages, from the same variables the service reads. */
+  readonly familyRules: FamilyRules;
   readonly migrate: boolean;
   readonly json: boolean;
 }
@@ -114,9 +118,20 @@ function parse(argv: string[]): Arguments | 'help' {
     batchSize: wholeNumber('batch-size', values['batch-size'], DEFAULT_BATCH_SIZE),
     concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_CONCURRENCY),
     actor: values.actor ?? DEFAULT_IMPORT_ACTOR,
+    familyRules: familyRules(),
     migrate: values.migrate ?? false,
     json: values.json ?? false,
   };
+}
+
+/** The family rules' ages from `REGISTRY_MIN_PARENT_AGE_YEARS` and the marriage ages, as the service. */
+function familyRules(): FamilyRules {
+  try {
+    return familyRulesFromEnv(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Redraws a bar on a terminal; on anything else writes a plain line at most once a second. */
@@ -187,6 +202,7 @@ async function run(args: Arguments): Promise<number> {
       batchSize: args.batchSize,
       concurrency: args.concurrency,
       actor: args.actor,
+      familyRules: args.familyRules,
       onProgress: (p) => progress.update(p),
       signal: controller.signal,
     });

@@ -13,7 +13,7 @@ import {
 } from '../../test-support/registry-fixture.js';
 import { importCitizens, type ImportOptions, type ImportProgress } from './citizen-import.js';
 import { ImportMismatchError } from './errors.js';
-import { citizenRow, toCsv, toNdjson, type Row } from './test-support/rows.js';
+import { citizenRow, personRow, toCsv, toNdjson, type Row } from './test-support/rows.js';
 
 interface ReportLine {
   row: number;
@@ -29,6 +29,8 @@ describe('bulk import of an existing population', () => {
   let n = 0;
   /** A fresh range of people for each test: the database is shared by the tests of this file. */
   const people = (count: number) => Array.from({ length: count }, () => citizenRow(++n));
+  /** A fresh person of `sex` born on `birthDate`. */
+  const born = (sex: 'male' | 'female', birthDate: string) => personRow(++n, sex, birthDate);
 
   before(async () => {
     f = await openRegistry();
@@ -124,7 +126,7 @@ describe('bulk import of an existing population', () => {
       [
         7,
         { nationality: 'Vietnam', personal_id: '12345' },
-        ['nationality:TOO_LONG', 'personalId:INVALID_FORMAT'],
+        ['nationality:NOT_ISO_3166', 'personalId:INVALID_FORMAT'],
       ],
     ];
     for (const [i, change] of bad) Object.assign(rows[i]!, change);
@@ -176,7 +178,14 @@ describe('bulk import of an existing population', () => {
   });
 
   it('resolves parents named by personal id to existing records and earlier rows, and refuses unknown ones', async () => {
-    const [grandpa, father, mother, child, orphan, early] = people(6);
+    const grandpa = born('male', '1930-02-03');
+    const father = born('male', '1955-04-05');
+    const mother = born('female', '1958-06-07');
+    const [child, orphan, early] = [
+      born('female', '1985-08-09'),
+      born('male', '1986-01-01'),
+      born('male', '1990-01-01'),
+    ];
     await f.registry.registerExisting(
       facts({ birthDate: grandpa!.birth_date, sex: grandpa!.sex as 'male' | 'female' }),
       grandpa!.personal_id,
@@ -208,7 +217,9 @@ describe('bulk import of an existing population', () => {
   });
 
   it('links a child to the record holding a number when the row claiming it in the file was a duplicate', async () => {
-    const [holder, filler1, filler2, child1, child2] = people(5);
+    const [filler1, filler2] = people(2);
+    const holder = born('male', '1950-01-01');
+    const [child1, child2] = [born('female', '1980-01-01'), born('male', '1982-01-01')];
     const { citizenId } = await f.registry.registerExisting(
       facts({ birthDate: holder!.birth_date, sex: holder!.sex as 'male' | 'female' }),
       holder!.personal_id,
@@ -223,6 +234,75 @@ describe('bulk import of an existing population', () => {
     for (const child of [child1!, child2!]) {
       assert.equal((await registered(child.personal_id))?.record.fatherCitizenId, citizenId);
     }
+  });
+
+  it('refuses rows whose parents break the family rules, under the parent’s column', async () => {
+    const father = born('male', '1960-01-01');
+    const mother = born('female', '1962-01-01');
+    const tooYoung = { ...born('female', '1965-01-01'), father_personal_id: father.personal_id };
+    const swapped = {
+      ...born('male', '1990-01-01'),
+      father_personal_id: mother.personal_id,
+      mother_personal_id: father.personal_id,
+    };
+    const twice = {
+      ...born('male', '1990-01-01'),
+      father_personal_id: father.personal_id,
+      mother_personal_id: father.personal_id,
+    };
+    const fine = {
+      ...born('male', '1990-01-01'),
+      father_personal_id: father.personal_id,
+      mother_personal_id: mother.personal_id,
+    };
+    const { summary, report } = await run(
+      'family.csv',
+      toCsv([father, mother, tooYoung, swapped, twice, fine]),
+    );
+    assert.deepEqual([summary.accepted, summary.rejected], [3, 3]);
+    assert.deepEqual(
+      report.map((r) => [r.row, r.violations.map((v) => `${v.field}:${v.reason}`)]),
+      [
+        [3, ['fatherPersonalId:PARENT_TOO_YOUNG']],
+        [4, ['fatherPersonalId:PARENT_SEX_MISMATCH', 'motherPersonalId:PARENT_SEX_MISMATCH']],
+        [5, ['motherPersonalId:SAME_PARENT_TWICE']],
+      ],
+    );
+    assert.deepEqual(report[0]!.violations[0]!.columns, ['father_personal_id']);
+    assert.equal(
+      (await registered(fine.personal_id))?.record.motherCitizenId,
+      (await registered(mother.personal_id))?.citizenId,
+    );
+  });
+
+  it('refuses a row whose parent, re-resolved to the record holding the number, breaks the family rules', async () => {
+    // The register holds a woman born on 31 December 1950; the file has a row with her number but
+    // born on 1 January (a duplicate, refused when its batch claims the number), and a child born in
+    // June 1962 naming that number as mother: 12 years after the row's date, not after the record's.
+    const holder = born('female', '1950-12-31');
+    await f.registry.registerExisting(
+      facts({ birthDate: holder.birth_date, sex: 'female' }),
+      holder.personal_id,
+      WRITER,
+    );
+    const duplicate = { ...holder, birth_date: '1950-01-01' };
+    const child = { ...born('male', '1962-06-01'), mother_personal_id: holder.personal_id };
+    const [filler] = people(1);
+    const { summary, report } = await run('reresolved.csv', toCsv([filler!, duplicate, child]));
+    assert.deepEqual([summary.accepted, summary.rejected], [1, 2]);
+    assert.deepEqual(
+      report.map((r) => [r.row, r.violations.map((v) => `${v.field}:${v.reason}`)]),
+      [
+        [2, ['personalId:ALREADY_REGISTERED']],
+        [3, ['motherPersonalId:PARENT_TOO_YOUNG']],
+      ],
+    );
+    assert.equal(await registered(child.personal_id), undefined, 'the refused row holds no number');
+    const [held] = await f.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM reg_personal_ids WHERE personal_id = $1',
+      [child.personal_id],
+    );
+    assert.equal(held?.n, 0, 'the number it claimed was given back');
   });
 
   it('reads NDJSON, with the same rules and the same report', async () => {

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { EventStore } from '@cancuoc/eventstore';
 import type { CalendarDate } from '@cancuoc/identity';
+import type { FamilyRules } from '../../domain/citizen/family-rules.js';
 import { ImportBusyError, ImportMismatchError, ImportRefusedError } from './errors.js';
 import { ImportLog, type ImportRecord } from './import-log.js';
 import { ImportRun } from './import-run.js';
@@ -32,6 +33,8 @@ export interface ImportOptions {
   readonly concurrency?: number;
   /** Who runs the import, as the events' actor: a staff or service id, never a citizen's data. */
   readonly actor?: string;
+  /** The ages the family rules turn on, as the service's (`REGISTRY_MIN_PARENT_AGE_YEARS`, …). */
+  readonly familyRules?: FamilyRules;
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Stops after the batches in flight have committed; the import resumes from there. */
   readonly signal?: AbortSignal;
@@ -106,6 +109,7 @@ export async function importCitizens(options: ImportOptions): Promise<ImportSumm
         batchSize,
         concurrency,
         actor: options.actor ?? DEFAULT_IMPORT_ACTOR,
+        familyRules: options.familyRules,
         onProgress: options.onProgress,
         signal: options.signal,
         lost: leadership.lost,

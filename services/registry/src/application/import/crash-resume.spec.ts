@@ -55,8 +55,14 @@ function population(): { rows: Row[]; valid: Set<string>; refusedRows: number[] 
     else if (i % 101 === 0) row.residence_commune = '99999';
     else if (i % 89 === 0) row = { ...rows.at(-5)!, given_name: 'Khác' };
     else if (i % 7 === 0) {
-      row.father_personal_id = rows.at(-1)!.personal_id;
-      refused = !valid.has(row.father_personal_id);
+      // The latest man at least 13 years older, when there is one: a father the family rules accept
+      // if his own row was accepted.
+      const year = Number(row.birth_date.slice(0, 4));
+      const father = rows
+        .slice(-60)
+        .findLast((r) => r.sex === 'male' && Number(r.birth_date.slice(0, 4)) <= year - 13);
+      if (father) row.father_personal_id = father.personal_id;
+      refused = father !== undefined && !valid.has(father.personal_id);
     } else refused = false;
     rows.push(row);
     if (refused) refusedRows.push(rows.length);

@@ -1,5 +1,7 @@
 import type { EventStore, Tx } from '@cancuoc/eventstore';
-import type { CalendarDate } from '@cancuoc/identity';
+import type { CalendarDate, FieldViolation } from '@cancuoc/identity';
+import type { FamilyRules } from '../../domain/citizen/family-rules.js';
+import { loadRelatives } from '../relatives.js';
 import { citizenStream } from '../registry.js';
 import { progressOf, summaryOf, type ImportProgress, type ImportSummary } from './progress.js';
 import { ImportRefusedError } from './errors.js';
@@ -7,6 +9,7 @@ import type { ImportLog, ImportRecord } from './import-log.js';
 import {
   decideRegistration,
   prepareBatch,
+  unknownParent,
   withParents,
   type Candidate,
   type PendingRow,
@@ -26,6 +29,7 @@ export interface RunOptions {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly actor: string;
+  readonly familyRules: FamilyRules | undefined;
   readonly onProgress: ((progress: ImportProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
   /** Settles if the import's lock is lost (its connection dropped): another process may take over. */
@@ -116,7 +120,8 @@ export class ImportRun {
           batch,
           this.options.today().toString(),
           this.pending,
-          this.options.store.db,
+          this.options.store,
+          this.options.familyRules,
         );
         const turn = { claimed: new Signal(), committed: new Signal() };
         const writing = this.write(prepared, previous, turn);
@@ -163,9 +168,11 @@ export class ImportRun {
       await previous.claimed.promise;
       const outcome = await store.transaction(async (tx) => {
         const lost = await this.claim(tx, batch);
+        const claimed = batch.candidates.filter((c) => !lost.has(c.citizenId));
+        // Before the next batch claims: it must know which of this batch's rows hold no number.
+        const refused = await this.reresolveParents(tx, batch.index, claimed);
         own.claimed.resolve();
-        const accepted = batch.candidates.filter((c) => !lost.has(c.citizenId));
-        await this.reresolveParents(tx, accepted);
+        const accepted = claimed.filter((c) => !refused.has(c.citizenId));
         if (accepted.length > 0) {
           await store.appendToStreams(
             accepted.map((c) => ({
@@ -182,6 +189,9 @@ export class ImportRun {
           ...batch.candidates
             .filter((c) => lost.has(c.citizenId))
             .map((c) => ({ row: c.row.row, line: c.row.line, violations: [ALREADY_REGISTERED] })),
+          ...claimed
+            .filter((c) => refused.has(c.citizenId))
+            .map((c) => ({ row: c.row.row, line: c.row.line, violations: refused.get(c.citizenId)! })),
         ].sort((a, b) => a.row - b.row);
         const reportBytes = report ? await report.append(rejections) : this.record.reportBytes;
         const last = batch.rows.at(-1)!;
@@ -232,33 +242,67 @@ export class ImportRun {
 
   /**
    * A parent resolved to a row of this file that then lost its number is the record that holds the
-   * number instead: the row is judged again with it, by the same decider.
+   * number instead: the row is judged again with it, by the same decider. A row the family rules
+   * then refuse (the holder is too young to be the parent, or of the other sex) is refused with
+   * them, and the number it claimed in this transaction given back: the rows refused, by citizen id.
    */
-  private async reresolveParents(tx: Tx, accepted: readonly Candidate[]): Promise<void> {
+  private async reresolveParents(
+    tx: Tx,
+    batchIndex: number,
+    claimed: readonly Candidate[],
+  ): Promise<Map<string, readonly FieldViolation[]>> {
+    const refused = new Map<string, readonly FieldViolation[]>();
     const isLost = (batch: number | undefined, citizenId: string) =>
-      batch !== undefined && this.losers.get(batch)?.has(citizenId) === true;
-    const stale = accepted.filter((c) => c.parents.some((p) => isLost(p.pendingBatch, p.citizenId)));
-    if (stale.length === 0) return;
-    const ids = [...new Set(stale.flatMap((c) => c.parents.map((p) => p.personalId)))];
-    const holders = new Map(
-      (
-        await tx.query<{ personal_id: string; citizen_id: string }>(
-          'SELECT personal_id, citizen_id FROM reg_personal_ids WHERE personal_id = ANY ($1::text[])',
-          [ids],
-        )
-      ).map((r) => [r.personal_id, r.citizen_id]),
-    );
-    for (const c of stale) {
-      const parents = c.parents.map((p) =>
-        isLost(p.pendingBatch, p.citizenId)
-          ? { ...p, citizenId: holders.get(p.personalId)!, pendingBatch: undefined }
-          : p,
+      refused.has(citizenId) || (batch !== undefined && this.losers.get(batch)?.has(citizenId) === true);
+    // Until no more rows are refused: a row refused here may be the parent of another row of it.
+    for (let before = -1; refused.size > before;) {
+      before = refused.size;
+      const stale = claimed.filter(
+        (c) => !refused.has(c.citizenId) && c.parents.some((p) => isLost(p.pendingBatch, p.citizenId)),
       );
-      const judged = decideRegistration(withParents(c.command, parents));
-      if (!('events' in judged))
-        throw new Error('a row the decider accepted was refused with its parents re-resolved');
-      c.events = judged.events;
+      if (stale.length === 0) break;
+      const ids = [...new Set(stale.flatMap((c) => c.parents.map((p) => p.personalId)))];
+      const holders = new Map(
+        (
+          await tx.query<{ personal_id: string; citizen_id: string }>(
+            'SELECT personal_id, citizen_id FROM reg_personal_ids WHERE personal_id = ANY ($1::text[])',
+            [ids],
+          )
+        ).map((r) => [r.personal_id, r.citizen_id]),
+      );
+      const facts = await loadRelatives(this.options.store, holders.values(), tx);
+      for (const c of stale) {
+        // A parent row refused after it was judged holds no number: the row names no one registered.
+        const missing = c.parents.filter((p) => {
+          const holder = holders.get(p.personalId);
+          return isLost(p.pendingBatch, p.citizenId) && !(holder && facts.has(holder));
+        });
+        if (missing.length > 0) {
+          refused.set(
+            c.citizenId,
+            missing.map((p) => unknownParent(p.role)),
+          );
+          continue;
+        }
+        const parents = c.parents.map((p) => {
+          if (!isLost(p.pendingBatch, p.citizenId)) return p;
+          const citizenId = holders.get(p.personalId)!;
+          return { ...p, citizenId, pendingBatch: undefined, facts: facts.get(citizenId)! };
+        });
+        const judged = decideRegistration(withParents(c.command, parents, c.citizenId));
+        if ('events' in judged) c.events = judged.events;
+        else refused.set(c.citizenId, judged.violations);
+      }
     }
+    if (refused.size > 0) {
+      await tx.query('DELETE FROM reg_personal_ids WHERE citizen_id = ANY ($1::uuid[])', [
+        [...refused.keys()],
+      ]);
+      // Rows of later batches that named one of these as parent are judged again, as for a lost number.
+      // (A new set: the batch's own `lost` is still read for its report.)
+      this.losers.set(batchIndex, new Set([...(this.losers.get(batchIndex) ?? []), ...refused.keys()]));
+    }
+    return refused;
   }
 
   private rate(elapsedMs: number): number {

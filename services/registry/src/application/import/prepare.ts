@@ -1,9 +1,11 @@
-import type { SqlExecutor } from '@cancuoc/eventstore';
+import type { EventStore, SqlExecutor } from '@cancuoc/eventstore';
 import { newEventId } from '@cancuoc/eventstore';
 import type { FieldViolation } from '@cancuoc/identity';
 import { citizenDecider } from '../../domain/citizen/decider.js';
-import { InvalidCitizenCommandError } from '../../domain/citizen/errors.js';
+import { CitizenRuleViolationError, InvalidCitizenCommandError } from '../../domain/citizen/errors.js';
 import type { CitizenEvent } from '../../domain/citizen/events.js';
+import type { FamilyRules, RelativeFacts } from '../../domain/citizen/family-rules.js';
+import { factsOf, loadRelatives } from '../relatives.js';
 import type { Rejection } from './rejection-report.js';
 import type { SourceRow } from './source.js';
 import { registrationOf, type RegisterCitizen } from './to-command.js';
@@ -13,6 +15,8 @@ export interface PendingRow {
   readonly citizenId: string;
   /** The batch it is written in. */
   readonly batch: number;
+  /** The record it registers, as the family rules of later rows see it. */
+  readonly facts: RelativeFacts;
 }
 
 export interface ParentRef {
@@ -21,6 +25,8 @@ export interface ParentRef {
   readonly citizenId: string;
   /** The batch of the file row it was resolved to, while that row was not committed yet. */
   readonly pendingBatch: number | undefined;
+  /** The parent's record as the family rules see it. */
+  readonly facts: RelativeFacts;
 }
 
 /** A row the rules accept, with the record it will register. */
@@ -46,13 +52,23 @@ const DUPLICATE: FieldViolation = {
   description: 'this personal id number is already registered, by an existing record or an earlier row',
 };
 
-const unknownParent = (role: 'father' | 'mother'): FieldViolation => ({
+export const unknownParent = (role: 'father' | 'mother'): FieldViolation => ({
   field: `${role}PersonalId`,
   reason: 'UNKNOWN_CITIZEN',
   description: 'no citizen holds this personal id number, in the register or in an earlier row of the file',
 });
 
-/** Runs the citizen decider on a registration: its events, or every violation it reports. */
+/** The file names parents by personal id: the family rules' subjects as the report's fields. */
+const FIELD_OF_SUBJECT: Readonly<Record<string, string>> = {
+  fatherCitizenId: 'fatherPersonalId',
+  motherCitizenId: 'motherPersonalId',
+};
+
+/**
+ * Runs the citizen decider on a registration: its events, or every violation it reports — the
+ * input's, and the family rules' (a parent too young, of the wrong sex, …) as violations of the
+ * parent's column.
+ */
 export function decideRegistration(
   command: RegisterCitizen,
 ): { events: CitizenEvent[] } | { violations: readonly FieldViolation[] } {
@@ -60,6 +76,15 @@ export function decideRegistration(
     return { events: citizenDecider.decide(command, citizenDecider.initialState()) };
   } catch (error) {
     if (error instanceof InvalidCitizenCommandError) return { violations: error.violations };
+    if (error instanceof CitizenRuleViolationError) {
+      return {
+        violations: error.violations.map((v) => ({
+          field: FIELD_OF_SUBJECT[v.subject] ?? v.subject,
+          reason: v.type,
+          description: v.description,
+        })),
+      };
+    }
     throw error;
   }
 }
@@ -75,9 +100,13 @@ export async function prepareBatch(
   rows: readonly SourceRow[],
   today: string,
   pending: Map<string, PendingRow>,
-  db: SqlExecutor,
+  store: EventStore,
+  rules?: FamilyRules,
 ): Promise<PreparedBatch> {
-  const commands = rows.map((r) => (r.problems.length > 0 ? undefined : registrationOf(r.fields, today)));
+  const db: SqlExecutor = store.db;
+  const commands = rows.map((r) =>
+    r.problems.length > 0 ? undefined : registrationOf(r.fields, today, rules),
+  );
   // The pending rows named here, as they stand now: a batch that commits meanwhile leaves the map,
   // and its rows are then found by the query below.
   const seen = new Map<string, PendingRow>();
@@ -94,13 +123,20 @@ export async function prepareBatch(
       else unresolvedParents.add(id);
     }
   });
-  const registered = new Map<string, string>();
+  const registered = new Map<string, { citizenId: string; facts: RelativeFacts }>();
   if (unresolvedParents.size > 0) {
     const found = await db.query<{ personal_id: string; citizen_id: string }>(
       'SELECT personal_id, citizen_id FROM reg_personal_ids WHERE personal_id = ANY ($1::text[])',
       [[...unresolvedParents]],
     );
-    for (const f of found) registered.set(f.personal_id, f.citizen_id);
+    const facts = await loadRelatives(
+      store,
+      found.map((f) => f.citizen_id),
+    );
+    for (const f of found) {
+      const held = facts.get(f.citizen_id);
+      if (held) registered.set(f.personal_id, { citizenId: f.citizen_id, facts: held });
+    }
   }
 
   const candidates: Candidate[] = [];
@@ -120,35 +156,50 @@ export async function prepareBatch(
       const personalId = parentId(row, role);
       if (!personalId) continue;
       const inFile = seen.get(personalId) ?? pending.get(personalId);
-      const citizenId = inFile?.citizenId ?? registered.get(personalId);
-      if (citizenId) parents.push({ role, personalId, citizenId, pendingBatch: inFile?.batch });
-      else violations.push(unknownParent(role));
+      const resolved = inFile ?? registered.get(personalId);
+      if (resolved) {
+        parents.push({
+          role,
+          personalId,
+          citizenId: resolved.citizenId,
+          pendingBatch: inFile?.batch,
+          facts: resolved.facts,
+        });
+      } else violations.push(unknownParent(role));
     }
-    const judged = decideRegistration(withParents(command, parents));
+    const citizenId = newEventId();
+    const judged = decideRegistration(withParents(command, parents, citizenId));
     if ('violations' in judged) violations.push(...judged.violations);
     if (violations.length > 0) {
       rejections.push({ row: row.row, line: row.line, violations });
       return;
     }
-    const citizenId = newEventId();
-    pending.set(command.personalId, { citizenId, batch: index });
+    const events = (judged as { events: CitizenEvent[] }).events;
+    const facts = factsOf(events.reduce(citizenDecider.evolve, citizenDecider.initialState()))!;
+    pending.set(command.personalId, { citizenId, batch: index, facts });
     candidates.push({
       row,
       personalId: command.personalId,
       citizenId,
       command,
-      events: (judged as { events: CitizenEvent[] }).events,
+      events,
       parents,
     });
   });
   return { index, rows, candidates, rejections };
 }
 
-export function withParents(command: RegisterCitizen, parents: readonly ParentRef[]): RegisterCitizen {
+/** The row's command with its parents resolved, and what the register holds of them. */
+export function withParents(
+  command: RegisterCitizen,
+  parents: readonly ParentRef[],
+  citizenId: string,
+): RegisterCitizen {
   return {
     ...command,
     fatherCitizenId: parents.find((p) => p.role === 'father')?.citizenId ?? null,
     motherCitizenId: parents.find((p) => p.role === 'mother')?.citizenId ?? null,
+    relatives: { self: citizenId, records: new Map(parents.map((p) => [p.citizenId, p.facts])) },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { CitizenCommand } from '../../domain/citizen/commands.js';
 import type { AddressData, Sex } from '../../domain/citizen/events.js';
+import type { FamilyRules } from '../../domain/citizen/family-rules.js';
 import type { ImportFields } from './columns.js';
 
 export type RegisterCitizen = Extract<CitizenCommand, { type: 'RegisterCitizen' }>;
@@ -28,12 +29,13 @@ function address(
  * the decider, so a row is judged by the same rules. Only the file's spelling is translated here;
  * nothing is checked. Parents are named by personal id in the file and resolved by the caller.
  */
-export function registrationOf(fields: ImportFields, today: string): RegisterCitizen {
+export function registrationOf(fields: ImportFields, today: string, rules?: FamilyRules): RegisterCitizen {
   const sex = fields.sex?.trim() ?? '';
   const residence = [fields.residence_province, fields.residence_commune, fields.residence_detail];
   return {
     type: 'RegisterCitizen',
     today,
+    ...(rules && { rules }),
     personalId: fields.personal_id?.trim() ?? '',
     registration: 'initial-collection',
     name: {

@@ -2,8 +2,9 @@ import {
   ADMINISTRATIVE_UNITS,
   CalendarDate,
   DomainValidationError,
-  normalizeName,
+  normalizeNameParts,
   type FieldViolation,
+  type ReferenceList,
 } from '@cancuoc/identity';
 import type { AddressData, NameData } from './events.js';
 import { InvalidCitizenCommandError } from './errors.js';
@@ -32,13 +33,17 @@ export class Violations {
     }
   }
 
+  /**
+   * A `YYYY-MM-DD` date that exists (`INVALID_DATE_FORMAT`, `INVALID_DATE`), not after `today`
+   * unless `allowFuture` (`IN_FUTURE`).
+   */
   date(
     field: string,
     text: string | undefined,
     today: CalendarDate,
     options: { allowFuture?: boolean } = {},
   ) {
-    if (!text) {
+    if (typeof text !== 'string' || !text) {
       this.add(field, 'REQUIRED', 'a date is required');
       return undefined;
     }
@@ -50,26 +55,60 @@ export class Violations {
     return date;
   }
 
+  /** Required text, trimmed, at most `maxLength` characters (code points): `REQUIRED`, `TOO_LONG`. */
   text(field: string, value: string | undefined, maxLength = 200): string | undefined {
-    const trimmed = value?.trim() ?? '';
-    if (trimmed.length === 0) {
-      this.add(field, 'REQUIRED', 'a value is required');
-      return undefined;
-    }
-    if (trimmed.length > maxLength) {
+    const trimmed = this.optionalText(field, value, maxLength);
+    if (trimmed === '') this.add(field, 'REQUIRED', 'a value is required');
+    return trimmed || undefined;
+  }
+
+  /** Optional text, trimmed ('' when absent), at most `maxLength` characters: `TOO_LONG`. */
+  optionalText(field: string, value: string | undefined, maxLength: number): string | undefined {
+    const trimmed = typeof value === 'string' ? value.trim() : '';
+    if (trimmed.length > maxLength && [...trimmed].length > maxLength) {
       this.add(field, 'TOO_LONG', `at most ${maxLength} characters`);
       return undefined;
     }
     return trimmed;
   }
 
+  /**
+   * A name in parts, by the one set of name rules (`normalizeNameParts` in libs/identity): family
+   * and given names required, each part at most 50 characters of letters, spaces, apostrophes and
+   * hyphens, writable in the card's MRZ.
+   */
   name(field: string, name: Partial<NameData> | undefined): NameData | undefined {
-    const familyName = this.catching(() => normalizeName(name?.familyName ?? '', `${field}.familyName`));
-    const givenName = this.catching(() => normalizeName(name?.givenName ?? '', `${field}.givenName`));
-    const middle = name?.middleName?.trim() ?? '';
-    const middleName = middle === '' ? '' : this.catching(() => normalizeName(middle, `${field}.middleName`));
-    if (familyName === undefined || givenName === undefined || middleName === undefined) return undefined;
-    return { familyName, middleName, givenName };
+    return this.catching(() =>
+      normalizeNameParts(typeof name === 'object' && name !== null ? name : undefined, field),
+    );
+  }
+
+  /**
+   * A value of a versioned reference list, in the version in force on `on`: its stored form (the
+   * code for nationalities, the name for ethnic groups and religions), or `reason` when the list has
+   * no such value.
+   */
+  reference(
+    field: string,
+    value: string | undefined,
+    list: ReferenceList,
+    on: CalendarDate,
+    reason: string,
+  ): string | undefined {
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.add(field, 'REQUIRED', 'a value is required');
+      return undefined;
+    }
+    const entry = list.lookup(value, on);
+    if (!entry) {
+      this.add(
+        field,
+        reason,
+        `not a value of the ${list.name} list (${list.versionAt(on)?.version ?? 'none'})`,
+      );
+      return undefined;
+    }
+    return list.matching === 'code' ? entry.code : entry.name;
   }
 
   /**
@@ -81,12 +120,14 @@ export class Violations {
     address: Partial<AddressData> | undefined,
     on: CalendarDate | 'ever',
   ): AddressData | undefined {
-    if (!address) {
+    if (typeof address !== 'object' || address === null) {
       this.add(field, 'REQUIRED', 'an address is required');
       return undefined;
     }
     if (on === 'ever') {
-      const versions = ADMINISTRATIVE_UNITS.history(address.communeCode ?? '');
+      const versions = ADMINISTRATIVE_UNITS.history(
+        typeof address.communeCode === 'string' ? address.communeCode : '',
+      );
       const version = versions.find((u) => u.provinceCode === address.provinceCode) ?? versions[0];
       return this.address(
         field,
@@ -94,7 +135,8 @@ export class Violations {
         version?.validFrom ?? version?.validTo ?? CalendarDate.of(2000, 1, 1),
       );
     }
-    const province = ADMINISTRATIVE_UNITS.resolveUnit(address.provinceCode ?? '', on);
+    const code = (value: unknown) => (typeof value === 'string' ? value : '');
+    const province = ADMINISTRATIVE_UNITS.resolveUnit(code(address.provinceCode), on);
     if (!province || province.level !== 'province') {
       this.add(
         `${field}.provinceCode`,
@@ -103,7 +145,7 @@ export class Violations {
       );
       return undefined;
     }
-    const commune = ADMINISTRATIVE_UNITS.resolveUnit(address.communeCode ?? '', on);
+    const commune = ADMINISTRATIVE_UNITS.resolveUnit(code(address.communeCode), on);
     if (!commune || commune.level !== 'commune') {
       this.add(`${field}.communeCode`, 'UNKNOWN_UNIT', 'no commune with this code was in force on that date');
       return undefined;
@@ -112,18 +154,19 @@ export class Violations {
       this.add(`${field}.communeCode`, 'WRONG_PROVINCE', 'the commune is not in the province given');
       return undefined;
     }
-    const detail = (address.detail ?? '').trim();
-    if (detail.length > 300) {
-      this.add(`${field}.detail`, 'TOO_LONG', 'at most 300 characters');
-      return undefined;
-    }
+    const detail = this.optionalText(`${field}.detail`, address.detail, 300);
+    if (detail === undefined) return undefined;
     return { provinceCode: province.code, communeCode: commune.code, detail };
   }
 
-  oneOf<T extends string>(field: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-    if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
     this.add(field, 'NOT_ALLOWED', `one of ${allowed.join(', ')}`);
     return undefined;
+  }
+
+  get any(): boolean {
+    return this.list.length > 0;
   }
 
   throwIfAny(): void {

@@ -24,16 +24,21 @@ import {
 
 const snake = (path: string) => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** Where a field of the domain lies in a request: a prefix (`facts.`), or a function of the field. */
+export type FieldPath = string | ((field: string) => string);
+
 /**
- * The register's refusals as gRPC statuses with details. Field paths are the request's, in
- * snake_case under `prefix` (`facts.birth_date`). Anything else propagates and becomes INTERNAL,
- * with nothing of it sent to the caller.
+ * The register's refusals as gRPC statuses with details. Field paths, and the subjects of rules
+ * about another record (`father_citizen_id`), are the request's, in snake_case under `prefix`
+ * (`facts.birth_date`). Anything else propagates and becomes INTERNAL, with nothing of it sent to
+ * the caller.
  */
-export function toRpcError(error: unknown, prefix = ''): unknown {
+export function toRpcError(error: unknown, prefix: FieldPath = ''): unknown {
+  const path = (field: string) => (typeof prefix === 'string' ? `${prefix}${snake(field)}` : prefix(field));
   if (error instanceof DomainValidationError) {
     return invalidArgument(
       error.violations.map((v) => ({
-        field: `${prefix}${snake(v.field)}`,
+        field: path(v.field),
         reason: v.reason,
         description: v.description,
       })),
@@ -41,11 +46,13 @@ export function toRpcError(error: unknown, prefix = ''): unknown {
   }
   if (error instanceof CitizenRuleViolationError) {
     return failedPrecondition(
-      [{ type: error.reason, subject: 'citizen', description: error.description }],
+      error.violations.map((v) => ({
+        type: v.type,
+        subject: v.subject === 'citizen' ? 'citizen' : path(v.subject),
+        description: v.description,
+      })),
       undefined,
-      {
-        reason: error.reason,
-      },
+      { reason: error.reason },
     );
   }
   if (error instanceof CitizenNotFoundError) return notFound('citizen', 'personal_id', error.message);

@@ -21,9 +21,24 @@ import type {
 } from '../../application/registry.js';
 import type { AddressData } from '../../domain/citizen/events.js';
 import { citizenMessage, MARITAL_FROM_PROTO, SEX_FROM_PROTO } from '../citizen-proto.js';
-import { toRpcError } from './errors.js';
+import { toRpcError, type FieldPath } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Idempotency keys: printable ASCII, at most 200 characters (a UUID, a ULID, a client's own scheme). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+const snakeCase = (path: string) => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Where a registration's fields lie in its request: under `facts.`, except the number (the request's
+ * own `personal_id`) and the province a number must agree with (the birth place's).
+ */
+const REGISTRATION_FIELDS: FieldPath = (field) =>
+  field === 'personalId'
+    ? 'personal_id'
+    : field === 'birthRegistrationProvinceCode'
+      ? 'facts.birth_place.province_code'
+      : `facts.${snakeCase(field)}`;
 
 const address = (a: Address | undefined): Partial<AddressData> | undefined =>
   a ? { provinceCode: a.provinceCode, communeCode: a.communeCode, detail: a.detail } : undefined;
@@ -59,6 +74,16 @@ function ref(r: CitizenRefMessage | undefined): CitizenRef {
       },
     ]);
   }
+  if (r.expectedVersion !== undefined && r.expectedVersion > BigInt(Number.MAX_SAFE_INTEGER)) {
+    // A uint64 the caller sent as -1 arrives as 2^64 - 1: no record reaches such a version.
+    throw invalidArgument([
+      {
+        field: 'citizen.expected_version',
+        reason: 'OUT_OF_RANGE',
+        description: 'a record version is a whole number from 0 to 2^53 - 1',
+      },
+    ]);
+  }
   return {
     personalId: r.personalId,
     expectedVersion: r.expectedVersion === undefined ? undefined : Number(r.expectedVersion),
@@ -79,9 +104,19 @@ function context(call: CallContext<Authorized>): CommandContext {
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const correlationId = first('x-correlation-id');
+  const idempotencyKey = first('idempotency-key');
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw invalidArgument([
+      {
+        field: 'idempotency-key',
+        reason: 'INVALID_FORMAT',
+        description: 'an idempotency key is 1 to 200 printable ASCII characters',
+      },
+    ]);
+  }
   return {
     ...caller(call),
-    idempotencyKey: first('idempotency-key'),
+    idempotencyKey,
     correlationId: correlationId && UUID.test(correlationId) ? correlationId : undefined,
     // No traceparent from the request's headers: the server span continues the caller's trace
     // (libs/grpc) and the append records its own span, a child of it; the header (the caller's
@@ -115,7 +150,7 @@ export function registryService(
   auth: Pick<ServiceAuth, 'authenticate' | 'refusals'>,
 ): ServiceRegistration {
   const guarded = async <T>(
-    prefix: string,
+    prefix: FieldPath,
     call: CallContext<Authorized>,
     work: () => Promise<T>,
   ): Promise<T> => {
@@ -150,11 +185,13 @@ export function registryService(
     {
       registerBirth: async (req, call) =>
         registration(
-          await guarded('facts.', call, () => registry.registerBirth(facts(req.facts), context(call))),
+          await guarded(REGISTRATION_FIELDS, call, () =>
+            registry.registerBirth(facts(req.facts), context(call)),
+          ),
         ),
       registerExistingCitizen: async (req, call) =>
         registration(
-          await guarded('facts.', call, () =>
+          await guarded(REGISTRATION_FIELDS, call, () =>
             registry.registerExisting(facts(req.facts), req.personalId, context(call)),
           ),
         ),
@@ -304,18 +341,11 @@ export function registryService(
             },
           ]);
         }
+        // The criteria, the page size and the token are judged by the use case, before any query.
         const criteria =
           c.case === 'byName'
             ? ({ kind: 'name', fullName: c.value.fullName, birthDate: c.value.birthDate } as const)
             : ({ kind: 'commune', communeCode: c.value.communeCode } as const);
-        if (
-          criteria.kind === 'name' &&
-          (!criteria.fullName.trim() || !/^\d{4}-\d{2}-\d{2}$/.test(criteria.birthDate))
-        ) {
-          throw invalidArgument([
-            { field: 'by_name', reason: 'REQUIRED', description: 'a full name and a YYYY-MM-DD birth date' },
-          ]);
-        }
         const page = await guarded('', call, () =>
           registry.search(criteria, req.pageSize, req.pageToken, reader),
         );
@@ -332,11 +362,8 @@ export function registryService(
         };
       },
       getQualityReport: async (req, call) => {
-        if (!/^\d{3}$/.test(req.provinceCode)) {
-          throw invalidArgument([
-            { field: 'province_code', reason: 'INVALID_FORMAT', description: 'a three-digit province code' },
-          ]);
-        }
+        // The units (a province and optionally one of its communes, in force today) are judged by
+        // the use case, before any query.
         const report = await guarded('', call, () =>
           registry.qualityReport(req.provinceCode, req.communeCode, caller(call)),
         );

@@ -53,3 +53,22 @@ export function toCsv(rows: readonly Row[], columns: readonly Column[] = COLUMNS
 export function toNdjson(rows: readonly Partial<Row>[]): string {
   return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
+
+/**
+ * A valid row for person `i` (unique for i < 1,000,000) of `sex`, born on `birthDate` (in the
+ * 1900s, in Hà Nội): the number agrees with both.
+ */
+export function personRow(
+  i: number,
+  sex: 'male' | 'female',
+  birthDate: string,
+  overrides: Partial<Row> = {},
+): Row {
+  const yy = birthDate.slice(2, 4);
+  return citizenRow(i, {
+    personal_id: `001${sex === 'male' ? 0 : 1}${yy}${String(i).padStart(6, '0')}`,
+    sex,
+    birth_date: birthDate,
+    ...overrides,
+  });
+}

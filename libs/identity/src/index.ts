@@ -25,3 +25,4 @@ export * from './reference/reference-list.js';
 export * from './reference/nationalities.js';
 export * from './reference/ethnic-groups.js';
 export * from './reference/religions.js';
+export * from './paging/page-token.js';

@@ -17,7 +17,7 @@ import {
   EncodingStationService,
   RevocationReason,
 } from '@cancuoc/proto';
-import { encodePageToken } from './application/page-token.js';
+import { encodePageToken } from '@cancuoc/identity';
 import { startFixture, stationClient, type Fixture } from './test-support/fixture.js';
 
 const LONG = 'x'.repeat(100_000);

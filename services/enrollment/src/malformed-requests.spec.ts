@@ -28,7 +28,7 @@ import {
 import { jpegImage } from '@cancuoc/synthetic';
 import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
-import { encodePageToken } from './application/page-token.js';
+import { encodePageToken } from '@cancuoc/identity';
 import { asAdministrator, asClerk, asService, asSupervisor, atStation } from './test-support/callers.js';
 import { testConfig } from './test-support/config.js';
 import { faceUpload, registerCitizen, sha256 } from './test-support/flow.js';

@@ -4,7 +4,7 @@ import type { RevocationReason } from '../domain/card/events.js';
 import type { CardJob, JobStatus } from '../domain/card/state.js';
 import { cardOfApplication } from './application-intake.js';
 import { cardStream } from './card-jobs.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { decodePageToken, encodePageToken, isRecordId } from '@cancuoc/identity';
 import type { Clock, LeaseBoard } from './ports.js';
 
 export interface CardView {
@@ -51,7 +51,6 @@ interface JobRow {
 }
 
 const MAX_PAGE = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const COLUMNS = 'card_id, state, version, waiting_reason, personalise_after, not_before';
 
 function view(row: JobRow, now: Date): CardView {
@@ -117,7 +116,7 @@ export class CardQueries {
   ): Promise<{ cards: CardView[]; nextPageToken: string }> {
     const limit = Math.min(Math.max(pageSize || 50, 1), MAX_PAGE);
     const [after] = pageToken
-      ? decodePageToken(pageToken, 'cards', [status], [(id) => UUID.test(id)])
+      ? decodePageToken(pageToken, 'cards', [status], [isRecordId])
       : ['00000000-0000-0000-0000-000000000000'];
     const rows = await this.store.db.query<JobRow>(
       `SELECT ${COLUMNS} FROM cp_jobs WHERE status = $1 AND card_id > $2::uuid ORDER BY card_id LIMIT $3`,

@@ -1,7 +1,8 @@
 import type { SqlExecutor, Tx } from '@cancuoc/eventstore';
 import { printedData } from '../domain/application/citizen-data.js';
 import { isClosed, type Application, type Stage } from '../domain/application/state.js';
-import { decodePageToken, encodePageToken, isIsoInstant } from './page-token.js';
+import { decodePageToken, encodePageToken, isRecordId } from '@cancuoc/identity';
+import { isIsoInstant } from './instants.js';
 
 export type PipelineStep = 'register-lookup' | 'duplicate-check';
 
@@ -181,7 +182,6 @@ const summary = (row: SummaryRow): ApplicationSummary => ({
 });
 
 const MAX_PAGE = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A page size as AIP-158 has it: 0 the default (50), anything above 500 is 500. */
 export const pageLimit = (pageSize: number, fallback = 50) =>
@@ -202,7 +202,7 @@ export function applicationsCursor(
     pageToken,
     'applications',
     [stationId, stage ?? null],
-    [isIsoInstant, (id) => UUID.test(id)],
+    [isIsoInstant, isRecordId],
   );
   return [startedAt!, applicationId!];
 }

@@ -10,8 +10,11 @@ import {
 import {
   ADMINISTRATIVE_UNITS,
   CalendarDate,
+  decodePageToken,
   DomainValidationError,
+  encodePageToken,
   FULL_NAME_MAX_LENGTH,
+  isRecordId,
   generatePersonalId,
   nameComparisonKey,
   normalizeName,
@@ -39,7 +42,6 @@ import {
   type Jurisdiction,
   type JurisdictionRefusalReason,
 } from './jurisdiction.js';
-import { decodePageToken, encodePageToken, searchDigest } from './page-token.js';
 import type { CitizenCache, CitizenSnapshot } from './ports.js';
 import { loadRelatives, loadWithAncestors } from './relatives.js';
 
@@ -186,12 +188,15 @@ function checkPersonalIdFormat(personalId: string, field: string): void {
   }
 }
 
+/** The list page tokens of searches are issued for. */
+const SEARCH_LIST = 'registry.citizens.search';
+
 /** A validated search, ready to run. */
 interface SearchQuery {
   readonly criteria: SearchCriteria;
   readonly where: { readonly sql: string; readonly params: readonly unknown[] };
-  /** What page tokens of this search are bound to. */
-  readonly digest: string;
+  /** What page tokens of this search are bound to: its criteria (a digest of them is in the token). */
+  readonly filter: readonly string[];
   readonly limit: number;
   readonly after: string | undefined;
 }
@@ -494,7 +499,7 @@ export class Registry {
         return undefined;
       }
     };
-    let query: Pick<SearchQuery, 'where' | 'digest'> | undefined;
+    let query: Pick<SearchQuery, 'where' | 'filter'> | undefined;
     if (criteria.kind === 'name') {
       const name = collect(() =>
         normalizeName(criteria.fullName, 'byName.fullName', { maxLength: FULL_NAME_MAX_LENGTH }),
@@ -504,16 +509,19 @@ export class Registry {
         const key = nameComparisonKey(name);
         query = {
           where: { sql: 'name_key = $1 AND birth_date = $2::date', params: [key, birthDate.toString()] },
-          digest: searchDigest('name', key, birthDate.toString()),
+          filter: ['name', key, birthDate.toString()],
         };
       }
     } else if (this.unitInForce(criteria.communeCode, 'commune', 'byCommune.communeCode', violations)) {
       query = {
         where: { sql: 'commune_code = $1 AND $2::text IS NULL', params: [criteria.communeCode, null] },
-        digest: searchDigest('commune', criteria.communeCode),
+        filter: ['commune', criteria.communeCode],
       };
     }
-    const after = query ? collect(() => decodePageToken(pageToken, query.digest)) : undefined;
+    const after =
+      query && pageToken !== ''
+        ? collect(() => decodePageToken(pageToken, SEARCH_LIST, query.filter, [isRecordId])[0])
+        : undefined;
     if (violations.length > 0 || !query) throw new InvalidRequestError(violations);
     const limit = Math.min(
       Math.max(Number.isSafeInteger(pageSize) ? pageSize : 0, 0) || DEFAULT_PAGE_SIZE,
@@ -604,7 +612,8 @@ export class Registry {
         communeCode: r.commune_code,
         deceased: r.deceased,
       })),
-      nextPageToken: rows.length > limit ? encodePageToken(query.digest, page.at(-1)!.citizen_id) : '',
+      nextPageToken:
+        rows.length > limit ? encodePageToken(SEARCH_LIST, query.filter, [page.at(-1)!.citizen_id]) : '',
     };
   }
 

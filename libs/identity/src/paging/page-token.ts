@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DomainValidationError } from '@cancuoc/identity';
+import { DomainValidationError } from '../errors.js';
 
 /**
- * A page token that is not one this service issued for this very list (another list's, another
- * state's, cut short, edited or made up): INVALID_ARGUMENT `INVALID_PAGE_TOKEN` on
- * `page_token`, before any query runs.
+ * A page token that is not one this service issued for this very list (another list's or another
+ * filter's, another version, cut short, edited or made up): INVALID_ARGUMENT `INVALID_PAGE_TOKEN`
+ * on `page_token`, before any query runs.
  */
 export class InvalidPageTokenError extends DomainValidationError {
   override readonly name = 'InvalidPageTokenError';
@@ -19,11 +19,14 @@ export class InvalidPageTokenError extends DomainValidationError {
   }
 }
 
-/** Longer than any token this service issues. */
+/** Longer than any token issued here. */
 const MAX_TOKEN_LENGTH = 512;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** What a token is bound to: the list and its filter, so a token of another query is refused. */
+/**
+ * What a token is bound to: the list and its filter, as a digest no value can be read back from,
+ * so a token carries a position and never data (no name, birth date or commune).
+ */
 function digest(list: string, filter: readonly unknown[]): string {
   return createHash('sha256')
     .update(JSON.stringify([list, ...filter]))
@@ -33,16 +36,17 @@ function digest(list: string, filter: readonly unknown[]): string {
 
 /**
  * An opaque page token: where the next page starts (`cursor`), bound to the list and its filter.
- * Clients pass it back unchanged; its content is not part of the contract.
+ * Clients pass it back unchanged; its content is not part of the contract. No signature: a forged
+ * token can only move the caller within results it may see anyway.
  */
 export function encodePageToken(list: string, filter: readonly unknown[], cursor: readonly string[]): string {
   return Buffer.from(JSON.stringify({ v: 1, f: digest(list, filter), c: cursor })).toString('base64url');
 }
 
 /**
- * The cursor of a token {@link encodePageToken} issued for the same list and filter, each element
- * checked by `valid`; refuses anything else with {@link InvalidPageTokenError}. Pure: nothing of the
- * token reaches the database unchecked.
+ * The cursor of a token {@link encodePageToken} issued for the same list and filter, each part
+ * checked by its `valid` function; anything else is {@link InvalidPageTokenError}. Pure: nothing of
+ * the token reaches the database unchecked.
  */
 export function decodePageToken(
   token: string,
@@ -66,3 +70,8 @@ export function decodePageToken(
     throw new InvalidPageTokenError();
   return cursor as string[];
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A record id as the services issue them (a lower-case UUID): the usual cursor part. */
+export const isRecordId = (part: string) => UUID.test(part);

@@ -8,6 +8,16 @@ import { EXIT } from './cli/command.js';
 import { COMMANDS } from './cli/commands/index.js';
 import { runCli } from './cli/registry.js';
 
+// On mutual TLS, grpc-js puts the address it dials (127.0.0.1) in the TLS ServerName, which Node
+// warns RFC 6066 does not allow (DEP0123) — a line on every run saying nothing the user can act on.
+// The server's certificate is still checked against that address. Only this warning is dropped.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const [kind, code] = rest;
+  if ((typeof kind === 'object' ? (kind as { code?: string } | null)?.code : code) === 'DEP0123') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const controller = new AbortController();
 const onSignal = () => {
   if (controller.signal.aborted) process.exit(EXIT.interrupted);

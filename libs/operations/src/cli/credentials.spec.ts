@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DevelopmentIssuer, TokenVerifier, developmentIssuerFile, identities } from '@cancuoc/auth';
+import { CA_KEY_FILE, DevelopmentCa } from '@cancuoc/grpc';
 import { CliError, EXIT } from './command.js';
-import { cliCredentials } from './credentials.js';
+import { cliCredentials, workstationSubject } from './credentials.js';
+
+const certificateOf = async (file: string) => new X509Certificate(await readFile(file));
 
 describe('the credentials every cancuoc command uses', () => {
   let folder: string;
@@ -110,6 +114,79 @@ describe('the credentials every cancuoc command uses', () => {
       () => cliCredentials({}, { CANCUOC_TLS_CERT_FILE: '/c.pem', CANCUOC_TOKEN: 't' }),
       (error: Error) =>
         error instanceof CliError && error.exitCode === EXIT.usage && /go together/.test(error.message),
+    );
+  });
+
+  it('embedded on mutual TLS: each station and agency its own certificate from DIR/ca, people this workstation’s', async () => {
+    const dataDir = join(folder, 'on-tls');
+    await DevelopmentIssuer.open(developmentIssuerFile(dataDir));
+    const ca = await DevelopmentCa.open(join(dataDir, 'ca'));
+    const credentials = cliCredentials({ dataDir }, {});
+    const station = identities.encodingStation('hn-01');
+    const agency = identities.agency('bhxh');
+    assert.throws(() => credentials.tls, /not made yet/, 'read only once made');
+    await credentials.ready!([station, agency]);
+
+    const subjects = new Map<string, string>();
+    for (const identity of [station, agency, identities.administrator('lan'), identities.supervisor('an')]) {
+      const tls = credentials.as(identity).tls!;
+      const certificate = await certificateOf(tls.certFile);
+      assert.ok(certificate.verify(new X509Certificate(ca.certificatePem).publicKey));
+      assert.equal(await readFile(tls.caFile, 'utf8'), ca.certificatePem);
+      subjects.set(identity.subject, certificate.subjectAltName!);
+    }
+    assert.match(subjects.get('station:hn-01')!, /URI:cancuoc:station:hn-01/);
+    assert.match(subjects.get('agency:bhxh')!, /URI:cancuoc:agency:bhxh/);
+    const workstation = `URI:cancuoc:${workstationSubject()}`;
+    assert.equal(subjects.get('admin:lan'), workstation);
+    assert.equal(subjects.get('supervisor:an'), workstation);
+    assert.deepEqual(credentials.tls, credentials.as(identities.administrator('lan')).tls);
+    assert.equal(
+      (await credentials.as(station).tokens.token('card-production')).split('.').length,
+      3,
+      'tokens as before',
+    );
+
+    // Another command uses the certificates again; a new CA (the folder reset) gets new ones.
+    const serial = (await certificateOf(credentials.as(station).tls!.certFile)).serialNumber;
+    const later = cliCredentials({ dataDir }, {});
+    await later.ready!([station]);
+    assert.equal((await certificateOf(later.as(station).tls!.certFile)).serialNumber, serial);
+    await rm(join(dataDir, 'ca'), { recursive: true });
+    const renewed = await DevelopmentCa.open(join(dataDir, 'ca'));
+    const afterReset = cliCredentials({ dataDir }, {});
+    await afterReset.ready!([station]);
+    const reissued = await certificateOf(afterReset.as(station).tls!.certFile);
+    assert.notEqual(reissued.serialNumber, serial);
+    assert.ok(reissued.verify(new X509Certificate(renewed.certificatePem).publicKey));
+  });
+
+  it('embedded on mutual TLS: CANCUOC_TLS_* and server mode take no certificate from the CA; half a CA is one line', async () => {
+    const dataDir = join(folder, 'on-tls-too');
+    await DevelopmentIssuer.open(developmentIssuerFile(dataDir));
+    await DevelopmentCa.open(join(dataDir, 'ca'));
+    const files = {
+      CANCUOC_TLS_CERT_FILE: '/c.pem',
+      CANCUOC_TLS_KEY_FILE: '/k.pem',
+      CANCUOC_TLS_CA_FILE: '/ca.pem',
+    };
+    const named = cliCredentials({ dataDir }, files);
+    await named.ready?.([identities.encodingStation('hn-01')]);
+    assert.equal(named.as(identities.encodingStation('hn-01')).tls?.certFile, '/c.pem');
+    const server = cliCredentials({ dataDir }, { CANCUOC_OIDC_ISSUER: 'https://login.example.gov.vn' });
+    await server.ready?.([]);
+    assert.equal(server.tls, undefined);
+    // A ready token goes over this workstation's certificate (a person's token passes with any).
+    const ready = cliCredentials({ dataDir }, { CANCUOC_TOKEN: 't' });
+    await ready.ready!([identities.encodingStation('hn-01')]);
+    assert.match(
+      (await certificateOf(ready.as(identities.encodingStation('hn-01')).tls!.certFile)).subjectAltName!,
+      /URI:cancuoc:workstation:/,
+    );
+    await unlink(join(dataDir, 'ca', CA_KEY_FILE));
+    assert.throws(
+      () => cliCredentials({ dataDir }, {}),
+      (error: Error) => error instanceof CliError && /half a development CA/.test(error.message),
     );
   });
 });

@@ -12,12 +12,17 @@ export { captureRun, type CapturedRun } from './capture.js';
 export { SERVICES as SERVICE_PORTS } from './services.js';
 export {
   cliCredentials,
+  developmentCaDir,
   developmentCredentials,
+  developmentTlsDir,
   existingIssuerFile,
+  hasDevelopmentCa,
   isServerMode,
+  workstationSubject,
   type Caller,
   type CredentialOptions,
   type Credentials,
+  type DevelopmentTls,
 } from './credentials.js';
 export { CLI_CLIENT_ID, sessionFile, sessionTokens, type StoredSession } from './session.js';
 

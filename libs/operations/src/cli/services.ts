@@ -13,7 +13,7 @@ import {
 } from '@cancuoc/grpc';
 import { CliError, EXIT } from './command.js';
 import { text } from './args.js';
-import { cliCredentials, type Caller } from './credentials.js';
+import { cliCredentials, type Credentials } from './credentials.js';
 
 /** The platform's services and their default gRPC ports (docs/conventions.md). */
 export const SERVICES = [
@@ -46,7 +46,8 @@ export const CONNECTION_USAGE = `Connection:
   --staff id                     embedded: who you are, the token's subject admin:<id> (default: your login)
   --timeout-ms n                 per call (default 30000)
 Server mode (CANCUOC_OIDC_ISSUER set): your session from cancuoc login, or CANCUOC_TOKEN; mutual TLS
-with CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE.`;
+with CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE. An embedded platform on
+mutual TLS (cancuoc start --tls): this workstation's certificate, issued from its CA in DIR/ca.`;
 
 type ConnectionValues = Partial<Record<keyof typeof CONNECTION_OPTIONS, string | boolean | undefined>>;
 
@@ -54,7 +55,7 @@ const envName = (service: ServiceName) => `CANCUOC_${service.toUpperCase().repla
 
 /** How the commands reach the services: addresses, and the administrator's tokens and certificate. */
 export class Connection {
-  private readonly caller: Caller;
+  private readonly credentials: Credentials;
   private readonly staff: string;
   readonly timeoutMs: number;
 
@@ -66,9 +67,7 @@ export class Connection {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(staff))
       throw new CliError('--staff must be a staff id (letters, digits, . _ -)', EXIT.usage);
     this.staff = staff;
-    this.caller = cliCredentials({ dataDir: text(values['data-dir']) }, env).as(
-      identities.administrator(staff),
-    );
+    this.credentials = cliCredentials({ dataDir: text(values['data-dir']) }, env);
     const timeout = text(values['timeout-ms']);
     this.timeoutMs = timeout === undefined ? 30_000 : Number(timeout);
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0)
@@ -90,7 +89,10 @@ export class Connection {
     use: (client: GrpcClient<S>) => Promise<T>,
   ): Promise<T> {
     const address = this.address(service);
-    const { tokens, tls } = this.caller;
+    const administrator = identities.administrator(this.staff);
+    // The embedded platform on its development CA: this workstation's certificate, made first.
+    await this.credentials.ready?.([administrator]);
+    const { tokens, tls } = this.credentials.as(administrator);
     const client = createClient(descriptor, address, {
       credentials: channelOf(tls),
       defaultTimeoutMs: this.timeoutMs,

@@ -31,7 +31,9 @@ export const CONNECTION_USAGE = `Connection:
   --card-production HOST:PORT  card production (default: $CANCUOC_CARD_PRODUCTION_ADDRESS or 127.0.0.1:50053)
   --data-sharing HOST:PORT     data sharing (default: $CANCUOC_DATA_SHARING_ADDRESS or 127.0.0.1:50054)
   --data-dir DIR               the embedded platform's folder, whose development issuer (DIR/issuer.json)
-                               makes the tokens (default: $CANCUOC_DATA_DIR or .data)
+                               makes the tokens (default: $CANCUOC_DATA_DIR or .data) and, when it
+                               runs on mutual TLS (cancuoc start --tls), whose CA (DIR/ca) issues
+                               each station and agency its certificate, and people this machine's
 Server mode (CANCUOC_OIDC_ISSUER set): tokens from your session (cancuoc login), a machine's client
 key (CANCUOC_CLIENT_ID, CANCUOC_CLIENT_KEY_FILE) or CANCUOC_TOKEN; mutual TLS with
 CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE.
@@ -70,6 +72,21 @@ export class Connection {
 
   static of(addresses: Readonly<Record<ServiceName, string>>, credentials: Credentials): Connection {
     return new Connection(addresses, credentials);
+  }
+
+  /**
+   * Makes the certificates of the callers in `identities` before their channels are made
+   * ({@link client}, {@link channel} of `as(…).tls`): on an embedded platform on mutual TLS, each
+   * station and agency gets its own from the platform's development CA, every person this
+   * workstation's. Nothing to do elsewhere. {@link expectServing} makes the people's.
+   */
+  async prepare(identities: readonly Identity[] = []): Promise<void> {
+    try {
+      await this.credentials.ready?.(identities);
+    } catch (error) {
+      if (error instanceof CliError) throw new CliFailure(error.message);
+      throw error;
+    }
   }
 
   /** The caller acting as `identity`: its tokens and its channel's TLS identity. */
@@ -135,6 +152,7 @@ export class Connection {
    * event loop with PGlite, which blocks it while it works).
    */
   async expectServing(services: readonly ServiceName[], timeoutMs = 30_000): Promise<void> {
+    await this.prepare();
     for (const service of services) {
       const address = this.addresses[service];
       const health = createClient(Health, address, { credentials: this.channel(this.credentials.tls) });

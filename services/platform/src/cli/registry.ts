@@ -11,7 +11,9 @@ Commands reach the services over gRPC at 127.0.0.1:50051-50054 (flags and
 CANCUOC_<SERVICE>_ADDRESS change them). Tokens: embedded, minted by the platform's development
 issuer in .data/issuer.json (--data-dir or CANCUOC_DATA_DIR for another folder); in server mode
 (CANCUOC_OIDC_ISSUER set), from the OpenID provider: cancuoc login once, or CANCUOC_TOKEN; mutual
-TLS with CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE.
+TLS with CANCUOC_TLS_CERT_FILE, CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE. An embedded platform
+on mutual TLS (cancuoc start --tls) has its CA in the data folder: the commands issue their own
+certificates from it.
 Exit codes: 0 done, 1 failed, 2 bad usage, 130 stopped by Ctrl-C or SIGTERM before it was done.
 Ctrl-C (or SIGTERM) lets a command finish what it holds; a second one stops it at once (130).
 start, station and agency run until they are stopped, and then exit 0.

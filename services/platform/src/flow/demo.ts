@@ -130,18 +130,20 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
   const progress = options.progress;
   const signal = options.signal;
   await connection.expectServing(['registry', 'enrollment', 'card-production', 'data-sharing']);
+  const stationCount = options.stations ?? 2;
+  const encoders = encodingStationsOf(stationCount);
+  // The callers with a channel of their own (an enrollment station's token rides on its operator's).
+  await connection.prepare([...encoders, identities.agency(agency.agency)]);
   await ensureSubscription(connection, agency);
 
   const completions = new Map<string, number>();
-  const stationCount = options.stations ?? 2;
   const stations: StationSimulator[] = [];
   if (stationCount > 0) {
-    const encoders = encodingStationsOf(stationCount);
     const cscas = await trustedCscas(connection, encoders[0]!);
     // Card production's simulator, loaded only when the demo runs stations itself.
     const { StationSimulator } = await import('@cancuoc/card-production');
     for (const encoder of encoders) {
-      // Each station with its own tokens and, in server mode, its own certificate.
+      // Each station with its own tokens and, on mutual TLS, its own certificate.
       const { tokens, tls } = connection.as(encoder);
       const station = new StationSimulator({
         address: connection.addresses['card-production'],

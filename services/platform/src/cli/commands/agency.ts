@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Kafka, logLevel } from 'kafkajs';
+import { identities } from '@cancuoc/auth';
 import { kafkaSecurityFromEnv } from '@cancuoc/messaging';
 import { partner, partnerTopicsOf } from '@cancuoc/proto';
 import { DEMO_AGENCY, agencyRecordJson, agencyView } from '../../flow/agency.js';
@@ -111,6 +112,7 @@ async function viaGrpc(
   if (options.ids.length === 0)
     throw new UsageError('without Kafka, name the citizens to watch: --citizen ID or --ids FILE');
   await connection.expectServing(['data-sharing']);
+  await connection.prepare([identities.agency(options.agency)]);
   const seen = new Map<string, string>();
   let full = false;
   const out = printer(io, options.max, () => (full = true));

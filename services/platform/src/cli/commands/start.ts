@@ -11,14 +11,21 @@ and stops; a restart continues from DIR. What \`npm start\` runs.
 
 Every service trusts the tokens of the platform's development issuer, whose keys are in
 DIR/issuer.json (readable by you only): the other commands mint theirs from it, and
-\`cancuoc token\` prints one. gRPC is plaintext, on loopback only; with CANCUOC_TLS_CERT_FILE,
-CANCUOC_TLS_KEY_FILE and CANCUOC_TLS_CA_FILE set it is mutual TLS.
+\`cancuoc token\` prints one.
+
+gRPC is plaintext, on loopback only. With --tls, or --host beyond loopback, it is mutual TLS: a
+development CA in DIR/ca (made the first time; its key, like the issuer's, lets whoever reads it
+be anyone) issues each service its own certificate (DIR/tls/<service>/), and the other commands,
+given the same DIR, issue their own from it (DIR/tls/clients/). A DIR with a CA stays on mutual
+TLS: remove DIR/ca and DIR/tls to go back to plaintext. CANCUOC_TLS_* (one certificate for four
+services) is refused.
 
 Usage: cancuoc start [options]
 
 Options:
   --data-dir DIR                 where everything is kept (default: $CANCUOC_DATA_DIR or .data)
-  --host HOST                    interface to listen on (default 127.0.0.1; another needs CANCUOC_TLS_*)
+  --host HOST                    interface to listen on (default 127.0.0.1; any other is mutual TLS)
+  --tls                          mutual TLS on loopback too, from the development CA in DIR/ca
   --registry-port N              default $REGISTRY_GRPC_PORT or 50051
   --enrollment-port N            default $ENROLLMENT_GRPC_PORT or 50052
   --card-production-port N       default $CARD_PRODUCTION_GRPC_PORT or 50053
@@ -44,6 +51,7 @@ export const startCommand: CliCommand = {
     const flags = parseFlags(argv, {
       'data-dir': { type: 'string' },
       host: { type: 'string' },
+      tls: { type: 'boolean' },
       'registry-port': { type: 'string' },
       'enrollment-port': { type: 'string' },
       'card-production-port': { type: 'string' },
@@ -62,6 +70,7 @@ export const startCommand: CliCommand = {
       platform = await startPlatform({
         dataDir: flags['data-dir'] ?? io.env.CANCUOC_DATA_DIR,
         host: flags.host,
+        tls: flags.tls,
         ports,
         env: io.env,
       });
@@ -80,8 +89,8 @@ export const startCommand: CliCommand = {
         `Cancuoc is running: PGlite in ${shown}/, in-process events, in-memory cache.`,
         ...SERVICES.map((s) => `  ${s.padEnd(16)} ${platform.addresses[s]}  (gRPC, health, reflection)`),
         platform.transport.mode === 'mtls'
-          ? `gRPC: mutual TLS with ${platform.transport.tls.certFile} (CA ${platform.transport.tls.caFile}).`
-          : 'gRPC: plaintext on loopback (embedded development mode; CANCUOC_TLS_* for mutual TLS).',
+          ? `gRPC: mutual TLS (development CA in ${shown}/ca): each service its own certificate in ${shown}/tls/; the commands given this data folder issue theirs.`
+          : 'gRPC: plaintext on loopback (embedded development mode; --tls for mutual TLS).',
         `Tokens: the development issuer ${shown}/issuer.json (cancuoc token prints one). In another terminal: npx cancuoc demo`,
         'Ctrl-C stops it; a restart continues from where it stopped.',
         '',

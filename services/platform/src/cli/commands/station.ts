@@ -83,11 +83,13 @@ export const stationCommand: CliCommand = {
     try {
       await connection.expectServing(['card-production']);
       const ids = Array.from({ length: count }, (_, i) => (count === 1 ? id : `${id}-${i + 1}`));
+      await connection.prepare(ids.map((stationId) => identities.encodingStation(stationId)));
       const trusted = await cscas(connection, flags.csca, ids[0]!);
       const { StationSimulator } = await import('@cancuoc/card-production');
       const stations = ids.map((stationId) => {
-        // Embedded: a token minted for station:<id>. Server mode: the station's own client key
-        // (CANCUOC_CLIENT_ID, CANCUOC_CLIENT_KEY_FILE) and certificate (CANCUOC_TLS_*).
+        // Embedded: a token minted for station:<id> (on mutual TLS, a certificate issued to it by
+        // the platform's CA). Server mode: the station's own client key (CANCUOC_CLIENT_ID,
+        // CANCUOC_CLIENT_KEY_FILE) and certificate (CANCUOC_TLS_*).
         const { tokens, tls } = connection.as(identities.encodingStation(stationId));
         return new StationSimulator({
           address: connection.addresses['card-production'],

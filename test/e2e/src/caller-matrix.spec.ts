@@ -10,55 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DescMethod } from '@bufbuild/protobuf';
 import { STATION_TOKEN_HEADER, type Identity } from '@cancuoc/auth';
 import { allServices, audienceOf, CALLERS, expectedCallers, type CallerName } from '@cancuoc/auth/testing';
-import { methodPath, readErrorDetails, status } from '@cancuoc/grpc';
+import { status } from '@cancuoc/grpc';
 import { startPlatform, type RunningPlatform, type ServiceName } from '@cancuoc/platform';
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-
-const EMPTY = Buffer.alloc(0);
-const same = (bytes: Buffer) => bytes;
-
-/** One call with an empty request (an empty stream for client streams): its status and reason. */
-function call(
-  client: Client,
-  method: DescMethod,
-  metadata: Metadata,
-): Promise<{ code: number; reason?: string }> {
-  const path = methodPath(method);
-  const deadline = Date.now() + 3_000;
-  return new Promise((resolve) => {
-    const settle = (error: ServiceError | null) =>
-      resolve(
-        error
-          ? { code: error.code, reason: readErrorDetails(error)?.errorInfo?.reason }
-          : { code: status.OK },
-      );
-    switch (method.methodKind) {
-      case 'unary':
-        client.makeUnaryRequest(path, same, same, EMPTY, metadata, { deadline }, settle);
-        break;
-      case 'client_streaming':
-        client.makeClientStreamRequest(path, same, same, metadata, { deadline }, settle).end();
-        break;
-      default: {
-        const stream =
-          method.methodKind === 'server_streaming'
-            ? client.makeServerStreamRequest(path, same, same, EMPTY, metadata, { deadline })
-            : client.makeBidiStreamRequest(path, same, same, metadata, { deadline });
-        if (method.methodKind === 'bidi_streaming') (stream as unknown as { end(): void }).end();
-        // An allowed job stream stays open: its first message, or the deadline, is an answer.
-        stream.on('data', () => {
-          stream.cancel();
-          resolve({ code: status.OK });
-        });
-        stream.on('error', (error: ServiceError) => settle(error));
-        stream.on('status', ({ code }: { code: number }) => code === status.OK && resolve({ code }));
-      }
-    }
-  });
-}
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { call } from './support/raw-call.js';
 
 describe('the caller matrix against a running embedded platform', () => {
   let folder: string;

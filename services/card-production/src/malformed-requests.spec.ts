@@ -9,6 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import {
+  malformedRequestFailures,
+  tableSnapshot,
+  type MalformedCase,
+} from '@cancuoc/grpc/malformed-requests';
 import { closeClient, readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
 import {
   CardJobStatus,
@@ -28,34 +33,10 @@ interface Callers {
   readonly station: GrpcClient<typeof EncodingStationService>;
 }
 
-interface Case {
-  readonly rpc: string;
-  readonly what: string;
-  readonly call: (c: Callers) => Promise<unknown>;
-  readonly field: string;
-  readonly reason?: string;
-  /** Another client error than INVALID_ARGUMENT, where the state decides. */
-  readonly code?: status;
-}
+type Case = MalformedCase<Callers>;
 
 /** The RPCs whose requests have no fields: nothing in them can be malformed. */
 const NO_FIELDS = ['GetQueueDepth', 'GetRevocationList', 'GetTrustAnchors', 'RotateDocumentSigner'];
-
-/** Every row of every table of the schema, as text: equal snapshots mean nothing was written. */
-async function snapshot(f: Fixture): Promise<Map<string, string>> {
-  const db = f.running.db;
-  const tables = await db.query<{ name: string }>(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`,
-  );
-  const out = new Map<string, string>();
-  for (const { name } of tables) {
-    const [row] = await db.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*)::text AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${name}" t`,
-    );
-    out.set(name, `${row!.rows}:${row!.digest ?? ''}`);
-  }
-  return out;
-}
 
 /** Opens the station's job stream and closes it once it opened. */
 async function openStream(
@@ -469,43 +450,7 @@ describe('malformed requests to card production: a client error, and nothing wri
   });
 
   it(`answers each of ${cases.length} malformed requests with a client error naming the field, writing nothing`, async () => {
-    let settled = await snapshot(f);
-    for (let quiet = 0; quiet < 2;) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = await snapshot(f);
-      quiet = [...now].every(([t, s]) => settled.get(t) === s) ? quiet + 1 : 0;
-      settled = now;
-    }
-    const failures: string[] = [];
-    for (const c of cases) {
-      const before = await snapshot(f);
-      const details = await c.call(callers).then(
-        () => undefined,
-        (e: unknown) => readErrorDetails(e),
-      );
-      const label = `${c.rpc}, ${c.what}`;
-      if (!details) {
-        failures.push(`${label}: accepted`);
-        continue;
-      }
-      assert.notEqual(details.code, status.INTERNAL, `${label}: INTERNAL (${details.message})`);
-      assert.notEqual(details.code, status.UNKNOWN, `${label}: UNKNOWN (${details.message})`);
-      const expected = c.code ?? status.INVALID_ARGUMENT;
-      if (details.code !== expected) {
-        failures.push(`${label}: ${status[details.code]} ${details.message}`);
-        continue;
-      }
-      if (expected === status.INVALID_ARGUMENT) {
-        const violations = details.badRequest?.fieldViolations ?? [];
-        if (!violations.some((v) => v.field === c.field && (!c.reason || v.reason === c.reason)))
-          failures.push(
-            `${label}: expected ${c.field}:${c.reason ?? '*'}, got ${violations.map((v) => `${v.field}:${v.reason}`).join(', ')}`,
-          );
-      }
-      const after = await snapshot(f);
-      for (const [table, state] of before)
-        if (after.get(table) !== state) failures.push(`${label}: wrote to ${table}`);
-    }
+    const failures = await malformedRequestFailures(cases, callers, () => tableSnapshot(f.running.db));
     assert.deepEqual(failures, []);
   });
 

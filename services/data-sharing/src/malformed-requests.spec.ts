@@ -14,6 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { identities } from '@cancuoc/auth';
 import { readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
+import {
+  malformedRequestFailures,
+  tableSnapshot,
+  type MalformedCase,
+} from '@cancuoc/grpc/malformed-requests';
 import { datasharing, partner } from '@cancuoc/proto';
 import { DELIVERY, F, startHarness, type AgencyClient, type Harness } from './test-support/harness.js';
 import { citizenInit } from './test-support/upstream.js';
@@ -36,37 +41,13 @@ interface Callers {
   readonly operations: GrpcClient<typeof datasharing.OperationsService>;
 }
 
-interface Case {
-  readonly rpc: string;
-  readonly what: string;
-  readonly call: (c: Callers) => Promise<unknown>;
-  readonly field: string;
-  readonly reason?: string;
-  /** Another client error than INVALID_ARGUMENT, where the state decides. */
-  readonly code?: status;
-}
+type Case = MalformedCase<Callers>;
 
 /** The RPCs whose requests have no fields: nothing in them can be malformed. */
 const NO_FIELDS = ['ListCitizenFields', 'VerifyAuditLog', 'GetProjectionStatus'];
 
 const byId = (value: string) => ({ key: { case: 'citizenId' as const, value } });
 const byNumber = (value: string) => ({ key: { case: 'personalId' as const, value } });
-
-/** Every row of every table of the schema, as text: equal snapshots mean nothing was written. */
-async function snapshot(h: Harness): Promise<Map<string, string>> {
-  const db = h.running.db;
-  const tables = await db.query<{ name: string }>(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`,
-  );
-  const out = new Map<string, string>();
-  for (const { name } of tables) {
-    const [row] = await db.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*)::text AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${name}" t`,
-    );
-    out.set(name, `${row!.rows}:${row!.digest ?? ''}`);
-  }
-  return out;
-}
 
 describe('malformed requests to data sharing: a client error, and nothing written', () => {
   let h: Harness;
@@ -600,43 +581,7 @@ describe('malformed requests to data sharing: a client error, and nothing writte
 
   it(`answers each of ${cases.length} malformed requests with a client error naming the field, writing nothing`, async () => {
     await h.settled();
-    let settled = await snapshot(h);
-    for (let quiet = 0; quiet < 2;) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = await snapshot(h);
-      quiet = [...now].every(([t, s]) => settled.get(t) === s) ? quiet + 1 : 0;
-      settled = now;
-    }
-    const failures: string[] = [];
-    for (const c of cases) {
-      const before = await snapshot(h);
-      const details = await c.call(callers).then(
-        () => undefined,
-        (e: unknown) => readErrorDetails(e),
-      );
-      const label = `${c.rpc}, ${c.what}`;
-      if (!details) {
-        failures.push(`${label}: accepted`);
-        continue;
-      }
-      assert.notEqual(details.code, status.INTERNAL, `${label}: INTERNAL (${details.message})`);
-      assert.notEqual(details.code, status.UNKNOWN, `${label}: UNKNOWN (${details.message})`);
-      const expected = c.code ?? status.INVALID_ARGUMENT;
-      if (details.code !== expected) {
-        failures.push(`${label}: ${status[details.code]} ${details.message}`);
-        continue;
-      }
-      if (expected === status.INVALID_ARGUMENT) {
-        const violations = details.badRequest?.fieldViolations ?? [];
-        if (!violations.some((v) => v.field === c.field && (!c.reason || v.reason === c.reason)))
-          failures.push(
-            `${label}: expected ${c.field}:${c.reason ?? '*'}, got ${violations.map((v) => `${v.field}:${v.reason}`).join(', ')}`,
-          );
-      }
-      const after = await snapshot(h);
-      for (const [table, state] of before)
-        if (after.get(table) !== state) failures.push(`${label}: wrote to ${table}`);
-    }
+    const failures = await malformedRequestFailures(cases, callers, () => tableSnapshot(h.running.db));
     assert.deepEqual(failures, []);
   });
 

@@ -10,6 +10,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import {
+  malformedRequestFailures,
+  tableSnapshot,
+  type MalformedCase,
+} from '@cancuoc/grpc/malformed-requests';
 import { closeClient, createClient, readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
 import {
   type AdjudicationDecision,
@@ -49,15 +54,7 @@ interface Callers {
 }
 
 /** One malformed request: the call, and the field and reason of the violation expected. */
-interface Case {
-  readonly rpc: string;
-  readonly what: string;
-  readonly call: (c: Callers) => Promise<unknown>;
-  readonly field: string;
-  readonly reason?: string;
-  /** Another client error than INVALID_ARGUMENT, where the state decides. */
-  readonly code?: status;
-}
+type Case = MalformedCase<Callers>;
 
 const header = (applicationId: string, size: bigint, sha: string, expectedVersion?: bigint): Face => ({
   part: { case: 'header', value: { applicationId, size, sha256: sha, expectedVersion } },
@@ -77,21 +74,6 @@ const printsHeader = (
     },
   },
 });
-
-/** Every row of every table of the schema, as text: equal snapshots mean nothing was written. */
-async function snapshot(running: RunningEnrollment): Promise<Map<string, string>> {
-  const tables = await running.db.query<{ name: string }>(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`,
-  );
-  const out = new Map<string, string>();
-  for (const { name } of tables) {
-    const [row] = await running.db.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*)::text AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM "${name}" t`,
-    );
-    out.set(name, `${row!.rows}:${row!.digest ?? ''}`);
-  }
-  return out;
-}
 
 describe('malformed requests to enrollment: a client error, and nothing written', () => {
   let registryProcess: RegistryProcess;
@@ -725,45 +707,7 @@ describe('malformed requests to enrollment: a client error, and nothing written'
   });
 
   it(`answers each of ${cases.length} malformed requests with a client error naming the field, writing nothing`, async () => {
-    // Background work (the relay, the audit sealer) first finishes with what the set-up wrote.
-    let settled = await snapshot(running);
-    for (let quiet = 0; quiet < 2;) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = await snapshot(running);
-      quiet = [...now].every(([t, s]) => settled.get(t) === s) ? quiet + 1 : 0;
-      settled = now;
-    }
-    const failures: string[] = [];
-    for (const c of cases) {
-      const before = await snapshot(running);
-      const details = await c.call(callers).then(
-        () => undefined,
-        (e: unknown) => readErrorDetails(e),
-      );
-      const label = `${c.rpc}, ${c.what}`;
-      if (!details) {
-        failures.push(`${label}: accepted`);
-        continue;
-      }
-      const expected = c.code ?? status.INVALID_ARGUMENT;
-      assert.notEqual(details.code, status.INTERNAL, `${label}: INTERNAL (${details.message})`);
-      assert.notEqual(details.code, status.UNKNOWN, `${label}: UNKNOWN (${details.message})`);
-      if (details.code !== expected) {
-        failures.push(`${label}: ${status[details.code]} ${details.message}`);
-        continue;
-      }
-      if (expected === status.INVALID_ARGUMENT) {
-        const violations = details.badRequest?.fieldViolations ?? [];
-        const found = violations.find((v) => v.field === c.field && (!c.reason || v.reason === c.reason));
-        if (!found)
-          failures.push(
-            `${label}: expected ${c.field}:${c.reason ?? '*'}, got ${violations.map((v) => `${v.field}:${v.reason}`).join(', ')}`,
-          );
-      }
-      const after = await snapshot(running);
-      for (const [table, state] of before)
-        if (after.get(table) !== state) failures.push(`${label}: wrote to ${table}`);
-    }
+    const failures = await malformedRequestFailures(cases, callers, () => tableSnapshot(running.db));
     assert.deepEqual(failures, []);
   });
 

@@ -162,9 +162,12 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     const thread = producerThread(broker, 'dies');
     const record = batchOf('dies');
     await thread.send([record(1)]);
-    const inFlight = thread.send([record(2)]);
+    // A frozen broker keeps the send in flight until the thread is gone, however fast the machine.
+    await broker.pause();
+    const refused = assert.rejects(thread.send([record(2)]), ProducerThreadError);
     await thread['worker']!.terminate();
-    await assert.rejects(inFlight, ProducerThreadError);
+    await broker.resume();
+    await refused;
     await thread.send([record(3)]);
     await thread.close();
   });
@@ -175,12 +178,14 @@ describe('KafkaTransport sending from a producer thread (Kafka-protocol broker)'
     try {
       await thread.send([record(1)]);
       const dying = thread['worker']!;
-      const inFlight = thread.send([record(2)]);
+      await broker.pause();
+      const refused = assert.rejects(thread.send([record(2)]), { name: 'ProducerThreadExited' });
       // Its successor takes a send before the old thread's exit is reported.
       thread['worker'] = undefined;
       const next = thread.send([record(3)]);
       await dying.terminate();
-      await assert.rejects(inFlight, { name: 'ProducerThreadExited' });
+      await broker.resume();
+      await refused;
       await next;
     } finally {
       await thread.close();

@@ -1,3 +1,4 @@
+import { alertRules } from './alerts.js';
 import { certificateObjects } from './certificates.js';
 import { collectorObjects } from './collector.js';
 import { kafkaCluster, kafkaTopics, kafkaUsers, nodePools } from './kafka.js';
@@ -28,7 +29,7 @@ export interface KubeObject {
 
 /**
  * One file per apply step, in the order of the runbook: the namespace and its baseline policies,
- * the platform (Kafka, databases, Redis, collector, the CA and certificates), the release's
+ * the platform (Kafka, databases, Redis, collector, the CA and certificates, the alerting rules), the release's
  * migrations, then the services.
  * The numbers sort the files in that order for `kubectl apply -f` on one file at a time.
  */
@@ -82,6 +83,7 @@ export function manifests(overlay: Overlay): ManifestFile[] {
       objects: plain([...collectorObjects(overlay), collectorPolicy(overlay)], ns),
     },
     { file: '14-certificates.yaml', objects: plain(certificateObjects(overlay), ns) },
+    { file: '15-alerts.yaml', objects: plain([alertRules()], ns) },
     {
       file: '20-migrations.yaml',
       objects: plain(

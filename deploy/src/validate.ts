@@ -9,6 +9,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { BARMAN_API, objectStoreSchema } from './crds/barman.js';
 import { CERT_MANAGER_API, certificateSchema, issuerSchema } from './crds/cert-manager.js';
+import { MONITORING_API, prometheusRuleSchema } from './crds/prometheus-operator.js';
 import {
   STRIMZI_API,
   kafkaNodePoolSchema,
@@ -53,6 +54,7 @@ const SCHEMAS: Record<string, ValidateFunction> = {
   [`${BARMAN_API}/ObjectStore`]: ajv.compile(objectStoreSchema),
   [`${CERT_MANAGER_API}/Issuer`]: ajv.compile(issuerSchema),
   [`${CERT_MANAGER_API}/Certificate`]: ajv.compile(certificateSchema),
+  [`${MONITORING_API}/PrometheusRule`]: ajv.compile(prometheusRuleSchema),
 };
 
 function modelErrors(Model: ModelClass, object: unknown): string[] {

@@ -31,8 +31,19 @@ const same = (bytes: Buffer) => bytes;
 const isStream = (method: DescMethod) =>
   method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming';
 /** A registry RPC that writes: what the "no write on a refused request" check samples. */
-const isRegistryWrite = (method: DescMethod) =>
-  method.parent.typeName === 'cancuoc.registry.v1.RegistryService' && !/^(Get|Search|List)/.test(method.name);
+/**
+ * A command: an RPC that may append to its service's event log. Reads, audit verification, the
+ * station's job stream and heartbeat (a lease in Redis, not an event) are not.
+ */
+const isWrite = (method: DescMethod) =>
+  method.methodKind !== 'server_streaming' && !/^(Get|Search|List|Verify|Heartbeat)/.test(method.name);
+
+/**
+ * The services whose event log head OperationsService/ListProjections shows (through the
+ * projections they keep of it). Enrollment and card production keep none of their own log: their
+ * refused commands are not yet checked this way.
+ */
+export const LOG_VISIBLE: readonly ServiceName[] = ['registry', 'data-sharing'];
 
 export const rpcName = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
 
@@ -48,17 +59,19 @@ export function defaultRunsPerRpc(): number {
 export interface FuzzTotals {
   requests: number;
   byCode: Record<string, number>;
-  noWriteChecks: number;
+  /** Refused commands whose service's event log was checked not to have moved, by service. */
+  noWriteChecks: Record<string, number>;
 }
 
 export class Fuzzer {
-  readonly totals: FuzzTotals = { requests: 0, byCode: {}, noWriteChecks: 0 };
+  readonly totals: FuzzTotals = { requests: 0, byCode: {}, noWriteChecks: {} };
   private readonly clients = new Map<string, Client>();
   private readonly anonymous = new Map<string, Client>();
   private anonymousCalls = 0;
   private readonly tokens = new Map<string, string>();
   private subjectCalls = 0;
-  private refusedWrites = 0;
+  /** Refused commands so far, by service: every tenth is checked for no write. */
+  private readonly refusedWrites = new Map<string, number>();
 
   private constructor(
     readonly platform: RunningPlatform,
@@ -169,18 +182,20 @@ export class Fuzzer {
   }
 
   /**
-   * The registry's event log head: the position its projections have read to, once they have
-   * caught up (OperationsService/ListProjections, whose position + lag is the log's last event).
+   * A service's event log head: the position its projections have read to, once they have caught
+   * up (OperationsService/ListProjections, whose position + lag is the log's last event). A service
+   * with no projection of its own log could not show a write, so that fails the run.
    */
-  async registryHead(): Promise<bigint> {
+  async logHead(service: ServiceName): Promise<bigint> {
     const until = Date.now() + 5_000;
     for (;;) {
       const { projections } = await this.adminCall(
-        'registry',
+        service,
         '/cancuoc.operations.v1.OperationsService/ListProjections',
         Buffer.alloc(0),
         operations.ListProjectionsResponseSchema,
       );
+      assert.ok(projections.length > 0, `${service} lists no projection of its event log`);
       if (projections.every((p) => p.lag === 0n) || Date.now() > until)
         return projections.reduce((max, p) => (p.position + p.lag > max ? p.position + p.lag : max), 0n);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -218,8 +233,9 @@ export class Fuzzer {
     await fc.assert(
       fc.asyncProperty(callArbitrary(method), async (requests: Request[]) => {
         const sent = { requests: requests.map((request) => request.bytes), deadlineMs };
-        const checkWrite = isRegistryWrite(method) && this.refusedWrites % 10 === 0;
-        const before = checkWrite ? await this.registryHead() : undefined;
+        const refused = this.refusedWrites.get(audience) ?? 0;
+        const checkWrite = isWrite(method) && LOG_VISIBLE.includes(audience) && refused % 10 === 0;
+        const before = checkWrite ? await this.logHead(audience) : undefined;
 
         const allowed = this.count(
           await call(this.client(audience), method, await this.metadataFor(caller, audience), sent),
@@ -233,11 +249,11 @@ export class Fuzzer {
           assert.notEqual(allowed.code, status.DEADLINE_EXCEEDED, what);
           assert.notEqual(allowed.code, status.CANCELLED, what);
         }
-        if (isRegistryWrite(method) && allowed.code === status.INVALID_ARGUMENT) {
-          this.refusedWrites += 1;
+        if (isWrite(method) && allowed.code === status.INVALID_ARGUMENT) {
+          this.refusedWrites.set(audience, refused + 1);
           if (before !== undefined) {
-            this.totals.noWriteChecks += 1;
-            assert.equal(await this.registryHead(), before, `${what}: the registry's log moved`);
+            this.totals.noWriteChecks[audience] = (this.totals.noWriteChecks[audience] ?? 0) + 1;
+            assert.equal(await this.logHead(audience), before, `${what}: the ${audience} event log moved`);
           }
         }
 
@@ -268,5 +284,8 @@ export function formatTotals(totals: FuzzTotals, seconds: number): string {
     .sort(([, a], [, b]) => b - a)
     .map(([code, n]) => `${code}=${n}`)
     .join(' ');
-  return `fuzz: ${totals.requests} requests in ${seconds.toFixed(1)} s (${codes}); ${totals.noWriteChecks} refused registry writes checked for no write`;
+  const checks = Object.entries(totals.noWriteChecks)
+    .map(([service, n]) => `${service} ${n}`)
+    .join(', ');
+  return `fuzz: ${totals.requests} requests in ${seconds.toFixed(1)} s (${codes}); refused commands checked for no write: ${checks}`;
 }

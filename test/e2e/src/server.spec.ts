@@ -43,7 +43,7 @@ import { assertRefusedByEveryService, sharedSecretTokens } from './support/refus
 import { startServerTrust, type ServerTrust } from './support/server-trust.js';
 import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
 
-const CITIZENS = Number(process.env.E2E_CITIZENS ?? 300);
+const CITIZENS = Number(process.env.E2E_CITIZENS ?? 120);
 const STATIONS = 2;
 /** An operator who runs the operators' commands from a terminal with the CLI's own session. */
 const OPERATOR: Identity = identities.administrator('e2e-operator');

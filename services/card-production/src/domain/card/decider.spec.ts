@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deciderSpec } from '@cancuoc/eventstore/testing';
 import type { CardCommand } from './commands.js';
 import { cardDecider, type CardPolicy } from './decider.js';
 import {
@@ -27,41 +28,17 @@ const T2 = '2026-11-26T02:01:30.000Z';
 const HASH = 'a'.repeat(64);
 const OTHER_HASH = 'b'.repeat(64);
 
-type Expected = Pick<CardEvent, 'type'> & { data?: object };
+const { given } = deciderSpec(decider);
 
-/** given(events).when(command) → the events it causes, or the error it is refused with. */
-function given(...history: CardEvent[]) {
-  const state = history.reduce(decider.evolve, decider.initialState());
-  return {
-    when: (command: CardCommand) => {
-      const run = () => decider.decide(command, state);
-      return {
-        then: (expected: Expected[]) => {
-          const events = run();
-          assert.deepEqual(
-            events.map((e) => e.type),
-            expected.map((e) => e.type),
-          );
-          expected.forEach(
-            (e, i) => e.data && assert.deepEqual(events[i]!.data, { ...events[i]!.data, ...e.data }),
-          );
-          return events.reduce(decider.evolve, state) as CardJob;
-        },
-        /** `expected`: the rule's reason, or the fields of an invalid command. */
-        refused: (error: new (...args: never[]) => Error, expected?: string | readonly string[]) =>
-          assert.throws(run, (e: Error) => {
-            assert.ok(e instanceof error, `${e.name}: ${e.message}`);
-            if (typeof expected === 'string') assert.equal((e as CardRuleViolationError).reason, expected);
-            if (Array.isArray(expected)) {
-              const fields = (e as InvalidCardCommandError).violations.map((v) => v.field);
-              assert.deepEqual([...fields].sort(), [...expected].sort());
-            }
-            return true;
-          }),
-      };
-    },
-  };
-}
+/** The rule a refusal cites. */
+const reason = (expected: string) => (e: Error) =>
+  assert.equal((e as CardRuleViolationError).reason, expected);
+/** The fields an invalid command is refused for. */
+const fields = (expected: readonly string[]) => (e: Error) =>
+  assert.deepEqual(
+    (e as InvalidCardCommandError).violations.map((v) => v.field).sort(),
+    [...expected].sort(),
+  );
 
 const request: CardRequested['data'] = {
   cardId: '0192f000-0000-7000-8000-00000000c001',
@@ -142,18 +119,18 @@ describe('card job: request and personalisation', () => {
   it('creates the job from a submitted application, waiting to be personalised', () => {
     const job = given()
       .when({ type: 'RequestCard', now: T0, request })
-      .then([{ type: 'CardRequested' }]);
+      .thenState<CardJob>([{ type: 'CardRequested' }]);
     assert.equal(job.status, 'personalising');
   });
 
   it('creates one job however often the application arrives', () => {
-    given(requested).when({ type: 'RequestCard', now: T1, request }).then([]);
+    given(requested).when({ type: 'RequestCard', now: T1, request }).thenNothingHappened();
   });
 
   it('queues a personalised card at once', () => {
     const job = given(requested)
       .when({ type: 'RecordPersonalisation', now: T0, personalisation })
-      .then([{ type: 'CardPersonalised' }, { type: 'CardQueued', data: { notBefore: T0 } }]);
+      .thenState<CardJob>([{ type: 'CardPersonalised' }, { type: 'CardQueued', data: { notBefore: T0 } }]);
     assert.equal(job.status, 'queued');
     assert.equal(job.personalisation?.documentNumber, '190123456');
   });
@@ -161,18 +138,18 @@ describe('card job: request and personalisation', () => {
   it('ignores a personalisation that lost the race to another one', () => {
     given(...inQueue)
       .when({ type: 'RecordPersonalisation', now: T1, personalisation })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('sends a job whose personalisation cannot succeed to manual handling', () => {
     const job = given(requested)
       .when({ type: 'FailPersonalisation', now: T1, reason: 'PORTRAIT_HASH_MISMATCH', detail: 'x' })
-      .then([{ type: 'ManualHandlingRequired', data: { stage: 'personalisation' } }]);
+      .thenState<CardJob>([{ type: 'ManualHandlingRequired', data: { stage: 'personalisation' } }]);
     assert.equal(job.status, 'manual-handling');
   });
 
   it('knows no card that was never requested', () => {
-    given().when({ type: 'RecordPersonalisation', now: T0, personalisation }).refused(CardNotFoundError);
+    given().when({ type: 'RecordPersonalisation', now: T0, personalisation }).thenThrows(CardNotFoundError);
   });
 });
 
@@ -180,7 +157,9 @@ describe('card job: leases', () => {
   it('leases a queued job to a station with a deadline', () => {
     const job = given(...inQueue)
       .when({ type: 'LeaseJob', now: T0, leaseId: 'lease-1', stationId: 'st-1' })
-      .then([{ type: 'JobLeased', data: { deadline: '2026-11-26T02:01:00.000Z', attempt: 1 } }]);
+      .thenState<CardJob>([
+        { type: 'JobLeased', data: { deadline: '2026-11-26T02:01:00.000Z', attempt: 1 } },
+      ]);
     assert.equal(job.status, 'encoding');
     assert.equal(job.currentLeaseId, 'lease-1');
   });
@@ -188,13 +167,13 @@ describe('card job: leases', () => {
   it('never leases a job twice', () => {
     given(...encoding)
       .when({ type: 'LeaseJob', now: T0, leaseId: 'lease-2', stationId: 'st-2' })
-      .refused(CardRuleViolationError, 'NOT_QUEUED');
+      .thenThrows(CardRuleViolationError, reason('NOT_QUEUED'));
   });
 
   it('does not lease a job during its backoff', () => {
     given(...inQueue, { type: 'CardQueued', data: { queuedAt: T0, notBefore: T2 } })
       .when({ type: 'LeaseJob', now: T1, leaseId: 'lease-1', stationId: 'st-1' })
-      .refused(CardRuleViolationError, 'IN_BACKOFF');
+      .thenThrows(CardRuleViolationError, reason('IN_BACKOFF'));
   });
 
   it('extends the current lease, and only forward', () => {
@@ -203,16 +182,16 @@ describe('card job: leases', () => {
       .then([{ type: 'LeaseExtended', data: { deadline: T2 } }]);
     given(...encoding)
       .when({ type: 'ExtendLease', now: T1, leaseId: 'lease-1', until: T0 })
-      .then([]);
+      .thenNothingHappened();
     given(...encoding)
       .when({ type: 'ExtendLease', now: T1, leaseId: 'other', until: T2 })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('puts a job back in the queue when its lease expires, counting an attempt', () => {
     const job = given(...encoding)
       .when({ type: 'ExpireLease', now: T2, leaseId: 'lease-1' })
-      .then([
+      .thenState<CardJob>([
         { type: 'LeaseExpired' },
         { type: 'CardQueued', data: { notBefore: '2026-11-26T02:01:40.000Z' } },
       ]);
@@ -224,19 +203,19 @@ describe('card job: leases', () => {
   it('does not expire a lease before its deadline, nor one extended past now', () => {
     given(...encoding)
       .when({ type: 'ExpireLease', now: T1, leaseId: 'lease-1' })
-      .then([]);
+      .thenNothingHappened();
     given(...encoding, {
       type: 'LeaseExtended',
       data: { leaseId: 'lease-1', deadline: '2026-11-26T03:00:00.000Z' },
     })
       .when({ type: 'ExpireLease', now: T2, leaseId: 'lease-1' })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('gives a job that never reached its station back to the queue without counting an attempt', () => {
     const job = given(...encoding)
       .when({ type: 'ReleaseLease', now: T1, leaseId: 'lease-1' })
-      .then([{ type: 'LeaseReleased' }, { type: 'CardQueued', data: { notBefore: T1 } }]);
+      .thenState<CardJob>([{ type: 'LeaseReleased' }, { type: 'CardQueued', data: { notBefore: T1 } }]);
     assert.equal(job.attempts, 0);
     assert.equal(job.dispatches, 0);
   });
@@ -246,7 +225,7 @@ describe('card job: leases', () => {
     const third = [...second, expired('lease-2'), queued, leased('lease-3', 'st-3', 3)];
     const job = given(...third)
       .when({ type: 'ExpireLease', now: T2, leaseId: 'lease-3' })
-      .then([
+      .thenState<CardJob>([
         { type: 'LeaseExpired' },
         { type: 'ManualHandlingRequired', data: { reason: 'ATTEMPTS_EXHAUSTED' } },
       ]);
@@ -258,7 +237,7 @@ describe('card job: completion', () => {
   it('records the card encoded when the read-back hash matches the files sent', () => {
     const job = given(...encoding)
       .when(complete())
-      .then([{ type: 'CardEncoded', data: { chipSerial: 'CHIP-1' } }]);
+      .thenState<CardJob>([{ type: 'CardEncoded', data: { chipSerial: 'CHIP-1' } }]);
     assert.equal(job.status, 'encoded');
     assert.deepEqual(completionOutcome(job, complete() as never, [encoded()]), {
       kind: 'encoded',
@@ -269,14 +248,16 @@ describe('card job: completion', () => {
   it('answers a repeated completion the same way and changes nothing', () => {
     const job = given(...encoding, encoded())
       .when(complete())
-      .then([]);
+      .thenState<CardJob>([]);
     assert.deepEqual(completionOutcome(job, complete() as never, []), { kind: 'encoded', duplicate: true });
   });
 
   it('voids a second chip reported for the same lease', () => {
     const job = given(...encoding, encoded())
       .when(complete({ chipSerial: 'CHIP-2' }))
-      .then([{ type: 'ChipVoided', data: { chipSerial: 'CHIP-2', reason: 'DUPLICATE_COMPLETION' } }]);
+      .thenState<CardJob>([
+        { type: 'ChipVoided', data: { chipSerial: 'CHIP-2', reason: 'DUPLICATE_COMPLETION' } },
+      ]);
     assert.equal(job.encoding?.chipSerial, 'CHIP-1', 'the first chip stays the card');
   });
 
@@ -284,7 +265,7 @@ describe('card job: completion', () => {
     const moved = [...encoding, expired(), queued, leased('lease-2', 'st-2', 2)];
     const job = given(...moved)
       .when(complete({ now: T2 }))
-      .then([
+      .thenState<CardJob>([
         { type: 'ChipVoided', data: { leaseId: 'lease-1', chipSerial: 'CHIP-1', reason: 'LEASE_NOT_HELD' } },
       ]);
     assert.equal(job.status, 'encoding');
@@ -299,7 +280,7 @@ describe('card job: completion', () => {
       data: { leaseId: 'lease-1', chipSerial: 'CHIP-1', reason: 'LEASE_NOT_HELD', voidedAt: T2 },
     })
       .when(complete({ now: T2 }))
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('refuses the late completion even after the new station encoded the card: one card per job', () => {
@@ -308,14 +289,14 @@ describe('card job: completion', () => {
       data: { leaseId: 'lease-2', stationId: 'st-2', chipSerial: 'CHIP-9', encodedAt: T2 },
     })
       .when(complete({ now: T2 }))
-      .then([{ type: 'ChipVoided', data: { reason: 'LEASE_NOT_HELD' } }]);
+      .thenState<CardJob>([{ type: 'ChipVoided', data: { reason: 'LEASE_NOT_HELD' } }]);
     assert.equal(job.encoding?.chipSerial, 'CHIP-9');
   });
 
   it('fails the attempt when the read-back hash differs, voiding the chip', () => {
     const job = given(...encoding)
       .when(complete({ readBackSha256: OTHER_HASH }))
-      .then([
+      .thenState<CardJob>([
         { type: 'EncodingFailed', data: { reason: 'read-back-mismatch' } },
         { type: 'ChipVoided', data: { reason: 'READ_BACK_MISMATCH' } },
         { type: 'CardQueued', data: { notBefore: '2026-11-26T02:00:40.000Z' } },
@@ -330,19 +311,19 @@ describe('card job: completion', () => {
   it('refuses a lease the job never granted, and another station settling a lease', () => {
     given(...encoding)
       .when(complete({ leaseId: 'lease-x' }))
-      .refused(UnknownLeaseError);
+      .thenThrows(UnknownLeaseError);
     given(...encoding)
       .when(complete({ stationId: 'st-2' }))
-      .refused(LeaseOfAnotherStationError);
+      .thenThrows(LeaseOfAnotherStationError);
     given(...encoding)
       .when(failJob({ stationId: 'st-2' }))
-      .refused(LeaseOfAnotherStationError);
+      .thenThrows(LeaseOfAnotherStationError);
   });
 
   it('refuses a malformed chip serial and hash, naming both fields', () => {
     given(...encoding)
       .when(complete({ chipSerial: 'chip 1', readBackSha256: 'xyz' }))
-      .refused(InvalidCardCommandError, ['chipSerial', 'readBackSha256']);
+      .thenThrows(InvalidCardCommandError, fields(['chipSerial', 'readBackSha256']));
   });
 });
 
@@ -350,7 +331,7 @@ describe('card job: failures', () => {
   it('puts a failed job back in the queue with a backoff while attempts remain', () => {
     const job = given(...encoding)
       .when(failJob({ chipSerial: 'CHIP-1' }))
-      .then([
+      .thenState<CardJob>([
         { type: 'EncodingFailed', data: { reason: 'chip-write-error' } },
         { type: 'ChipVoided', data: { reason: 'ENCODING_FAILED' } },
         { type: 'CardQueued', data: { notBefore: '2026-11-26T02:00:40.000Z' } },
@@ -381,7 +362,7 @@ describe('card job: failures', () => {
   it('answers a repeated failure the same way and changes nothing', () => {
     const failedOnce = given(...encoding)
       .when(failJob())
-      .then([{ type: 'EncodingFailed' }, { type: 'CardQueued' }]);
+      .thenState<CardJob>([{ type: 'EncodingFailed' }, { type: 'CardQueued' }]);
     assert.equal(failedOnce.leases['lease-1']?.disposition, 'requeued');
     const history = [
       ...encoding,
@@ -399,7 +380,7 @@ describe('card job: failures', () => {
     ];
     const job = given(...history)
       .when(failJob())
-      .then([]);
+      .thenState<CardJob>([]);
     assert.deepEqual(failureOutcome(job, failJob() as never, 3), {
       disposition: 'requeued',
       attemptsLeft: 2,
@@ -419,14 +400,14 @@ describe('card job: failures', () => {
     const moved = [...encoding, expired(), queued];
     const job = given(...moved)
       .when(failJob({ chipSerial: 'CHIP-7' }))
-      .then([{ type: 'ChipVoided', data: { reason: 'LEASE_NOT_HELD' } }]);
+      .thenState<CardJob>([{ type: 'ChipVoided', data: { reason: 'LEASE_NOT_HELD' } }]);
     assert.deepEqual(failureOutcome(job, failJob() as never, 3), {
       disposition: 'lease-not-held',
       attemptsLeft: 2,
     });
     given(...moved)
       .when(failJob())
-      .then([]);
+      .thenNothingHappened();
   });
 });
 
@@ -443,14 +424,14 @@ describe('card job: after encoding', () => {
       .then([{ type: 'CardDelivered' }]);
     const job = given(...produced, shipped, delivered)
       .when({ type: 'ActivateCard', now: T2 })
-      .then([{ type: 'CardActivated' }]);
+      .thenState<CardJob>([{ type: 'CardActivated' }]);
     assert.equal(job.status, 'activated');
   });
 
   it('encodes the job again after a failed quality check, voiding the card body', () => {
     const job = given(...encoding, encoded())
       .when({ type: 'RecordQualityCheck', now: T1, passed: false, defects: ['PRINT_SMEARED'] })
-      .then([
+      .thenState<CardJob>([
         { type: 'QualityCheckFailed' },
         { type: 'ChipVoided', data: { chipSerial: 'CHIP-1', reason: 'QUALITY_CHECK_FAILED' } },
         { type: 'CardQueued' },
@@ -461,28 +442,28 @@ describe('card job: after encoding', () => {
   it('keeps the order of the steps, and repeats of a step change nothing', () => {
     given(...encoding)
       .when({ type: 'ShipCard', now: T1, shipmentId: 'S', destinationUnitCode: '001' })
-      .refused(CardRuleViolationError, 'NOT_QUALITY_CHECKED');
+      .thenThrows(CardRuleViolationError, reason('NOT_QUALITY_CHECKED'));
     given(...produced)
       .when({ type: 'DeliverCard', now: T1, unitCode: '001' })
-      .refused(CardRuleViolationError, 'NOT_SHIPPED');
+      .thenThrows(CardRuleViolationError, reason('NOT_SHIPPED'));
     given(...produced, shipped)
       .when({ type: 'ActivateCard', now: T1 })
-      .refused(CardRuleViolationError, 'NOT_DELIVERED');
+      .thenThrows(CardRuleViolationError, reason('NOT_DELIVERED'));
     given(...produced, shipped)
       .when({ type: 'ShipCard', now: T1, shipmentId: 'SHIP-1', destinationUnitCode: '00049' })
-      .then([]);
+      .thenNothingHappened();
     given(...produced, shipped)
       .when({ type: 'ShipCard', now: T1, shipmentId: 'SHIP-2', destinationUnitCode: '00049' })
-      .refused(CardRuleViolationError, 'ALREADY_SHIPPED');
+      .thenThrows(CardRuleViolationError, reason('ALREADY_SHIPPED'));
     given(...produced, shipped, delivered)
       .when({ type: 'DeliverCard', now: T2, unitCode: '00049' })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('refuses bad shipping input with every field named', () => {
     given(...produced)
       .when({ type: 'ShipCard', now: T1, shipmentId: '', destinationUnitCode: 'Hà Nội' })
-      .refused(InvalidCardCommandError, ['shipmentId', 'destinationUnitCode']);
+      .thenThrows(InvalidCardCommandError, fields(['shipmentId', 'destinationUnitCode']));
   });
 });
 
@@ -496,7 +477,7 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
       .then([{ type: 'ChipVoided', data: { reason: 'CARD_CANCELLED' } }, { type: 'CardCancelled' }]);
     given(...produced, shipped)
       .when({ type: 'CancelCard', now: T1, reason: 'X' })
-      .refused(CardRuleViolationError, 'CARD_ISSUED');
+      .thenThrows(CardRuleViolationError, reason('CARD_ISSUED'));
   });
 
   it('voids a chip completed after the job was cancelled', () => {
@@ -512,18 +493,18 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
   it('revokes only issued cards, once per reason', () => {
     const job = given(...produced, shipped, delivered)
       .when({ type: 'RevokeCard', now: T2, reason: 'lost' })
-      .then([{ type: 'CardRevoked' }]);
+      .thenState<CardJob>([{ type: 'CardRevoked' }]);
     assert.equal(job.status, 'revoked');
     const revoked: CardEvent = { type: 'CardRevoked', data: { reason: 'lost', revokedAt: T2 } };
     given(...produced, shipped, revoked)
       .when({ type: 'RevokeCard', now: T2, reason: 'lost' })
-      .then([]);
+      .thenNothingHappened();
     given(...produced, shipped, revoked)
       .when({ type: 'RevokeCard', now: T2, reason: 'stolen' })
-      .refused(CardRuleViolationError, 'ALREADY_REVOKED');
+      .thenThrows(CardRuleViolationError, reason('ALREADY_REVOKED'));
     given(...produced)
       .when({ type: 'RevokeCard', now: T2, reason: 'lost' })
-      .refused(CardRuleViolationError, 'NOT_ISSUED');
+      .thenThrows(CardRuleViolationError, reason('NOT_ISSUED'));
   });
 
   it('retries from manual handling with fresh attempts: queued again, or personalised again', () => {
@@ -533,7 +514,7 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
     };
     const job = given(...encoding, expired(), stopped)
       .when({ type: 'RetryCard', now: T2 })
-      .then([{ type: 'CardRetried' }, { type: 'CardQueued' }]);
+      .thenState<CardJob>([{ type: 'CardRetried' }, { type: 'CardQueued' }]);
     assert.equal(job.status, 'queued');
     assert.equal(job.attempts, 0);
     const early: CardEvent = {
@@ -543,12 +524,12 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
     assert.equal(
       given(requested, early)
         .when({ type: 'RetryCard', now: T2 })
-        .then([{ type: 'CardRetried' }]).status,
+        .thenState<CardJob>([{ type: 'CardRetried' }]).status,
       'personalising',
     );
     given(...encoding)
       .when({ type: 'RetryCard', now: T2 })
-      .refused(CardRuleViolationError, 'NOT_IN_MANUAL_HANDLING');
+      .thenThrows(CardRuleViolationError, reason('NOT_IN_MANUAL_HANDLING'));
   });
 
   it('reprints a card spoiled or lost before delivery, superseding or revoking the old one', () => {
@@ -561,24 +542,24 @@ describe('card job: cancellation, revocation, retry, reprint', () => {
       ]);
     const job = given(...produced, shipped)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'lost' })
-      .then([{ type: 'ReprintOrdered' }, { type: 'CardRevoked', data: { reason: 'lost' } }]);
+      .thenState<CardJob>([{ type: 'ReprintOrdered' }, { type: 'CardRevoked', data: { reason: 'lost' } }]);
     assert.equal(job.reprintedAs, 'new');
     given(...produced, shipped)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'superseded' })
-      .refused(CardRuleViolationError, 'REPRINT_REASON');
+      .thenThrows(CardRuleViolationError, reason('REPRINT_REASON'));
     given(...produced, shipped, delivered)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'lost' })
-      .refused(CardRuleViolationError, 'CARD_DELIVERED');
+      .thenThrows(CardRuleViolationError, reason('CARD_DELIVERED'));
     const ordered: CardEvent = {
       type: 'ReprintOrdered',
       data: { newCardId: 'new', reason: 'lost', orderedAt: T2 },
     };
     given(...produced, shipped, ordered)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'new', reason: 'lost' })
-      .then([]);
+      .thenNothingHappened();
     given(...produced, shipped, ordered)
       .when({ type: 'OrderReprint', now: T2, newCardId: 'newer', reason: 'lost' })
-      .refused(CardRuleViolationError, 'ALREADY_REPRINTED');
+      .thenThrows(CardRuleViolationError, reason('ALREADY_REPRINTED'));
   });
 
   it('folds every event of a full life into a consistent job', () => {

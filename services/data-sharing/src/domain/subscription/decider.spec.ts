@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deciderSpec } from '@cancuoc/eventstore/testing';
 import type { SubscriptionCommand } from './commands.js';
 import { subscriptionDecider } from './decider.js';
 import {
@@ -11,34 +12,7 @@ import {
 import type { SubscriptionEvent } from './events.js';
 import type { TermsInput } from './terms.js';
 
-/** given(events).when(command) → the events it causes, or the error it is refused with. */
-function given(...history: SubscriptionEvent[]) {
-  const state = history.reduce(subscriptionDecider.evolve, subscriptionDecider.initialState());
-  return {
-    when: (command: SubscriptionCommand) => ({
-      then: (expected: Array<Pick<SubscriptionEvent, 'type'> & { data?: object }>) => {
-        const events = subscriptionDecider.decide(command, state);
-        assert.deepEqual(
-          events.map((e) => e.type),
-          expected.map((e) => e.type),
-        );
-        expected.forEach(
-          (e, i) => e.data && assert.deepEqual(events[i]!.data, { ...events[i]!.data, ...e.data }),
-        );
-        return events;
-      },
-      refused: (error: new (...args: never[]) => Error, check?: (e: Error) => void) =>
-        assert.throws(
-          () => subscriptionDecider.decide(command, state),
-          (e: Error) => {
-            assert.ok(e instanceof error, `${e.name}: ${e.message}`);
-            check?.(e);
-            return true;
-          },
-        ),
-    }),
-  };
-}
+const { given } = deciderSpec(subscriptionDecider);
 
 const AT = '2026-11-26T09:00:00.000Z';
 const ID = '0193a000-0000-7000-8000-000000000001';
@@ -108,7 +82,7 @@ describe('subscription decider', () => {
           }),
         }),
       )
-      .refused(InvalidSubscriptionCommandError, (e) => {
+      .thenThrows(InvalidSubscriptionCommandError, (e) => {
         const reasons = (e as InvalidSubscriptionCommandError).violations.map(
           (v) => `${v.field} ${v.reason}`,
         );
@@ -133,7 +107,7 @@ describe('subscription decider', () => {
           }),
         }),
       )
-      .refused(InvalidSubscriptionCommandError, (e) => {
+      .thenThrows(InvalidSubscriptionCommandError, (e) => {
         const fields = (e as InvalidSubscriptionCommandError).violations.map((v) => v.field).sort();
         assert.deepEqual(fields, [
           'agency',
@@ -159,13 +133,13 @@ describe('subscription decider', () => {
   });
 
   it('refuses a second request for the same subscription', () => {
-    given(requested()).when(requestCommand()).refused(SubscriptionAlreadyExistsError);
+    given(requested()).when(requestCommand()).thenThrows(SubscriptionAlreadyExistsError);
   });
 
   it('is approved by a second administrator, never by the one who asked', () => {
     given(requested())
       .when({ type: 'ApproveSubscription', ...act('admin:an') })
-      .refused(SubscriptionRuleViolationError, (e) =>
+      .thenThrows(SubscriptionRuleViolationError, (e) =>
         assert.equal((e as SubscriptionRuleViolationError).reason, 'SAME_APPROVER'),
       );
     given(requested())
@@ -196,7 +170,7 @@ describe('subscription decider', () => {
     } as const;
     const [proposed] = given(requested(), approved())
       .when(widen)
-      .then([{ type: 'SubscriptionChangeProposed', data: { proposedBy: 'admin:chi' } }]);
+      .thenEvents([{ type: 'SubscriptionChangeProposed', data: { proposedBy: 'admin:chi' } }]);
     const state = [requested(), approved(), proposed!].reduce(
       subscriptionDecider.evolve,
       subscriptionDecider.initialState(),
@@ -204,7 +178,7 @@ describe('subscription decider', () => {
     assert.equal(state.status !== 'none' && state.terms.fields.length, 3, 'the old terms stay in force');
     given(requested(), approved(), proposed!)
       .when({ type: 'ApproveSubscription', ...act('admin:chi') })
-      .refused(SubscriptionRuleViolationError);
+      .thenThrows(SubscriptionRuleViolationError);
     given(requested(), approved(), proposed!)
       .when({ type: 'ApproveSubscription', ...act('admin:dung') })
       .then([{ type: 'SubscriptionChangeApproved', data: { approvedBy: 'admin:dung' } }]);
@@ -225,7 +199,7 @@ describe('subscription decider', () => {
     const kafkaOnly = terms({ delivery: 'kafka' });
     const [narrowed] = given(requested(), approved())
       .when({ type: 'ChangeSubscription', terms: kafkaOnly, reason: 'r', ...act() })
-      .then([{ type: 'SubscriptionTermsChanged' }]);
+      .thenEvents([{ type: 'SubscriptionTermsChanged' }]);
     given(requested(), approved(), narrowed!)
       .when({ type: 'ChangeSubscription', terms: terms({ delivery: 'grpc' }), reason: 'r', ...act() })
       .then([{ type: 'SubscriptionChangeProposed' }]);
@@ -235,7 +209,7 @@ describe('subscription decider', () => {
     const merged = terms({ scope: { provinceCodes: ['024'], aliveOnly: true, minAge: null, maxAge: null } });
     const [bacNinh] = given()
       .when(requestCommand({ terms: merged }))
-      .then([{ type: 'SubscriptionRequested' }]);
+      .thenEvents([{ type: 'SubscriptionRequested' }]);
     given(bacNinh!, approved())
       .when({
         type: 'ChangeSubscription',
@@ -249,7 +223,7 @@ describe('subscription decider', () => {
   it('changes nothing for the same terms', () => {
     given(requested(), approved())
       .when({ type: 'ChangeSubscription', terms: terms(), reason: 'r', ...act() })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('suspends, resumes and revokes, each with who and why', () => {
@@ -259,7 +233,7 @@ describe('subscription decider', () => {
     };
     given(requested())
       .when({ type: 'SuspendSubscription', reason: 'x', ...act() })
-      .refused(SubscriptionRuleViolationError);
+      .thenThrows(SubscriptionRuleViolationError);
     given(requested(), approved())
       .when({ type: 'SuspendSubscription', reason: 'incident', ...act() })
       .then([{ type: 'SubscriptionSuspended', data: { by: 'admin:chi', reason: 'incident' } }]);
@@ -282,7 +256,7 @@ describe('subscription decider', () => {
     const history = [requested(), approved(), revoked];
     given(...history)
       .when({ type: 'RevokeSubscription', reason: 'again', ...act() })
-      .then([]);
+      .thenNothingHappened();
     for (const command of [
       { type: 'ApproveSubscription', ...act('admin:dung') },
       { type: 'ResumeSubscription', reason: 'r', ...act() },
@@ -290,7 +264,7 @@ describe('subscription decider', () => {
     ] as SubscriptionCommand[]) {
       given(...history)
         .when(command)
-        .refused(SubscriptionRuleViolationError, (e) =>
+        .thenThrows(SubscriptionRuleViolationError, (e) =>
           assert.equal((e as SubscriptionRuleViolationError).reason, 'SUBSCRIPTION_REVOKED'),
         );
     }
@@ -299,6 +273,6 @@ describe('subscription decider', () => {
   it('knows no subscription that was never requested', () => {
     given()
       .when({ type: 'ApproveSubscription', ...act() })
-      .refused(SubscriptionNotFoundError);
+      .thenThrows(SubscriptionNotFoundError);
   });
 });

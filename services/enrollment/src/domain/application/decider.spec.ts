@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deciderSpec } from '@cancuoc/eventstore/testing';
 import type { CitizenData, RegisterLookup } from './citizen-data.js';
 import { printedData } from './citizen-data.js';
 import type { ApplicationCommand } from './commands.js';
@@ -13,40 +14,7 @@ import {
 import type { ApplicationEvent, ApplicationReason, BiometricRef } from './events.js';
 import type { ApplicationState } from './state.js';
 
-type Expected = Array<Pick<ApplicationEvent, 'type'> & { data?: object }>;
-
-/** given(events).when(command) → the events it causes, or the error it is refused with. */
-function given(...history: ApplicationEvent[]) {
-  const state = history.reduce(applicationDecider.evolve, applicationDecider.initialState());
-  return {
-    when: (command: ApplicationCommand) => {
-      const thenState = (expected: Expected): ApplicationState => {
-        const events = applicationDecider.decide(command, state);
-        assert.deepEqual(
-          events.map((e) => e.type),
-          expected.map((e) => e.type),
-        );
-        expected.forEach(
-          (e, i) => e.data && assert.deepEqual(events[i]!.data, { ...events[i]!.data, ...e.data }),
-        );
-        return events.reduce(applicationDecider.evolve, state);
-      };
-      return {
-        then: (expected: Expected): void => void thenState(expected),
-        thenState,
-        refused: (error: new (...args: never[]) => Error, check?: (e: Error) => void) =>
-          assert.throws(
-            () => applicationDecider.decide(command, state),
-            (e: Error) => {
-              assert.ok(e instanceof error, `${e.name}: ${e.message}`);
-              check?.(e);
-              return true;
-            },
-          ),
-      };
-    },
-  };
-}
+const { given } = deciderSpec(applicationDecider);
 
 const NOW = '2026-11-26T03:00:00.000Z';
 const PERSONAL_ID = '001190123456';
@@ -188,7 +156,7 @@ describe('application: start and the register', () => {
   it('refuses a malformed start with every field at fault', () =>
     given()
       .when(startCommand({ personalId: '12345', reason: undefined, priority: 12, stationId: '' }))
-      .refused(InvalidApplicationCommandError, (e) => {
+      .thenThrows(InvalidApplicationCommandError, (e) => {
         const found = fields(e);
         for (const f of ['reason:REQUIRED', 'priority:OUT_OF_RANGE', 'stationId:INVALID'])
           assert.ok(found.includes(f), found.join());
@@ -233,12 +201,12 @@ describe('application: start and the register', () => {
   it('does not pin twice', () =>
     given(started(), pinned())
       .when({ type: 'PinRegisterData', lookup: found(), history: NO_CARD_HISTORY, now: NOW })
-      .refused(ApplicationRuleViolationError, rule('WRONG_STAGE')));
+      .thenThrows(ApplicationRuleViolationError, rule('WRONG_STAGE')));
 
   it('refuses commands for an application that does not exist', () =>
     given()
       .when({ type: 'Approve', supervisor: 'supervisor:x', now: NOW })
-      .refused(ApplicationNotFoundError));
+      .thenThrows(ApplicationNotFoundError));
 });
 
 describe('application: eligibility', () => {
@@ -317,10 +285,10 @@ describe('application: capture and review', () => {
         face: ref('image/jpeg'),
         now: NOW,
       })
-      .refused(ApplicationRuleViolationError, rule('WRONG_STATION'));
+      .thenThrows(ApplicationRuleViolationError, rule('WRONG_STATION'));
     given(started())
       .when({ type: 'CaptureFace', ...AT, face: ref('image/jpeg'), now: NOW })
-      .refused(ApplicationRuleViolationError, rule('WRONG_STAGE'));
+      .thenThrows(ApplicationRuleViolationError, rule('WRONG_STAGE'));
   });
 
   it('accounts for all ten fingers: each captured or excused', () => {
@@ -333,7 +301,7 @@ describe('application: capture and review', () => {
         exceptions: [{ finger: 1, reason: 'bandaged' }],
         now: NOW,
       })
-      .refused(InvalidApplicationCommandError, (e) =>
+      .thenThrows(InvalidApplicationCommandError, (e) =>
         assert.deepEqual(fields(e).sort(), [
           'exceptions:EXCEPTION_FOR_CAPTURED_FINGER',
           'record:FINGERS_UNACCOUNTED',
@@ -354,7 +322,7 @@ describe('application: capture and review', () => {
   it('submits for review only with both face and fingerprints', () => {
     given(started(), pinned(), faceCaptured())
       .when({ type: 'SubmitForReview', ...AT, now: NOW })
-      .refused(ApplicationRuleViolationError, rule('FINGERPRINTS_MISSING'));
+      .thenThrows(ApplicationRuleViolationError, rule('FINGERPRINTS_MISSING'));
     const state = given(started(), pinned(), faceCaptured(), fingerprintsCaptured())
       .when({ type: 'SubmitForReview', ...AT, now: NOW })
       .thenState([{ type: 'SubmittedForReview' }]);
@@ -392,7 +360,7 @@ describe('application: capture and review', () => {
   it('cannot be approved while candidates wait for adjudication', () =>
     given(started(), pinned(), faceCaptured(), fingerprintsCaptured(), submitted(), candidates())
       .when({ type: 'Approve', supervisor: 'supervisor:hn-100', now: NOW })
-      .refused(ApplicationRuleViolationError, rule('WRONG_STAGE')));
+      .thenThrows(ApplicationRuleViolationError, rule('WRONG_STAGE')));
 
   it('a supervisor clears the candidates (to review) or confirms a duplicate (rejected)', () => {
     const base = [started(), pinned(), faceCaptured(), fingerprintsCaptured(), submitted(), candidates()];
@@ -427,7 +395,7 @@ describe('application: capture and review', () => {
     const base = [started(), pinned(), faceCaptured(), fingerprintsCaptured(), submitted(), cleared()];
     given(...base)
       .when({ type: 'Approve', supervisor: 'supervisor:hn-001', now: NOW })
-      .refused(ApplicationRuleViolationError, rule('SEPARATION_OF_DUTIES'));
+      .thenThrows(ApplicationRuleViolationError, rule('SEPARATION_OF_DUTIES'));
     const state = given(...base)
       .when({ type: 'Approve', supervisor: 'supervisor:hn-100', now: NOW })
       .thenState([{ type: 'ApplicationApproved' }]);
@@ -438,7 +406,7 @@ describe('application: capture and review', () => {
     const base = [started(), pinned(), faceCaptured(), fingerprintsCaptured(), submitted(), cleared()];
     given(...base)
       .when({ type: 'Reject', supervisor: 'supervisor:hn-100', reason: undefined, note: '', now: NOW })
-      .refused(InvalidApplicationCommandError);
+      .thenThrows(InvalidApplicationCommandError);
     given(...base)
       .when({
         type: 'Reject',
@@ -450,7 +418,7 @@ describe('application: capture and review', () => {
       .then([{ type: 'ApplicationRejected' }]);
     given(...base, approved())
       .when({ type: 'Cancel', by: 'operator:hn-001', stationId: 'hn-07', note: '', now: NOW })
-      .refused(ApplicationRuleViolationError, rule('WRONG_STAGE'));
+      .thenThrows(ApplicationRuleViolationError, rule('WRONG_STAGE'));
   });
 });
 
@@ -476,7 +444,7 @@ describe('application: card production closes it', () => {
     };
     given(...submittedApplication, completed)
       .when({ type: 'RecordCardStatus', cardId: 'card-1', status: 'activated', now: NOW })
-      .then([]);
+      .thenNothingHappened();
   });
 
   it('a cancelled card job cancels the application, so the citizen can apply again', () =>

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import {
   ADMINISTRATIVE_UNITS,
   CalendarDate,
+  ageAt,
   composePersonalId,
   type AdministrativeUnit,
 } from '@cancuoc/identity';
@@ -69,8 +70,9 @@ export interface PopulationOptions {
   /** The register's today: nobody is born after it, residences are in the communes of that day. */
   readonly today?: CalendarDate;
   /**
-   * Share of the adults born in the last 45 years given parents from earlier rows. Minors are always
-   * given parents when an earlier row can be one (the register flags a minor without them).
+   * Share of the adults born in the last 45 years given parents from earlier rows. Every minor has a
+   * father and a mother on earlier rows (the register flags a minor without parents): a row that
+   * would be a minor before earlier rows can be its parents is drawn again.
    */
   readonly parentShare?: number;
 }
@@ -251,9 +253,21 @@ export function* generatePopulation(options: PopulationOptions): Generator<Popul
   const earlier = { male: new Map<number, Person[]>(), female: new Map<number, Person[]>() };
   const todayDay = today.toEpochDay();
   for (let n = 0; n < options.count; n++) {
-    // Ages 0–95, fewer of the old: a rough population pyramid.
-    const age = Math.floor(95 * dice.next() ** 1.35);
-    const birth = CalendarDate.fromEpochDay(todayDay - age * 365 - dice.int(365));
+    // Ages 0–95, fewer of the old: a rough population pyramid. A minor is drawn again until earlier
+    // rows hold a man and a woman who can be the parents: the register flags a minor with none, and
+    // enrollment then blocks the card.
+    let age: number;
+    let birth: CalendarDate;
+    let minor: boolean;
+    do {
+      age = Math.floor(95 * dice.next() ** 1.35);
+      birth = CalendarDate.fromEpochDay(todayDay - age * 365 - dice.int(365));
+      // The register's own test: the calendar age on its today (365-day years drift by the leap days).
+      minor = ageAt(birth, today) < MINOR_UNDER;
+    } while (
+      minor &&
+      !(canHaveParent(earlier.male, birth.year) && canHaveParent(earlier.female, birth.year))
+    );
     const sex = dice.next() < 0.5 ? 'male' : 'female';
     const birthPlace = dice.pick(communes.on(birth));
     const provinceCode = birthPlace.provinceCode!;
@@ -272,7 +286,7 @@ export function* generatePopulation(options: PopulationOptions): Generator<Popul
     let mother: Person | undefined;
     // A minor's birth registration names the parents, and the register flags a minor without them;
     // of the adults, a share born in the last 45 years are linked too.
-    if (age < MINOR_UNDER || (age <= 45 && dice.next() < parentShare)) {
+    if (minor || (age <= 45 && dice.next() < parentShare)) {
       father = candidate(earlier.male, birth.year, birth.year - 22 - dice.int(18), dice);
       mother = candidate(earlier.female, birth.year, birth.year - 20 - dice.int(16), dice);
     }
@@ -334,6 +348,14 @@ function candidate(
     }
   }
   return undefined;
+}
+
+/** Whether an earlier row of `byYear` was born 16 to 50 years before `childYear` ({@link candidate}). */
+function canHaveParent(byYear: Map<number, Person[]>, childYear: number): boolean {
+  for (let year = childYear - PARENT_AGE.max; year <= childYear - PARENT_AGE.min; year++) {
+    if ((byYear.get(year)?.length ?? 0) > 0) return true;
+  }
+  return false;
 }
 
 function csvField(value: string): string {

@@ -53,23 +53,40 @@ function facts(
   };
 }
 
+/** A row of the population in the register: this run registered it, or an earlier run with the seed. */
+export interface RegisteredRow {
+  readonly citizen: SeededCitizen;
+  /** The register already held the row: an earlier run with the same seed registered it. */
+  readonly earlier: boolean;
+}
+
+/** A parent's row was not registered, so its children are not registered either. */
+export class ParentNotRegistered extends Error {
+  override readonly name = 'ParentNotRegistered';
+  constructor(readonly parentIndex: number) {
+    super(`row ${parentIndex}, a parent, was not registered: its children are not registered without it`);
+  }
+}
+
 /** One synthetic population, registered row by row (`register(index)`), each child after its parents. */
 export interface Population {
   readonly size: number;
   /**
-   * Registers row `index` once its parents' rows are settled, linking it to them; resolves with the
-   * citizen, or `undefined` when the register already held the row (an earlier run with the seed).
+   * Registers row `index` once its parents' rows are registered, linking it to them; resolves with
+   * the citizen, found by its number when the register already held it (an earlier run with the
+   * seed). Rejects, registering nothing, when a parent's row failed: a child is never registered
+   * without the parents its row names (the register would flag a minor, and enrollment block it).
    * Take the rows in order: a row's parents are always earlier rows.
    */
-  register(index: number): Promise<SeededCitizen | undefined>;
+  register(index: number): Promise<RegisteredRow>;
 }
 
 /**
  * The rows of `generatePopulation({ count, seed })` (libs/synthetic: Vietnamese names, communes in
- * force, valid personal id numbers), to register as existing citizens. A parent the register
- * already held, from an earlier run with the same seed, is looked up by its personal id number
- * (GetCitizen, audited with its purpose), so that a run that continues an interrupted one still
- * links the children to their parents.
+ * force, valid personal id numbers, every minor with both parents on earlier rows), to register as
+ * existing citizens. A row the register already held, from an earlier run with the same seed, is
+ * looked up by its personal id number (GetCitizen, audited with its purpose), so that a run that
+ * continues an interrupted one links the children to their parents and finds its citizens again.
  */
 export function populationOf(
   connection: Connection,
@@ -77,51 +94,59 @@ export function populationOf(
 ): Population {
   const registry = connection.client(RegistryService, 'registry', SEED_CLERK);
   const rows = [...generatePopulation({ count: options.count, seed: options.seed })];
-  const parents = new Set(rows.flatMap((r) => [r.father_personal_id, r.mother_personal_id]).filter(Boolean));
-  // Each row's registration, settled with its record id (undefined when it is not known).
-  const registered = new Map<string, Promise<string | undefined>>();
-  const settle = new Map<string, (citizenId: string | undefined) => void>();
-  for (const row of rows) {
-    registered.set(row.personal_id, new Promise((resolve) => settle.set(row.personal_id, resolve)));
-  }
+  // Each row's registration, settled with its record id, or rejected when the row was not registered.
+  const registered = new Map<string, Promise<string>>();
+  const settle = new Map<string, { resolve: (id: string) => void; reject: (e: unknown) => void }>();
+  rows.forEach((row, index) => {
+    const registration = new Promise<string>((resolve, reject) =>
+      settle.set(row.personal_id, { resolve, reject }),
+    );
+    const asParent = registration.catch(() => {
+      throw new ParentNotRegistered(index);
+    });
+    // A row no child waits on must not surface as an unhandled rejection.
+    asParent.catch(() => undefined);
+    registered.set(row.personal_id, asParent);
+  });
   const parent = (personalId: string) => (personalId ? registered.get(personalId) : undefined);
   const recordIdOf = async (personalId: string) => {
-    try {
-      const found = await registry.getCitizen({ personalId, purpose: 'synthetic-population-parent-link' });
-      return found.citizenId || undefined;
-    } catch {
-      return undefined; // the child is registered without the link: the register flags it
-    }
+    const found = await registry.getCitizen({ personalId, purpose: 'synthetic-population-resume' });
+    return found.citizenId;
   };
   return {
     size: rows.length,
     async register(index) {
       const row = rows[index]!;
       const done = settle.get(row.personal_id)!;
+      const citizen = (citizenId: string) => ({
+        citizenId,
+        personalId: row.personal_id,
+        biometricSeed: options.seed * 100_000 + index,
+        officeUnitCode: row.residence_commune,
+      });
       try {
         const [father, mother] = await Promise.all([
           parent(row.father_personal_id),
           parent(row.mother_personal_id),
         ]);
-        const { registration } = await registry.registerExistingCitizen({
-          personalId: row.personal_id,
-          facts: facts(row, { father, mother }),
-        });
-        const citizenId = registration!.citizenId;
-        done(citizenId);
-        return {
-          citizenId,
-          personalId: row.personal_id,
-          biometricSeed: options.seed * 100_000 + index,
-          officeUnitCode: row.residence_commune,
-        };
-      } catch (error) {
-        if (grpcCode(error) !== status.ALREADY_EXISTS) {
-          done(undefined);
-          throw error;
+        let earlier = false;
+        let citizenId: string;
+        try {
+          const { registration } = await registry.registerExistingCitizen({
+            personalId: row.personal_id,
+            facts: facts(row, { father, mother }),
+          });
+          citizenId = registration!.citizenId;
+        } catch (error) {
+          if (grpcCode(error) !== status.ALREADY_EXISTS) throw error;
+          earlier = true;
+          citizenId = await recordIdOf(row.personal_id);
         }
-        done(parents.has(row.personal_id) ? await recordIdOf(row.personal_id) : undefined);
-        return undefined;
+        done.resolve(citizenId);
+        return { citizen: citizen(citizenId), earlier };
+      } catch (error) {
+        done.reject(error);
+        throw error;
       }
     },
   };
@@ -146,9 +171,9 @@ export async function seedCitizens(
     Array.from({ length: population.size }, (_, i) => i),
     options.concurrency ?? 8,
     async (index) => {
-      const citizen = await population.register(index);
-      if (citizen) citizens.push(citizen);
-      else alreadyRegistered++;
+      const { citizen, earlier } = await population.register(index);
+      if (earlier) alreadyRegistered++;
+      else citizens.push(citizen);
       options.onRegistered?.();
     },
     options.signal,

@@ -1,6 +1,7 @@
 import { identities, type Identity } from '@cancuoc/auth';
 import type { StationSimulator } from '@cancuoc/card-production';
-import { CardProductionService, type partner } from '@cancuoc/proto';
+import { grpcCode, status } from '@cancuoc/grpc';
+import { CardJobStatus, CardProductionService, type partner } from '@cancuoc/proto';
 import type { Progress } from '../cli/progress.js';
 import type { Connection } from '../cli/connection.js';
 import {
@@ -22,7 +23,10 @@ import {
   enrollmentStationOf,
   type EncodedCard,
   type EnrolledApplication,
+  type OpenApplication,
 } from './enroll.js';
+import { applicationsAt, resumePoint, type PastApplication } from './resume.js';
+import { SERVICES } from '../services.js';
 import { pool, until } from './pool.js';
 import { CliFailure } from '../cli/command.js';
 
@@ -47,10 +51,17 @@ export interface DemoResult {
   /** Citizens this run registered: those taken through and those blocked at enrollment. */
   readonly registered: number;
   /**
+   * Citizens an earlier run with the seed registered and left part of the way (no application, one
+   * being captured or reviewed, a card waiting or being issued): this run found where each was,
+   * through the services' RPCs, and took it the rest of the way. Counted in `citizens` too.
+   */
+  readonly resumed: number;
+  /**
    * Registered, but blocked at enrollment, per reason: the register flags their record
    * (`REGISTER_RECORD_FLAGGED`: a minor with no parent recorded is incomplete, say).
    */
   readonly blocked: ReadonlyMap<string, number>;
+  /** Citizens an earlier run with the seed took the whole way (card activated): left out. */
   readonly alreadyRegistered: number;
   /**
    * Citizens not started because the signal stopped the run (0 when it ran to the end): never
@@ -68,6 +79,42 @@ export interface DemoResult {
   readonly view: ReadonlyMap<string, partner.PartnerCitizen | undefined>;
   readonly agency: AgencyTerms;
   readonly elapsedMs: number;
+}
+
+/**
+ * The platform stopped answering during the run (UNAVAILABLE, a refused connection, no answer in
+ * time): the run stopped at once. What the citizens finished is kept; a run with the same seed and
+ * count takes the others on from where each one is.
+ */
+export class PlatformUnreachable extends CliFailure {
+  override readonly name = 'PlatformUnreachable';
+  constructor(
+    /** The addresses that did not answer (every service's when all answered again by then). */
+    readonly where: string,
+    /** Citizens taken the whole way, by this run or an earlier one with the seed. */
+    readonly finished: number,
+    readonly total: number,
+  ) {
+    super(`platform not reachable at ${where}: ${finished} of ${total} citizens finished`);
+  }
+}
+
+/** Codes a call gets when the service went away under it, or never answered. */
+const AWAY = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+/** Codes a call may also get when its connection dropped mid-call: the health check then decides. */
+const MAYBE_AWAY = new Set([...AWAY, status.CANCELLED, status.INTERNAL, status.UNKNOWN]);
+
+/** The addresses of the services that do not answer their health check within a few seconds. */
+async function unanswering(connection: Connection): Promise<string[]> {
+  const away: string[] = [];
+  for (const service of SERVICES) {
+    try {
+      await connection.expectServing([service], 3_000);
+    } catch {
+      away.push(connection.addresses[service]);
+    }
+  }
+  return away;
 }
 
 /** The trust anchor a station checks chips against, as card production publishes it to the station. */
@@ -121,8 +168,12 @@ const STEPS = ['registered', 'enrolled', 'cards encoded', 'cards issued', 'agenc
  *
  * Each citizen goes the whole way before the run counts it, `concurrency` at a time. An aborted
  * `signal` starts no other citizen, and the ones in flight are finished — from registration to the
- * agency — so the run leaves no citizen part of the way: each one is either not registered at all or
- * registered with an issued card (or blocked at enrollment, where the register's flag stops it).
+ * agency. When the platform stops answering, the run stops at once ({@link PlatformUnreachable}),
+ * leaving citizens part of the way; a run with the same seed and count finds each citizen it had
+ * registered where it is, through the services' own RPCs (the register by personal id number,
+ * enrollment's applications at the demo's stations, card production's card of the application),
+ * and takes it on from there: no second registration, no second application while one is open, no
+ * second card ({@link resumePoint}).
  */
 export async function runDemo(connection: Connection, options: DemoOptions): Promise<DemoResult> {
   const startedAt = Date.now();
@@ -162,50 +213,94 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       stations.push(station);
     }
   }
+  // Stops the citizens in flight once the platform is found away, so the run ends promptly.
+  const halt = new AbortController();
+  let away: string | undefined;
+  const platformAway = async (error: unknown): Promise<boolean> => {
+    if (away !== undefined) return true;
+    const code = grpcCode(error);
+    if (code === undefined || !MAYBE_AWAY.has(code)) return false;
+    const where = await unanswering(connection);
+    if (where.length === 0 && !AWAY.has(code)) return false;
+    away ??= (where.length > 0 ? where : SERVICES.map((s) => connection.addresses[s])).join(', ');
+    halt.abort();
+    return true;
+  };
+  const through: SeededCitizen[] = [];
+  let alreadyRegistered = 0;
   try {
     for (const step of STEPS) progress?.track(step, options.citizens);
-    // The steps a citizen will not take (already registered, or blocked) are counted as passed.
+    // The steps a citizen will not take (already done, or blocked) are counted as passed.
     const skip = (steps: readonly (typeof STEPS)[number][]) => {
       for (const step of steps) progress?.tick(step);
     };
     const population = populationOf(connection, { count: options.citizens, seed: options.seed });
     const blocked = new Map<string, number>();
-    const through: SeededCitizen[] = [];
     const applications: EnrolledApplication[] = [];
     const cards = new Map<string, EncodedCard>();
     let started = 0;
-    let alreadyRegistered = 0;
-    const steps = { timeoutMs: options.timeoutMs };
+    let earlierRows = 0;
+    let resumed = 0;
+    // What enrollment holds of the demo's stations, read once a citizen turns out registered already.
+    let past: Promise<Map<string, PastApplication[]>> | undefined;
+    const stations = [...new Set(Array.from({ length: population.size }, (_, i) => enrollmentStationOf(i)))];
+    const steps = { timeoutMs: options.timeoutMs, signal: halt.signal };
+    const takeCitizen = async (index: number) => {
+      started++;
+      const { citizen, earlier } = await population.register(index);
+      if (earlier) earlierRows++;
+      progress?.tick('registered');
+      let open: OpenApplication | undefined;
+      if (earlier) {
+        past ??= applicationsAt(connection, stations);
+        const point = resumePoint((await past).get(citizen.citizenId));
+        if (point.kind === 'blocked') {
+          blocked.set(point.reason, (blocked.get(point.reason) ?? 0) + 1);
+          skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
+          return;
+        }
+        if (point.kind !== 'new') open = point.application;
+      }
+      let application: EnrolledApplication;
+      try {
+        application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), {
+          ...steps,
+          open,
+        });
+      } catch (error) {
+        if (!(error instanceof ApplicationBlocked)) throw error;
+        blocked.set(error.reason, (blocked.get(error.reason) ?? 0) + 1);
+        skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
+        return;
+      }
+      progress?.tick('enrolled');
+      const card = await cardEncoded(connection, application.applicationId, steps);
+      // Encoded by an earlier run's stations (or by stations elsewhere): no completion here to count it.
+      if (stationCount === 0 || (earlier && card.status !== CardJobStatus.ENCODED))
+        progress?.tick('cards encoded');
+      if (earlier && card.status === CardJobStatus.ACTIVATED) {
+        alreadyRegistered++;
+        skip(['cards issued', 'agency received']);
+        return;
+      }
+      await issueCard(connection, card.cardId, citizen.officeUnitCode, card.status);
+      progress?.tick('cards issued');
+      through.push(citizen);
+      applications.push(application);
+      cards.set(application.applicationId, card);
+      if (earlier) resumed++;
+    };
     // The signal goes to the pool only: a citizen it has started is finished.
     await pool(
       Array.from({ length: population.size }, (_, i) => i),
       options.concurrency ?? 6,
       async (index) => {
-        started++;
-        const citizen = await population.register(index);
-        progress?.tick('registered');
-        if (!citizen) {
-          alreadyRegistered++;
-          skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
-          return;
-        }
-        let application: EnrolledApplication;
         try {
-          application = await enrollCitizen(connection, citizen, enrollmentStationOf(index), steps);
+          await takeCitizen(index);
         } catch (error) {
-          if (!(error instanceof ApplicationBlocked)) throw error;
-          blocked.set(error.reason, (blocked.get(error.reason) ?? 0) + 1);
-          skip(['enrolled', 'cards encoded', 'cards issued', 'agency received']);
-          return;
+          await platformAway(error);
+          throw error;
         }
-        through.push(citizen);
-        applications.push(application);
-        progress?.tick('enrolled');
-        const card = await cardEncoded(connection, application.applicationId, steps);
-        cards.set(application.applicationId, card);
-        if (stationCount === 0) progress?.tick('cards encoded');
-        await issueCard(connection, card.cardId, citizen.officeUnitCode);
-        progress?.tick('cards issued');
       },
       signal,
     );
@@ -228,7 +323,8 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
     );
     return {
       citizens,
-      registered: started - alreadyRegistered,
+      registered: started - earlierRows,
+      resumed,
       blocked,
       alreadyRegistered,
       notStarted: population.size - started,
@@ -240,6 +336,11 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       agency,
       elapsedMs: Date.now() - startedAt,
     };
+  } catch (error) {
+    // Whichever citizen failed first, the platform gone away is the news (the others then fail too).
+    if ((await platformAway(error)) && away !== undefined)
+      throw new PlatformUnreachable(away, through.length + alreadyRegistered, options.citizens);
+    throw error;
   } finally {
     progress?.end();
     await Promise.all(stations.map((s) => s.stop()));

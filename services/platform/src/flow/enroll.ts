@@ -9,6 +9,7 @@ import {
   FingerprintFormat,
 } from '@cancuoc/proto';
 import { jpegImage, portraitPixels, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
+import { grpcCode, readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
 import { CliFailure } from '../cli/command.js';
 import type { Connection } from '../cli/connection.js';
 import type { SeededCitizen } from './citizens.js';
@@ -61,49 +62,102 @@ export interface EnrolledApplication {
   readonly applicationId: string;
 }
 
+/** Where an application of the citizen is, to take it on from there ({@link enrollCitizen}). */
+export interface OpenApplication {
+  readonly applicationId: string;
+  /** The station it was started at: captures are made there. */
+  readonly stationId: string;
+}
+
 /**
  * One citizen at the police station: StartApplication, the face and the ten prints (streamed in
  * chunks), submission, the duplicate check, and a supervisor's approval (another person than the
  * operator, as enrollment requires). Resolves once the application is SUBMITTED to card production.
+ *
+ * Resumable: given an application an earlier run left part of the way (`open`), or when enrollment
+ * answers that the citizen already has an open one (ALREADY_EXISTS, naming it), it takes that one on
+ * from its stage — waits for the register's data, captures again (enrollment takes a new capture
+ * while CAPTURING), submits, waits for the duplicate check, approves — and never starts a second.
  */
 export async function enrollCitizen(
   connection: Connection,
   citizen: SeededCitizen,
   station: string,
-  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+  options: {
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal;
+    readonly open?: OpenApplication;
+  } = {},
 ): Promise<EnrolledApplication> {
   // The operator signs in at the station: their own token, and the station's beside it.
-  const operator = connection.client(EnrollmentService, 'enrollment', operatorOf(station), {
-    [STATION_TOKEN_HEADER]: identities.enrollmentStation(station),
-  });
+  const operatorAt = (stationId: string) =>
+    connection.client(EnrollmentService, 'enrollment', operatorOf(stationId), {
+      [STATION_TOKEN_HEADER]: identities.enrollmentStation(stationId),
+    });
   const supervisor = connection.client(EnrollmentService, 'enrollment', DEMO_SUPERVISOR);
-  const started = await operator.startApplication({
-    personalId: citizen.personalId,
-    reason: ApplicationReason.FIRST_ISSUE,
-  });
-  const applicationId = started.application!.application!.applicationId;
-  let closedReason = '';
-  const stageOf = async () => {
-    const application = (await supervisor.getApplication({ applicationId })).application!.application!;
-    closedReason = application.closedReason;
-    return application.stage;
-  };
-  const stopped = (stage: ApplicationStage) =>
-    stage === ApplicationStage.BLOCKED
-      ? new ApplicationBlocked(applicationId, closedReason)
+  let applicationId = options.open?.applicationId;
+  if (!applicationId) {
+    try {
+      const started = await operatorAt(station).startApplication({
+        personalId: citizen.personalId,
+        reason: ApplicationReason.FIRST_ISSUE,
+      });
+      applicationId = started.application!.application!.applicationId;
+    } catch (error) {
+      // Started by a call whose answer was lost (the platform went away): that one is taken on.
+      const open = readErrorDetails(error)?.resourceInfo?.resourceName;
+      if (grpcCode(error) !== status.ALREADY_EXISTS || !open) throw error;
+      applicationId = open;
+    }
+  }
+  const id = applicationId;
+  const read = async () => (await supervisor.getApplication({ applicationId: id })).application!.application!;
+  const stopped = (application: { stage: ApplicationStage; closedReason: string }) =>
+    application.stage === ApplicationStage.BLOCKED
+      ? new ApplicationBlocked(id, application.closedReason)
       : new CliFailure(
-          `application ${applicationId} stopped at ${ApplicationStage[stage]}${closedReason ? ` (${closedReason})` : ''}`,
+          `application ${id} stopped at ${ApplicationStage[application.stage]}${application.closedReason ? ` (${application.closedReason})` : ''}`,
         );
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const stuck = (what: string) => () =>
-    new CliFailure(`application ${applicationId} did not reach ${what} in ${timeoutMs / 1000} s`);
-  const capturing = await until(stageOf, (s) => s !== ApplicationStage.STARTED, {
-    timeoutMs,
-    signal: options.signal,
-    onTimeout: stuck('capture'),
-  });
-  if (capturing !== ApplicationStage.CAPTURING) throw stopped(capturing);
-  const { face, fingerprints } = biometricsOf(citizen.biometricSeed);
+  const waitFor = (what: string, done: (stage: ApplicationStage) => boolean) =>
+    until(read, (a) => done(a.stage), {
+      timeoutMs,
+      signal: options.signal,
+      onTimeout: () => new CliFailure(`application ${id} did not reach ${what} in ${timeoutMs / 1000} s`),
+    });
+  let application = await read();
+  for (;;) {
+    switch (application.stage) {
+      case ApplicationStage.STARTED:
+        // Waiting for the register's data (the re-processor asks again while the register is away).
+        application = await waitFor('capture', (s) => s !== ApplicationStage.STARTED);
+        break;
+      case ApplicationStage.CAPTURING:
+        await capture(operatorAt(application.stationId), id, citizen.biometricSeed);
+        application = await waitFor('review', (s) => s === ApplicationStage.REVIEW || FINAL_STOPS.has(s));
+        break;
+      case ApplicationStage.DUPLICATE_CHECK:
+        application = await waitFor('review', (s) => s === ApplicationStage.REVIEW || FINAL_STOPS.has(s));
+        break;
+      case ApplicationStage.REVIEW:
+        await supervisor.approveApplication({ applicationId: id });
+        return { citizenId: citizen.citizenId, applicationId: id };
+      case ApplicationStage.SUBMITTED:
+      case ApplicationStage.COMPLETED:
+        return { citizenId: citizen.citizenId, applicationId: id };
+      default:
+        throw stopped(application);
+    }
+  }
+}
+
+/** The face and the ten prints of the citizen's synthetic person, then the submission for review. */
+async function capture(
+  operator: GrpcClient<typeof EnrollmentService>,
+  applicationId: string,
+  biometricSeed: number,
+): Promise<void> {
+  const { face, fingerprints } = biometricsOf(biometricSeed);
   await operator.captureFace([
     { part: { case: 'header', value: { applicationId, size: BigInt(face.length), sha256: sha256(face) } } },
     ...[...chunks(face, 64 * 1024)].map((c) => ({ part: { case: 'chunk' as const, value: c } })),
@@ -122,14 +176,6 @@ export async function enrollCitizen(
     ...[...chunks(fingerprints, 4096)].map((c) => ({ part: { case: 'chunk' as const, value: c } })),
   ]);
   await operator.submitForReview({ applicationId });
-  const reviewed = await until(stageOf, (s) => s === ApplicationStage.REVIEW || FINAL_STOPS.has(s), {
-    timeoutMs,
-    signal: options.signal,
-    onTimeout: stuck('review'),
-  });
-  if (reviewed !== ApplicationStage.REVIEW) throw stopped(reviewed);
-  await supervisor.approveApplication({ applicationId });
-  return { citizenId: citizen.citizenId, applicationId };
 }
 
 /** Card production's operator in the demo: checks, ships, hands over and activates the cards. */
@@ -145,6 +191,8 @@ const ENCODED_OR_LATER = new Set([
 
 export interface EncodedCard {
   readonly cardId: string;
+  /** Where the card was when it was found encoded (or later: a run that continues an earlier one). */
+  readonly status: CardJobStatus;
   readonly chipSerial: string;
   /** Chips written for the job that did not become the card. */
   readonly voidedChips: number;
@@ -164,8 +212,11 @@ export async function cardEncoded(
     async () => {
       try {
         return await admin.getCard({ card: { case: 'applicationId', value: applicationId } });
-      } catch {
-        return undefined; // not personalised yet: card production has not seen the application
+      } catch (error) {
+        // Not personalised yet: card production has not seen the application. Anything else (the
+        // platform away, a refusal) is the caller's to see.
+        if (grpcCode(error) === status.NOT_FOUND) return undefined;
+        throw error;
       }
     },
     (r) => r !== undefined && ENCODED_OR_LATER.has(r.card!.status),
@@ -179,6 +230,7 @@ export async function cardEncoded(
   const card = reply!.card!;
   return {
     cardId: card.cardId,
+    status: card.status,
     chipSerial: card.chipSerial,
     voidedChips: card.voidedChips.length,
     encodings: reply!.history.filter((h) => h.change === 'CardEncoded').length,
@@ -188,16 +240,29 @@ export async function cardEncoded(
 /**
  * What card production's operators do once the chip is written: the quality check, shipping to
  * the commune office, handing over to the citizen (enrollment then closes the application) and
- * activation. Only an issued card is the citizen's card for data sharing.
+ * activation. Only an issued card is the citizen's card for data sharing. Taken on from `from`, the
+ * card's status: a run that continues an earlier one does only the steps not done.
  */
 export async function issueCard(
   connection: Connection,
   cardId: string,
   officeUnitCode: string,
+  from: CardJobStatus = CardJobStatus.ENCODED,
 ): Promise<void> {
   const admin = connection.client(CardProductionService, 'card-production', DEMO_ADMINISTRATOR);
-  await admin.recordQualityCheck({ cardId, passed: true, defects: [] });
-  await admin.shipCard({ cardId, shipmentId: `demo-${officeUnitCode}`, destinationUnitCode: officeUnitCode });
-  await admin.deliverCard({ cardId, deliveredAtUnitCode: officeUnitCode });
-  await admin.activateCard({ cardId });
+  const steps: [CardJobStatus, () => Promise<unknown>][] = [
+    [CardJobStatus.ENCODED, () => admin.recordQualityCheck({ cardId, passed: true, defects: [] })],
+    [
+      CardJobStatus.QUALITY_CHECKED,
+      () =>
+        admin.shipCard({ cardId, shipmentId: `demo-${officeUnitCode}`, destinationUnitCode: officeUnitCode }),
+    ],
+    [CardJobStatus.SHIPPED, () => admin.deliverCard({ cardId, deliveredAtUnitCode: officeUnitCode })],
+    [CardJobStatus.DELIVERED, () => admin.activateCard({ cardId })],
+  ];
+  if (from === CardJobStatus.ACTIVATED) return;
+  const at = steps.findIndex(([after]) => after === from);
+  if (at < 0)
+    throw new CliFailure(`card ${cardId} is ${CardJobStatus[from]}: the demo does not take it on from there`);
+  for (const [, step] of steps.slice(at)) await step();
 }

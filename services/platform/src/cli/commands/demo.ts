@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { DEMO_AGENCY, agencyRecordJson, fieldName, presentFields } from '../../flow/agency.js';
-import { runDemo, type DemoResult } from '../../flow/demo.js';
+import { PlatformUnreachable, runDemo, type DemoResult } from '../../flow/demo.js';
 import { integerFlag, parseFlags } from '../args.js';
 import { CliFailure, EXIT, type CliCommand } from '../command.js';
 import { CONNECTION_FLAGS, CONNECTION_USAGE, Connection } from '../connection.js';
@@ -36,9 +36,19 @@ Ctrl-C (or SIGTERM) starts no other citizen and finishes those in flight, from r
 agency, then prints the summary: no citizen is left part of the way, and the same --seed and
 --citizens continue with the ones not started. A second Ctrl-C stops at once.
 
+When the platform stops answering, the demo stops at once and says how many citizens it finished.
+Run it again with the same --seed and --citizens: it finds each of its citizens where it was left
+(registered, an application being captured or reviewed, a card waiting or being issued), through
+the services' RPCs, and takes it on from there — no second registration, no second application
+while one is open, no card encoded twice — and says how many it resumed.
+
 Exit codes: 0 every card encoded once and delivered as allowed, 1 otherwise or not reachable, 2 bad
 usage, 130 stopped by Ctrl-C or SIGTERM (after the summary of what was done).
 `;
+
+/** An argument as a POSIX shell reads it back. */
+const shellWord = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 
 const allowedOf = (result: DemoResult) => [...result.agency.fields].sort((a, b) => a - b).join(',');
 
@@ -68,7 +78,10 @@ function summary(result: DemoResult, seed: number, asked: number, idsFile: strin
     result.interrupted
       ? `Cancuoc demo — seed ${seed} — stopped by a signal: the citizens in flight were finished, no other started`
       : `Cancuoc demo — seed ${seed}`,
-    `  citizens registered   ${registered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were registered already: left out)` : ''}`,
+    `  citizens registered   ${registered}${result.alreadyRegistered ? ` (${result.alreadyRegistered} were done by an earlier run: left out)` : ''}`,
+    ...(result.resumed > 0
+      ? [`  resumed               ${result.resumed} left part of the way by an earlier run, finished now`]
+      : []),
     ...(result.blocked.size > 0
       ? [
           `  blocked at enrollment ${[...result.blocked.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ')} (the register flags the record, e.g. a minor with no parent recorded)`,
@@ -130,15 +143,29 @@ export const demoCommand: CliCommand = {
       );
     io.signal?.addEventListener('abort', stopping, { once: true });
     try {
-      const result = await runDemo(connection, {
-        citizens,
-        seed,
-        concurrency,
-        stations,
-        timeoutMs,
-        progress,
-        signal: io.signal,
-      });
+      let result: DemoResult;
+      try {
+        result = await runDemo(connection, {
+          citizens,
+          seed,
+          concurrency,
+          stations,
+          timeoutMs,
+          progress,
+          signal: io.signal,
+        });
+      } catch (error) {
+        if (!(error instanceof PlatformUnreachable)) throw error;
+        const again = [
+          'cancuoc',
+          'demo',
+          ...(flags.seed === undefined ? ['--seed', String(seed)] : []),
+          ...argv,
+        ];
+        throw new CliFailure(
+          `${error.message}; run \`${again.map(shellWord).join(' ')}\` again to finish them`,
+        );
+      }
       if (flags.ids) await writeFile(flags.ids, result.citizens.map((c) => `${c.citizenId}\n`).join(''));
       io.stdout(summary(result, seed, citizens, flags.ids));
       if (result.interrupted) return EXIT.interrupted;

@@ -33,8 +33,9 @@ export interface TestTelemetry {
 }
 
 /**
- * The real SDK set-up (`startTelemetry`) with an in-memory span exporter, the privacy guard and a
- * metric reader collected on demand, for tests. Nothing is exported over the network.
+ * The real SDK set-up (`startTelemetry`, NodeSDK) with an in-memory span exporter, the privacy
+ * guard and a metric reader collected on demand, for tests. They replace the exporters the
+ * environment would configure, so nothing is exported over the network.
  */
 export async function startTestTelemetry(serviceName = 'cancuoc-test'): Promise<TestTelemetry> {
   const exporter = new InMemorySpanExporter();
@@ -42,7 +43,6 @@ export async function startTestTelemetry(serviceName = 'cancuoc-test'): Promise<
   const reader = new OnDemandMetricReader();
   const telemetry = await startTelemetry({
     serviceName,
-    env: {},
     logger: createLogger({ service: serviceName, level: 'error' }),
     spanProcessors: [guard, new SimpleSpanProcessor({ exporter })],
     metricReaders: [reader],

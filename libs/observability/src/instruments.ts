@@ -60,10 +60,8 @@ export class CatalogueMeter {
           instrument = this.meter.createCounter(spec.name, options);
           break;
         case 'histogram':
-          instrument = this.meter.createHistogram(spec.name, {
-            ...options,
-            advice: { explicitBucketBoundaries: [...spec.buckets] },
-          });
+          // Bucket boundaries come from the SDK's views (`catalogueViews`), where the catalogue is applied.
+          instrument = this.meter.createHistogram(spec.name, options);
           break;
         case 'gauge':
           instrument = this.meter.createObservableGauge(spec.name, options);

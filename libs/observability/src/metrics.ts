@@ -41,7 +41,7 @@ export interface MetricSpec {
   readonly emittedBy: readonly Emitter[] | 'all';
   /** True when the name, unit and attributes are OpenTelemetry semantic conventions. */
   readonly semanticConvention: boolean;
-  /** Explicit bucket boundaries (advice to the SDK's view), histograms only. */
+  /** Explicit bucket boundaries, histograms only: the SDK's views apply them (`catalogueViews`). */
   readonly buckets?: readonly number[];
 }
 

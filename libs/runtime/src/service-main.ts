@@ -84,7 +84,8 @@ export async function runServiceMain<Storage extends StorageLocation, Config>(
       return;
     }
     const config = spec.configFromEnv(context.env);
-    telemetry = await startTelemetry({ serviceName: spec.name, logger, env: context.env });
+    // The SDK reads its OTEL_* variables from process.env itself.
+    telemetry = await startTelemetry({ serviceName: spec.name, logger });
     const running = await spec.start(config, {
       migrate: context.argv.includes('--migrate') || spec.embedded(config),
       logger,

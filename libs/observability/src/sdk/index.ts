@@ -1,2 +1,3 @@
-export * from './config.js';
+export * from './exporting.js';
 export * from './start-telemetry.js';
+export * from './views.js';

@@ -1,6 +1,6 @@
-import type { Attributes } from '@opentelemetry/api';
+import { TraceFlags, type Attributes } from '@opentelemetry/api';
 import { MetricReader, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createLogger } from '../logger.js';
 import { startTelemetry, type Telemetry } from '../sdk/start-telemetry.js';
 import { PrivacyGuardSpanProcessor, type PrivacyViolation } from './privacy-guard.js';
@@ -12,6 +12,31 @@ class OnDemandMetricReader extends MetricReader {
   }
 
   protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Keeps every sampled span as it ends. Not `SimpleSpanProcessor` with an in-memory exporter: that
+ * exports only once the resource detectors' asynchronous attributes (`host.id`) have settled, so a
+ * span would appear a tick after it ended, and tests assert right after the call.
+ */
+class EndedSpans implements SpanProcessor {
+  spans: ReadableSpan[] = [];
+
+  onStart(): void {
+    // Only ended spans are kept.
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (span.spanContext().traceFlags & TraceFlags.SAMPLED) this.spans.push(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
     return Promise.resolve();
   }
 }
@@ -33,25 +58,25 @@ export interface TestTelemetry {
 }
 
 /**
- * The real SDK set-up (`startTelemetry`) with an in-memory span exporter, the privacy guard and a
- * metric reader collected on demand, for tests. Nothing is exported over the network.
+ * The real SDK set-up (`startTelemetry`, NodeSDK) with the ended spans kept in memory, the privacy
+ * guard and a metric reader collected on demand, for tests. They replace the exporters the
+ * environment would configure, so nothing is exported over the network.
  */
 export async function startTestTelemetry(serviceName = 'cancuoc-test'): Promise<TestTelemetry> {
-  const exporter = new InMemorySpanExporter();
+  const ended = new EndedSpans();
   const guard = new PrivacyGuardSpanProcessor();
   const reader = new OnDemandMetricReader();
   const telemetry = await startTelemetry({
     serviceName,
-    env: {},
     logger: createLogger({ service: serviceName, level: 'error' }),
-    spanProcessors: [guard, new SimpleSpanProcessor({ exporter })],
+    spanProcessors: [guard, ended],
     metricReaders: [reader],
   });
   return {
     telemetry,
-    spans: () => exporter.getFinishedSpans(),
-    spansNamed: (name) => exporter.getFinishedSpans().filter((s) => s.name === name),
-    reset: () => exporter.reset(),
+    spans: () => [...ended.spans],
+    spansNamed: (name) => ended.spans.filter((s) => s.name === name),
+    reset: () => void (ended.spans = []),
     async collectMetrics() {
       const { resourceMetrics, errors } = await reader.collect();
       if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');

@@ -347,6 +347,18 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       assert.equal(item(started)!.lastError, 'REGISTRY_UNAVAILABLE');
       assert.equal(item(capturing)!.lastError, '');
       assert.equal(item(cancelled), undefined, 'a cancelled application is finished');
+      // Once card production reports the card, the application waits for whoever the card waits for.
+      await running.db.query(
+        `INSERT INTO enr_cards (card_id, application_id, citizen_id, status, issue_date, expiry_date, card_version, changed_at)
+         VALUES ($1, $2, $3, 'SHIPPED', '2026-01-02', '2038-05-17', 7, now())`,
+        [randomUUID(), approved, randomUUID()],
+      );
+      const shipped = (await ops.listUnfinishedWork({ olderThanSeconds: 0, pageSize: 500 })).items.find(
+        (i) => i.id === approved,
+      );
+      assert.equal(shipped?.nextAction, operations.NextAction.PRODUCE_CARD);
+      assert.equal(shipped.actor, operations.Actor.DELIVERY);
+      assert.ok(shipped.relatedId);
       const text = JSON.stringify(items, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
       for (const personalId of personalIds) assert.ok(!text.includes(personalId), 'no personal id number');
 

@@ -7,6 +7,7 @@ import type {
   WorkActor,
 } from '@cancuoc/operations';
 import type { Stage } from '../domain/application/state.js';
+import type { CardStatusName } from './card-history.js';
 
 type OpenStage = Exclude<Stage, 'completed' | 'rejected' | 'cancelled' | 'blocked'>;
 
@@ -21,25 +22,31 @@ const NEXT: Record<OpenStage, { readonly action: WorkAction; readonly actor: Wor
 };
 
 /**
- * Who moves a submitted application on, by what card production last reported of its card: none
- * yet, or delivered (enrollment closes it on that event), the platform; otherwise whoever the card
- * waits for.
+ * Who moves a submitted application on, by what card production last reported of its card (the
+ * CardStatus name `enr_cards` keeps, e.g. `SHIPPED`): none yet, or delivered (enrollment closes it
+ * on that event), the platform; otherwise whoever the card waits for.
  */
-function submittedActor(cardStatus: string | null): WorkActor {
+function submittedActor(cardStatus: CardStatusName | null): WorkActor {
   switch (cardStatus) {
-    case 'CARD_STATUS_QUEUED':
-    case 'CARD_STATUS_ENCODING':
-      return 'encoding-station';
-    case 'CARD_STATUS_ENCODED':
-    case 'CARD_STATUS_QUALITY_CHECKED':
-    case 'CARD_STATUS_MANUAL_HANDLING':
-    case 'CARD_STATUS_CANCELLED':
-    case 'CARD_STATUS_REVOKED':
-      return 'operator';
-    case 'CARD_STATUS_SHIPPED':
-      return 'delivery';
-    default:
+    case null:
+    case 'DELIVERED':
+    case 'ACTIVATED':
       return 'platform';
+    case 'QUEUED':
+    case 'ENCODING':
+      return 'encoding-station';
+    case 'ENCODED':
+    case 'QUALITY_CHECKED':
+    case 'MANUAL_HANDLING':
+    case 'CANCELLED':
+    case 'REVOKED':
+      return 'operator';
+    case 'SHIPPED':
+      return 'delivery';
+    default: {
+      const unknown: never = cardStatus;
+      throw new Error(`unknown card status ${String(unknown)}`);
+    }
   }
 }
 
@@ -54,7 +61,7 @@ interface Row {
   last_error: string | null;
   next_attempt_at: Date | string | null;
   card_id: string | null;
-  card_status: string | null;
+  card_status: CardStatusName | null;
 }
 
 const date = (value: Date | string) => (value instanceof Date ? value : new Date(value));

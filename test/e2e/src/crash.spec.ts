@@ -14,9 +14,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DevelopmentIssuer, developmentIssuerFile, identities, type Identity } from '@cancuoc/auth';
 import { closeClient, createClient } from '@cancuoc/grpc';
-import { CardJobStatus, CardProductionService, EnrollmentService, operations } from '@cancuoc/proto';
+import { CardProductionService, EnrollmentService, operations } from '@cancuoc/proto';
 import { cancuoc, spawnCancuoc, type RunningCli } from './support/cli.js';
-import { assertCompleteOrListed, settled, type PlatformReaders } from './support/unfinished.js';
+import {
+  assertCompleteOrListed,
+  settled,
+  unfinishedWork,
+  type PlatformReaders,
+} from './support/unfinished.js';
 
 /** Few, so the whole file stays well inside the suite's five minutes a file. */
 const CITIZENS = Number(process.env.E2E_CRASH_CITIZENS ?? 20);
@@ -90,6 +95,7 @@ describe('crash: SIGKILL of the embedded platform mid-demo', () => {
       const dataDir = join(folder, 'platform');
       const t0 = Date.now();
       const ms: Record<string, number> = {};
+      let partWayAtKill = 0;
       const first = await start(dataDir);
       ms.start = Date.now() - t0;
       const issuer = await DevelopmentIssuer.open(developmentIssuerFile(dataDir));
@@ -106,18 +112,19 @@ describe('crash: SIGKILL of the embedded platform mid-demo', () => {
         dataDir,
         ...flags(first.addresses),
       ]);
-      // Mid-load: a quarter of the citizens through, the others on their way.
+      // Mid-load: several citizens part of the way, in enrollment and in card production.
       const watch = readersOf(first.addresses, issuer);
       try {
         const deadline = Date.now() + 300_000;
         for (;;) {
-          const { cards } = await watch.readers.cardProduction.listCards({
-            status: CardJobStatus.ACTIVATED,
-            pageSize: 500,
-          });
-          if (cards.length >= Math.max(3, Math.floor(CITIZENS / 4))) break;
-          if (Date.now() > deadline) assert.fail(`the demo made no cards:\n${demo.stderr()}`);
-          await sleep(200);
+          const open = await unfinishedWork(watch.readers);
+          const cards = open.filter((i) => i.kind === operations.WorkKind.CARD).length;
+          if (cards >= 1 && open.length - cards >= 3 && open.length >= Math.min(6, CITIZENS / 2)) {
+            partWayAtKill = open.length;
+            break;
+          }
+          if (Date.now() > deadline) assert.fail(`the demo never had citizens part-way:\n${demo.stderr()}`);
+          await sleep(100);
         }
       } catch (error) {
         demo.child.kill('SIGKILL');
@@ -159,7 +166,7 @@ describe('crash: SIGKILL of the embedded platform mid-demo', () => {
         const rows = stuck.stdout.trim().split('\n').slice(1);
         assert.equal(rows.length, left.length, stuck.stdout);
         for (const item of left) assert.equal(rows.filter((r) => r.includes(item.id)).length, 1, item.id);
-        process.stdout.write(`# crash: ${JSON.stringify({ ...accounting, ms })}\n`);
+        process.stdout.write(`# crash: ${JSON.stringify({ ...accounting, partWayAtKill, ms })}\n`);
       } finally {
         close();
         const stopped = second.platform.exit;

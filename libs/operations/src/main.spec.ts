@@ -34,5 +34,23 @@ describe('main.js: the operator commands without the platform CLI', () => {
     const noTopic = run('redrive', 'internal.nobody.nothing.v1');
     assert.equal(noTopic.status, 2);
     assert.match(noTopic.stderr, /is not a topic of the catalogue/);
+    for (const wrong of ['10', '5 m', '1w', '5000000000s']) {
+      const bad = run('stuck', '--older-than', wrong);
+      assert.equal(bad.status, 2, wrong);
+      assert.match(bad.stderr, /--older-than must be a duration such as 90s, 10m, 2h or 1d/);
+    }
+    // Both services away: exit 1, one line for each, and the table's header all the same.
+    const away = run(
+      'stuck',
+      '--older-than',
+      '0s',
+      '--enrollment',
+      '127.0.0.1:1',
+      '--card-production',
+      '127.0.0.1:1',
+    );
+    assert.equal(away.status, 1);
+    assert.equal(away.stderr.trim().split('\n').length, 2, away.stderr);
+    assert.match(away.stdout, /^SERVICE +KIND +ID +STATION +STATE +NEXT +WHO +REASON +FOR$/m);
   });
 });

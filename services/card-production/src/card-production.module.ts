@@ -43,6 +43,7 @@ import { CardOperations } from './application/operations.js';
 import { Personaliser } from './application/personaliser.js';
 import type { CardVault, Clock, DocumentSigners, LeaseBoard, PortraitSource } from './application/ports.js';
 import { StationReports } from './application/station-reports.js';
+import { UnfinishedCards } from './application/unfinished-work.js';
 import { ConfigError, type CardProductionConfig, type StorageConfig } from './config.js';
 import type { CardPolicy } from './domain/card/decider.js';
 import { applicationChange } from './infrastructure/application-events.js';
@@ -386,6 +387,13 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           audit: this.audit,
           consumers: [this.consumer],
           transport: this.transport,
+          unfinishedWork: {
+            source: new UnfinishedCards(this.db),
+            ...(this.config.unfinishedWorkAfterSeconds !== undefined && {
+              defaultOlderThanSeconds: this.config.unfinishedWorkAfterSeconds,
+            }),
+          },
+          clock: this.clock,
         }),
       ],
     });

@@ -1,3 +1,4 @@
+import { DEFAULT_UNFINISHED_WORK_AFTER_SECONDS } from '@cancuoc/operations';
 import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
 import {
@@ -52,6 +53,11 @@ export interface CardProductionConfig {
   readonly dataKey: Uint8Array | undefined;
   /** Dispatches that may end without a card before a job goes to manual handling (N). */
   readonly maxAttempts: number;
+  /**
+   * ListUnfinishedWork's threshold when the request sets none (`UNFINISHED_WORK_AFTER_SECONDS`,
+   * default ten minutes): work unchanged for longer is listed.
+   */
+  readonly unfinishedWorkAfterSeconds?: number;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
   readonly retryBackoffMs: number;
@@ -188,5 +194,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     pollMs: 1_000,
     personalisationConcurrency: integer(env, 'CARD_PRODUCTION_PERSONALISATION_CONCURRENCY', 4, 1),
     revocationListValidityMs: 60 * 60_000,
+    unfinishedWorkAfterSeconds: integer(
+      env,
+      'UNFINISHED_WORK_AFTER_SECONDS',
+      DEFAULT_UNFINISHED_WORK_AFTER_SECONDS,
+    ),
   };
 }

@@ -213,13 +213,13 @@ describe('faults', () => {
         CANCUOC_ENROLLMENT_ADDRESS: '127.0.0.1:1',
         CANCUOC_DATA_DIR: f.platformDir!,
       };
-      const stuck = await captureRun(command('stuck'), [], env);
+      const stuck = await captureRun(command('stuck'), ['--older-than', '0s'], env);
       assert.equal(stuck.code, 1, 'enrollment could not be asked');
       assert.match(stuck.stderr, /enrollment is unreachable at 127\.0\.0\.1:1/);
       const line = stuck.stdout.split('\n').find((l) => l.includes(card.cardId));
       assert.match(
         line ?? '',
-        /^card-production +card +\S+ +- +MANUAL_HANDLING +PORTRAIT_HASH_MISMATCH, 0\/\d+ attempts/,
+        /^card-production +card +\S+ +- +MANUAL_HANDLING +resolve-manual-handling +operator +PORTRAIT_HASH_MISMATCH, 0 attempts/,
       );
       assert.ok(
         !stuck.stdout.includes(card.citizenId) && !stuck.stdout.includes(card.documentNumber || '-none-'),

@@ -20,10 +20,12 @@ import {
   CardProductionService,
   EncodingFailureReason,
   EncodingStationService,
+  operations,
   RevocationReason,
 } from '@cancuoc/proto';
 import { encodePageToken } from '@cancuoc/identity';
-import { startFixture, stationClient, type Fixture } from './test-support/fixture.js';
+import { identities } from '@cancuoc/auth';
+import { clientAs, startFixture, stationClient, type Fixture } from './test-support/fixture.js';
 
 const LONG = 'x'.repeat(100_000);
 const SHA = 'a'.repeat(64);
@@ -31,6 +33,8 @@ const SHA = 'a'.repeat(64);
 interface Callers {
   readonly admin: GrpcClient<typeof CardProductionService>;
   readonly station: GrpcClient<typeof EncodingStationService>;
+  /** The shared OperationsService, as card production serves it. */
+  readonly ops: GrpcClient<typeof operations.OperationsService>;
 }
 
 type Case = MalformedCase<Callers>;
@@ -57,10 +61,17 @@ describe('malformed requests to card production: a client error, and nothing wri
 
   before(async () => {
     f = await startFixture();
-    callers = { admin: f.admin, station: stationClient(f.running.grpc.address, 'mf-station') };
+    callers = {
+      admin: f.admin,
+      station: stationClient(f.running.grpc.address, 'mf-station'),
+      ops: clientAs(operations.OperationsService, f.running.grpc.address, identities.administrator('ops-01')),
+    };
   });
   after(async () => {
-    if (callers) closeClient(callers.station);
+    if (callers) {
+      closeClient(callers.station);
+      closeClient(callers.ops);
+    }
     await f?.close();
   });
 
@@ -440,6 +451,36 @@ describe('malformed requests to card production: a client error, and nothing wri
       call: (c) => c.station.heartbeat({ leaseIds: ['\u0000'] }),
       field: 'lease_ids[0]',
       reason: 'CONTROL_CHARACTER',
+    },
+    // OperationsService/ListUnfinishedWork (libs/operations)
+    {
+      rpc: 'ListUnfinishedWork',
+      what: 'a made-up page token',
+      call: (c) => c.ops.listUnfinishedWork({ olderThanSeconds: 0, pageToken: 'bm90LWEtdG9rZW4' }),
+      field: 'page_token',
+      reason: 'INVALID_PAGE_TOKEN',
+    },
+    {
+      rpc: 'ListUnfinishedWork',
+      what: 'a page token issued for another threshold',
+      call: (c) =>
+        c.ops.listUnfinishedWork({
+          olderThanSeconds: 60,
+          pageToken: encodePageToken('unfinished-work', [0], [new Date().toISOString(), some()]),
+        }),
+      field: 'page_token',
+      reason: 'INVALID_PAGE_TOKEN',
+    },
+    {
+      rpc: 'ListUnfinishedWork',
+      what: 'a page token whose cursor is not an instant and an id',
+      call: (c) =>
+        c.ops.listUnfinishedWork({
+          olderThanSeconds: 0,
+          pageToken: encodePageToken('unfinished-work', [0], ["'; DROP TABLE cp_jobs; --", some()]),
+        }),
+      field: 'page_token',
+      reason: 'INVALID_PAGE_TOKEN',
     },
   ];
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { AuthConfigError, authConfigFromEnv, type AuthConfig } from '@cancuoc/auth';
 import { grpcListenerFromEnv, TlsConfigError, type GrpcListenerConfig, type TlsFiles } from '@cancuoc/grpc';
 import { KafkaSecurityError, kafkaSecurityFromEnv, type KafkaSecurity } from '@cancuoc/messaging';
+import { DEFAULT_UNFINISHED_WORK_AFTER_SECONDS } from '@cancuoc/operations';
 
 /** How enrollment is configured: from the environment in server mode, by the launcher when embedded. */
 export interface EnrollmentConfig {
@@ -45,6 +46,11 @@ export interface EnrollmentConfig {
   readonly reprocessIntervalMs: number;
   /** A step waiting this long counts as stuck even before it failed. */
   readonly stuckAfterMs: number;
+  /**
+   * ListUnfinishedWork's threshold when the request sets none (`UNFINISHED_WORK_AFTER_SECONDS`,
+   * default ten minutes): work unchanged for longer is listed.
+   */
+  readonly unfinishedWorkAfterSeconds?: number;
 }
 
 export class ConfigError extends Error {
@@ -165,5 +171,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     retryMaxMs: integer(env, 'ENROLLMENT_RETRY_MAX_MS', 300_000, 1),
     reprocessIntervalMs: integer(env, 'ENROLLMENT_REPROCESS_INTERVAL_MS', 1_000, 10),
     stuckAfterMs: integer(env, 'ENROLLMENT_STUCK_AFTER_MS', 300_000, 0),
+    unfinishedWorkAfterSeconds: integer(
+      env,
+      'UNFINISHED_WORK_AFTER_SECONDS',
+      DEFAULT_UNFINISHED_WORK_AFTER_SECONDS,
+    ),
   };
 }

@@ -31,6 +31,7 @@ import { Redis } from 'ioredis';
 import { BiometricVault } from './application/biometric-vault.js';
 import { Enrollment } from './application/enrollment.js';
 import { Reprocessor } from './application/pipeline.js';
+import { UnfinishedApplications } from './application/unfinished-work.js';
 import type { DuplicateMatcher, KeyProvider, RateLimiter, RegisterPort } from './application/ports.js';
 import { asConfigError, ConfigError, type EnrollmentConfig, type StorageConfig } from './config.js';
 import { cardChangesConsumer } from './infrastructure/card-events.js';
@@ -226,6 +227,13 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
           audit: this.audit,
           consumers: [this.consumer],
           transport: this.transport,
+          unfinishedWork: {
+            source: new UnfinishedApplications(this.db),
+            ...(this.config.unfinishedWorkAfterSeconds !== undefined && {
+              defaultOlderThanSeconds: this.config.unfinishedWorkAfterSeconds,
+            }),
+          },
+          clock: this.clock,
         }),
       ],
     });

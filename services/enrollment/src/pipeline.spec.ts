@@ -13,6 +13,7 @@ import {
   ApplicationStage,
   EnrollmentService,
   FingerprintFormat,
+  operations,
   PipelineStep,
   RegistryService,
 } from '@cancuoc/proto';
@@ -21,7 +22,7 @@ import { createTestDatabase, type TestDatabase } from '@cancuoc/testing';
 import { startEnrollment, type RunningEnrollment } from './app.js';
 import { DependencyUnavailableError } from './application/errors.js';
 import { testConfig } from './test-support/config.js';
-import { asClerk, asSupervisor, atStation } from './test-support/callers.js';
+import { asAdministrator, asClerk, asSupervisor, atStation } from './test-support/callers.js';
 import { fingerImageRecord, jpegImage, syntheticPerson, tenPrintRecord } from '@cancuoc/synthetic';
 import {
   eventually,
@@ -160,14 +161,14 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
       CANCUOC_CARD_PRODUCTION_ADDRESS: '127.0.0.1:1',
       CANCUOC_DATA_DIR: registryProcess.folder,
     };
-    const cli = await captureRun(command('stuck'), [], env);
+    const cli = await captureRun(command('stuck'), ['--older-than', '0s'], env);
     assert.equal(cli.code, 1, 'card production could not be asked');
     assert.match(cli.stderr, /card-production is unreachable at 127\.0\.0\.1:1/);
     const line = cli.stdout.split('\n').find((l) => l.includes(id));
     assert.match(
       line ?? '',
       new RegExp(
-        `^enrollment +application +${id} +${STATION} +STARTED +REGISTER_LOOKUP: REGISTRY_UNAVAILABLE, \\d+ attempts`,
+        `^enrollment +application +${id} +${STATION} +STARTED +register-lookup +platform +REGISTRY_UNAVAILABLE, \\d+ attempts`,
       ),
     );
     assert.ok(!cli.stdout.includes('001190000201'), 'no personal id number');
@@ -254,5 +255,138 @@ describe('pipeline: stuck steps and the re-processor (registry process, PostgreS
     );
     assert.equal(stopped.duplicateCandidates[0]?.applicationId, first);
     assert.equal(stopped.duplicateCandidates[0]?.matchingFingers, 10);
+  });
+
+  it('lists every application in an open stage, with its next action and who must act (ListUnfinishedWork)', async () => {
+    const ops = createClient(operations.OperationsService, running.grpc.address, {
+      metadata: () => asAdministrator(registryProcess.issuer, 'ad-001'),
+      defaultTimeoutMs: 30_000,
+    });
+    const personalIds = ['211', '212', '213', '214', '215', '216', '217', '218'].map((n) => `001190000${n}`);
+    try {
+      for (const personalId of personalIds) await registerCitizen(registry, personalId);
+      const start = async (personalId: string) =>
+        (await operator.startApplication({ personalId, reason: ApplicationReason.FIRST_ISSUE })).application!
+          .application!.applicationId;
+      const submitted = async (personalId: string, prints: number) => {
+        const id = await start(personalId);
+        await operator.captureFace(faceUpload(id, jpegImage(480, 640)));
+        await operator.captureFingerprints(fingerprintUpload(id, tenPrintRecord(syntheticPerson(prints))));
+        await operator.submitForReview({ applicationId: id });
+        return id;
+      };
+      const reaches = (id: string, stage: ApplicationStage) =>
+        eventually(
+          () => view(id),
+          (v) => v.application!.stage === stage,
+        );
+      const capturing = await start(personalIds[0]!);
+      const review = await submitted(personalIds[1]!, 212);
+      const approved = await submitted(personalIds[2]!, 213);
+      await reaches(approved, ApplicationStage.REVIEW);
+      await supervisor.approveApplication({ applicationId: approved });
+      const cancelled = await start(personalIds[3]!);
+      await operator.cancelApplication({ applicationId: cancelled, note: 'started by mistake' });
+      // The same prints under two identities: the second stops for adjudication.
+      await reaches(await submitted(personalIds[4]!, 300), ApplicationStage.REVIEW);
+      const adjudication = await submitted(personalIds[5]!, 300);
+      await reaches(adjudication, ApplicationStage.ADJUDICATION);
+      await reaches(review, ApplicationStage.REVIEW);
+      matcher.down = true;
+      const duplicateCheck = await submitted(personalIds[6]!, 218);
+      await eventually(
+        () => view(duplicateCheck),
+        (v) => (v.pendingStep?.attempts ?? 0) >= 1,
+      );
+      await registryProcess.stop();
+      const started = await start(personalIds[7]!);
+
+      // Every page, two at a time: each application once, oldest first.
+      const items: operations.UnfinishedWork[] = [];
+      let pageToken = '';
+      do {
+        const page = await ops.listUnfinishedWork({ olderThanSeconds: 0, pageSize: 2, pageToken });
+        assert.equal(page.olderThanSeconds, 0);
+        assert.ok(page.items.length <= 2);
+        items.push(...page.items);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      const ids = items.map((i) => i.id);
+      assert.equal(new Set(ids).size, ids.length, 'nothing listed twice');
+      const since = items.map((i) => Date.parse(i.since));
+      assert.deepEqual(
+        since,
+        [...since].sort((a, b) => a - b),
+      );
+      const item = (id: string) => items.find((i) => i.id === id);
+      const expected: [string, string, operations.NextAction, operations.Actor][] = [
+        [
+          capturing,
+          'CAPTURING',
+          operations.NextAction.CAPTURE_BIOMETRICS,
+          operations.Actor.ENROLLMENT_STATION,
+        ],
+        [review, 'REVIEW', operations.NextAction.REVIEW, operations.Actor.SUPERVISOR],
+        [approved, 'SUBMITTED', operations.NextAction.PRODUCE_CARD, operations.Actor.PLATFORM],
+        [adjudication, 'ADJUDICATION', operations.NextAction.ADJUDICATE, operations.Actor.ADJUDICATION],
+        [duplicateCheck, 'DUPLICATE_CHECK', operations.NextAction.DUPLICATE_CHECK, operations.Actor.PLATFORM],
+        [started, 'STARTED', operations.NextAction.REGISTER_LOOKUP, operations.Actor.PLATFORM],
+      ];
+      for (const [id, stage, action, actor] of expected) {
+        const listed = item(id);
+        assert.ok(listed, `${stage} listed`);
+        assert.equal(listed.kind, operations.WorkKind.APPLICATION);
+        assert.equal(listed.state, `APPLICATION_STAGE_${stage}`);
+        assert.equal(listed.stationId, STATION);
+        assert.equal(listed.nextAction, action, stage);
+        assert.equal(listed.actor, actor, stage);
+      }
+      assert.equal(item(duplicateCheck)!.lastError, 'MATCHER_UNAVAILABLE');
+      assert.ok(item(duplicateCheck)!.attempts >= 1);
+      assert.ok(Date.parse(item(duplicateCheck)!.nextAttemptAt) > 0);
+      assert.equal(item(started)!.lastError, 'REGISTRY_UNAVAILABLE');
+      assert.equal(item(capturing)!.lastError, '');
+      assert.equal(item(cancelled), undefined, 'a cancelled application is finished');
+      // Once card production reports the card, the application waits for whoever the card waits for.
+      await running.db.query(
+        `INSERT INTO enr_cards (card_id, application_id, citizen_id, status, issue_date, expiry_date, card_version, changed_at)
+         VALUES ($1, $2, $3, 'SHIPPED', '2026-01-02', '2038-05-17', 7, now())`,
+        [randomUUID(), approved, randomUUID()],
+      );
+      const shipped = (await ops.listUnfinishedWork({ olderThanSeconds: 0, pageSize: 500 })).items.find(
+        (i) => i.id === approved,
+      );
+      assert.equal(shipped?.nextAction, operations.NextAction.PRODUCE_CARD);
+      assert.equal(shipped.actor, operations.Actor.DELIVERY);
+      assert.ok(shipped.relatedId);
+      const text = JSON.stringify(items, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      for (const personalId of personalIds) assert.ok(!text.includes(personalId), 'no personal id number');
+
+      // The threshold: none of these has been waiting an hour; unset, the service's default applies.
+      const hour = await ops.listUnfinishedWork({ olderThanSeconds: 3600 });
+      assert.ok(!hour.items.some((i) => ids.includes(i.id)));
+      const byDefault = await ops.listUnfinishedWork({});
+      assert.equal(byDefault.olderThanSeconds, 600);
+      assert.ok(!byDefault.items.some((i) => ids.includes(i.id)));
+      // A token of another threshold is not this list's.
+      const first = await ops.listUnfinishedWork({ olderThanSeconds: 0, pageSize: 1 });
+      const refused = await ops
+        .listUnfinishedWork({ olderThanSeconds: 5, pageToken: first.nextPageToken })
+        .then(
+          () => assert.fail('a token of another threshold was taken'),
+          (e: unknown) => readErrorDetails(e),
+        );
+      assert.equal(refused?.code, status.INVALID_ARGUMENT);
+      assert.equal(refused?.badRequest?.fieldViolations[0]?.field, 'page_token');
+
+      // The platform's own work moves on by itself once the dependencies are back.
+      matcher.down = false;
+      await registryProcess.restart();
+      await reaches(duplicateCheck, ApplicationStage.REVIEW);
+      await reaches(started, ApplicationStage.CAPTURING);
+    } finally {
+      matcher.down = false;
+      closeClient(ops);
+    }
   });
 });

@@ -216,6 +216,14 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
     }
   });
 
+  it('answers ListUnfinishedWork with an empty list: the register leaves nothing part-way', async () => {
+    const none = await c.ops.listUnfinishedWork({ olderThanSeconds: 0 });
+    assert.deepEqual(none.items, []);
+    assert.equal(none.nextPageToken, '');
+    assert.equal(none.olderThanSeconds, 0);
+    assert.equal((await c.ops.listUnfinishedWork({})).olderThanSeconds, 600);
+  });
+
   it('--help prints the usage and exits 0; an unknown flag or subcommand exits 2 with one line', async () => {
     for (const cmd of operatorCommands) {
       const help = await captureRun(cmd, ['--help'], env);

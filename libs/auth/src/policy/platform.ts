@@ -113,4 +113,7 @@ export const platformPolicy = new Policy()
     rebuildProjection: [administrator],
     listDeadLetters: [administrator],
     redriveDeadLetters: [administrator],
+    // What is left part-way, across stations: the platform's administrators, as the other operations
+    // RPCs (supervisors see their stations' stuck steps with listStuckApplications).
+    listUnfinishedWork: [administrator],
   });

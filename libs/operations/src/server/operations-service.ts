@@ -17,8 +17,14 @@ import {
   RedriveTimeoutError,
   type Transport,
 } from '@cancuoc/messaging';
+import { InvalidPageTokenError } from '@cancuoc/identity';
 import { operations } from '@cancuoc/proto';
 import type { OperationsProjection, ProjectionStatus } from './projections.js';
+import {
+  DEFAULT_UNFINISHED_WORK_AFTER_SECONDS,
+  listUnfinishedWork,
+  type UnfinishedWorkOptions,
+} from './unfinished-work.js';
 
 /** A consumer as the operations service sees it (an `IdempotentConsumer` is one). */
 export interface ConsumedTopics {
@@ -41,6 +47,12 @@ export interface OperationsServiceOptions {
   readonly transport: Transport;
   /** How long a redrive may take before the call gives up (the redrive then stops). Default 60 s. */
   readonly redriveTimeoutMs?: number;
+  /**
+   * The service's applications or cards in a non-final state, for ListUnfinishedWork; without a
+   * source (no workflow of its own) the service answers an empty list.
+   */
+  readonly unfinishedWork?: Partial<UnfinishedWorkOptions>;
+  readonly clock?: () => Date;
 }
 
 /** The precondition a service on Kafka cites when asked to redrive. */
@@ -87,8 +99,9 @@ const unavailableReason = (error: unknown) =>
   `${error instanceof Error ? error.name : typeof error}: the offsets could not be read`;
 
 /**
- * `cancuoc.operations.v1.OperationsService` for one service (the platform policy lets administrators call it): its audit chain, its
- * projections and the dead letters of what it consumes. Redrive is served only when the transport
+ * `cancuoc.operations.v1.OperationsService` for one service (the platform policy decides who may
+ * call it): its audit chain, its projections, the dead letters of what it consumes and its
+ * unfinished work. Redrive is served only when the transport
  * is not Kafka (embedded: the in-process transport the platform's services share); on Kafka the
  * service's own user may not write the topics it consumes, and the operator's tool redrives.
  */
@@ -98,6 +111,12 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
     c.topics.map((topic) => ({ topic, subscriber: c.subscriber })),
   );
   const redriveServed = !(options.transport instanceof KafkaTransport);
+  const unfinishedWork: UnfinishedWorkOptions = {
+    ...options.unfinishedWork,
+    defaultOlderThanSeconds:
+      options.unfinishedWork?.defaultOlderThanSeconds ?? DEFAULT_UNFINISHED_WORK_AFTER_SECONDS,
+  };
+  const clock = options.clock ?? (() => new Date());
   return defineService(
     operations.OperationsService,
     { authenticate: options.authenticate },
@@ -191,6 +210,15 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
               status.DEADLINE_EXCEEDED,
               `the redrive of ${deadLetterTopic(request.topic)} did not finish in time`,
             );
+          throw error;
+        }
+      },
+      listUnfinishedWork: async (request) => {
+        try {
+          return await listUnfinishedWork(unfinishedWork, request, clock());
+        } catch (error) {
+          if (error instanceof InvalidPageTokenError)
+            throw invalidArgument(error.violations.map((v) => ({ ...v, field: 'page_token' })));
           throw error;
         }
       },

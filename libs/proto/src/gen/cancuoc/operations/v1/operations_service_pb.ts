@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cancuoc/operations/v1/operations_service.proto.
  */
 export const file_cancuoc_operations_v1_operations_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci5jYW5jdW9jL29wZXJhdGlvbnMvdjEvb3BlcmF0aW9uc19zZXJ2aWNlLnByb3RvEhVjYW5jdW9jLm9wZXJhdGlvbnMudjEiFwoVVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0IiYKCUF1ZGl0SGVhZBILCgNzZXEYASABKAQSDAoEaGFzaBgCIAEoCSJnCgxBdWRpdFByb2JsZW0SCwoDc2VxGAEgASgEEjUKBGtpbmQYAiABKA4yJy5jYW5jdW9jLm9wZXJhdGlvbnMudjEuQXVkaXRQcm9ibGVtS2luZBITCgtkZXNjcmlwdGlvbhgDIAEoCSLQAQoWVmVyaWZ5QXVkaXRMb2dSZXNwb25zZRINCgVjaGFpbhgBIAEoCRIOCgZpbnRhY3QYAiABKAgSFwoPZW50cmllc19jaGVja2VkGAMgASgEEhgKEHVuc2VhbGVkX2VudHJpZXMYBCABKAQSLgoEaGVhZBgFIAEoCzIgLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5BdWRpdEhlYWQSNAoHcHJvYmxlbRgGIAEoCzIjLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5BdWRpdFByb2JsZW0iGAoWTGlzdFByb2plY3Rpb25zUmVxdWVzdCLIAQoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCHBvc2l0aW9uGAMgASgEEgsKA2xhZxgEIAEoBBISCgpsYWdfY2FwcGVkGAUgASgIEhMKC2xhZ19zZWNvbmRzGAYgASgBEhIKCnJlYnVpbGRpbmcYByABKAgSHwoXcmVidWlsZF90YXJnZXRfcG9zaXRpb24YCCABKAQSGgoScmVidWlsZF9zdGFydGVkX2F0GAkgASgJIlEKF0xpc3RQcm9qZWN0aW9uc1Jlc3BvbnNlEjYKC3Byb2plY3Rpb25zGAEgAygLMiEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlByb2plY3Rpb24iKAoYUmVidWlsZFByb2plY3Rpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkiUgoZUmVidWlsZFByb2plY3Rpb25SZXNwb25zZRI1Cgpwcm9qZWN0aW9uGAEgASgLMiEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlByb2plY3Rpb24iGAoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdCKIAQoPRGVhZExldHRlclF1ZXVlEg0KBXRvcGljGAEgASgJEhkKEWRlYWRfbGV0dGVyX3RvcGljGAIgASgJEhIKCnN1YnNjcmliZXIYAyABKAkSEgoFZGVwdGgYBCABKARIAIgBARIZChFkZXB0aF91bmF2YWlsYWJsZRgFIAEoCUIICgZfZGVwdGgiaQoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USNgoGcXVldWVzGAEgAygLMiYuY2FuY3VvYy5vcGVyYXRpb25zLnYxLkRlYWRMZXR0ZXJRdWV1ZRIWCg5yZWRyaXZlX3NlcnZlZBgCIAEoCCI+ChlSZWRyaXZlRGVhZExldHRlcnNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhIKCnN1YnNjcmliZXIYAiABKAkiPwoaUmVkcml2ZURlYWRMZXR0ZXJzUmVzcG9uc2USEAoIcmVkcml2ZW4YASABKAQSDwoHc2tpcHBlZBgCIAEoBCrWAQoQQXVkaXRQcm9ibGVtS2luZBIiCh5BVURJVF9QUk9CTEVNX0tJTkRfVU5TUEVDSUZJRUQQABIkCiBBVURJVF9QUk9CTEVNX0tJTkRfSEFTSF9NSVNNQVRDSBABEi0KKUFVRElUX1BST0JMRU1fS0lORF9QUkVWSU9VU19IQVNIX01JU01BVENIEAISIwofQVVESVRfUFJPQkxFTV9LSU5EX1NFUVVFTkNFX0dBUBADEiQKIEFVRElUX1BST0JMRU1fS0lORF9IRUFEX01JU01BVENIEAQy2QQKEU9wZXJhdGlvbnNTZXJ2aWNlEm0KDlZlcmlmeUF1ZGl0TG9nEiwuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlZlcmlmeUF1ZGl0TG9nUmVxdWVzdBotLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5WZXJpZnlBdWRpdExvZ1Jlc3BvbnNlEnAKD0xpc3RQcm9qZWN0aW9ucxItLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5MaXN0UHJvamVjdGlvbnNSZXF1ZXN0Gi4uY2FuY3VvYy5vcGVyYXRpb25zLnYxLkxpc3RQcm9qZWN0aW9uc1Jlc3BvbnNlEnYKEVJlYnVpbGRQcm9qZWN0aW9uEi8uY2FuY3VvYy5vcGVyYXRpb25zLnYxLlJlYnVpbGRQcm9qZWN0aW9uUmVxdWVzdBowLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5SZWJ1aWxkUHJvamVjdGlvblJlc3BvbnNlEnAKD0xpc3REZWFkTGV0dGVycxItLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0Gi4uY2FuY3VvYy5vcGVyYXRpb25zLnYxLkxpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEnkKElJlZHJpdmVEZWFkTGV0dGVycxIwLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5SZWRyaXZlRGVhZExldHRlcnNSZXF1ZXN0GjEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlJlZHJpdmVEZWFkTGV0dGVyc1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("Ci5jYW5jdW9jL29wZXJhdGlvbnMvdjEvb3BlcmF0aW9uc19zZXJ2aWNlLnByb3RvEhVjYW5jdW9jLm9wZXJhdGlvbnMudjEiFwoVVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0IiYKCUF1ZGl0SGVhZBILCgNzZXEYASABKAQSDAoEaGFzaBgCIAEoCSJnCgxBdWRpdFByb2JsZW0SCwoDc2VxGAEgASgEEjUKBGtpbmQYAiABKA4yJy5jYW5jdW9jLm9wZXJhdGlvbnMudjEuQXVkaXRQcm9ibGVtS2luZBITCgtkZXNjcmlwdGlvbhgDIAEoCSLQAQoWVmVyaWZ5QXVkaXRMb2dSZXNwb25zZRINCgVjaGFpbhgBIAEoCRIOCgZpbnRhY3QYAiABKAgSFwoPZW50cmllc19jaGVja2VkGAMgASgEEhgKEHVuc2VhbGVkX2VudHJpZXMYBCABKAQSLgoEaGVhZBgFIAEoCzIgLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5BdWRpdEhlYWQSNAoHcHJvYmxlbRgGIAEoCzIjLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5BdWRpdFByb2JsZW0iGAoWTGlzdFByb2plY3Rpb25zUmVxdWVzdCLIAQoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCHBvc2l0aW9uGAMgASgEEgsKA2xhZxgEIAEoBBISCgpsYWdfY2FwcGVkGAUgASgIEhMKC2xhZ19zZWNvbmRzGAYgASgBEhIKCnJlYnVpbGRpbmcYByABKAgSHwoXcmVidWlsZF90YXJnZXRfcG9zaXRpb24YCCABKAQSGgoScmVidWlsZF9zdGFydGVkX2F0GAkgASgJIlEKF0xpc3RQcm9qZWN0aW9uc1Jlc3BvbnNlEjYKC3Byb2plY3Rpb25zGAEgAygLMiEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlByb2plY3Rpb24iKAoYUmVidWlsZFByb2plY3Rpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkiUgoZUmVidWlsZFByb2plY3Rpb25SZXNwb25zZRI1Cgpwcm9qZWN0aW9uGAEgASgLMiEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLlByb2plY3Rpb24iGAoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdCKIAQoPRGVhZExldHRlclF1ZXVlEg0KBXRvcGljGAEgASgJEhkKEWRlYWRfbGV0dGVyX3RvcGljGAIgASgJEhIKCnN1YnNjcmliZXIYAyABKAkSEgoFZGVwdGgYBCABKARIAIgBARIZChFkZXB0aF91bmF2YWlsYWJsZRgFIAEoCUIICgZfZGVwdGgiaQoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USNgoGcXVldWVzGAEgAygLMiYuY2FuY3VvYy5vcGVyYXRpb25zLnYxLkRlYWRMZXR0ZXJRdWV1ZRIWCg5yZWRyaXZlX3NlcnZlZBgCIAEoCCI+ChlSZWRyaXZlRGVhZExldHRlcnNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhIKCnN1YnNjcmliZXIYAiABKAkiPwoaUmVkcml2ZURlYWRMZXR0ZXJzUmVzcG9uc2USEAoIcmVkcml2ZW4YASABKAQSDwoHc2tpcHBlZBgCIAEoBCJ6ChlMaXN0VW5maW5pc2hlZFdvcmtSZXF1ZXN0Eh8KEm9sZGVyX3RoYW5fc2Vjb25kcxgBIAEoDUgAiAEBEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJQhUKE19vbGRlcl90aGFuX3NlY29uZHMizwIKDlVuZmluaXNoZWRXb3JrEi0KBGtpbmQYASABKA4yHy5jYW5jdW9jLm9wZXJhdGlvbnMudjEuV29ya0tpbmQSCgoCaWQYAiABKAkSEgoKc3RhdGlvbl9pZBgDIAEoCRINCgVzdGF0ZRgEIAEoCRINCgVzaW5jZRgFIAEoCRIYChBzZWNvbmRzX2luX3N0YXRlGAYgASgEEjYKC25leHRfYWN0aW9uGAcgASgOMiEuY2FuY3VvYy5vcGVyYXRpb25zLnYxLk5leHRBY3Rpb24SKwoFYWN0b3IYCCABKA4yHC5jYW5jdW9jLm9wZXJhdGlvbnMudjEuQWN0b3ISEAoIYXR0ZW1wdHMYCSABKA0SEgoKbGFzdF9lcnJvchgKIAEoCRIXCg9uZXh0X2F0dGVtcHRfYXQYCyABKAkSEgoKcmVsYXRlZF9pZBgMIAEoCSKHAQoaTGlzdFVuZmluaXNoZWRXb3JrUmVzcG9uc2USNAoFaXRlbXMYASADKAsyJS5jYW5jdW9jLm9wZXJhdGlvbnMudjEuVW5maW5pc2hlZFdvcmsSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhoKEm9sZGVyX3RoYW5fc2Vjb25kcxgDIAEoDSrWAQoQQXVkaXRQcm9ibGVtS2luZBIiCh5BVURJVF9QUk9CTEVNX0tJTkRfVU5TUEVDSUZJRUQQABIkCiBBVURJVF9QUk9CTEVNX0tJTkRfSEFTSF9NSVNNQVRDSBABEi0KKUFVRElUX1BST0JMRU1fS0lORF9QUkVWSU9VU19IQVNIX01JU01BVENIEAISIwofQVVESVRfUFJPQkxFTV9LSU5EX1NFUVVFTkNFX0dBUBADEiQKIEFVRElUX1BST0JMRU1fS0lORF9IRUFEX01JU01BVENIEAQqVAoIV29ya0tpbmQSGQoVV09SS19LSU5EX1VOU1BFQ0lGSUVEEAASGQoVV09SS19LSU5EX0FQUExJQ0FUSU9OEAESEgoOV09SS19LSU5EX0NBUkQQAirIAwoKTmV4dEFjdGlvbhIbChdORVhUX0FDVElPTl9VTlNQRUNJRklFRBAAEh8KG05FWFRfQUNUSU9OX1JFR0lTVEVSX0xPT0tVUBABEiIKHk5FWFRfQUNUSU9OX0NBUFRVUkVfQklPTUVUUklDUxACEh8KG05FWFRfQUNUSU9OX0RVUExJQ0FURV9DSEVDSxADEhoKFk5FWFRfQUNUSU9OX0FESlVESUNBVEUQBBIWChJORVhUX0FDVElPTl9SRVZJRVcQBRIcChhORVhUX0FDVElPTl9QUk9EVUNFX0NBUkQQBhIbChdORVhUX0FDVElPTl9QRVJTT05BTElTRRAHEhYKEk5FWFRfQUNUSU9OX0VOQ09ERRAIEh8KG05FWFRfQUNUSU9OX0ZJTklTSF9FTkNPRElORxAJEh0KGU5FWFRfQUNUSU9OX1FVQUxJVFlfQ0hFQ0sQChIUChBORVhUX0FDVElPTl9TSElQEAsSFwoTTkVYVF9BQ1RJT05fREVMSVZFUhAMEhgKFE5FWFRfQUNUSU9OX0FDVElWQVRFEA0SJwojTkVYVF9BQ1RJT05fUkVTT0xWRV9NQU5VQUxfSEFORExJTkcQDirCAQoFQWN0b3ISFQoRQUNUT1JfVU5TUEVDSUZJRUQQABISCg5BQ1RPUl9QTEFURk9STRABEhwKGEFDVE9SX0VOUk9MTE1FTlRfU1RBVElPThACEhQKEEFDVE9SX1NVUEVSVklTT1IQAxIWChJBQ1RPUl9BREpVRElDQVRJT04QBBIaChZBQ1RPUl9FTkNPRElOR19TVEFUSU9OEAUSEgoOQUNUT1JfT1BFUkFUT1IQBhISCg5BQ1RPUl9ERUxJVkVSWRAHMtQFChFPcGVyYXRpb25zU2VydmljZRJtCg5WZXJpZnlBdWRpdExvZxIsLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5WZXJpZnlBdWRpdExvZ1JlcXVlc3QaLS5jYW5jdW9jLm9wZXJhdGlvbnMudjEuVmVyaWZ5QXVkaXRMb2dSZXNwb25zZRJwCg9MaXN0UHJvamVjdGlvbnMSLS5jYW5jdW9jLm9wZXJhdGlvbnMudjEuTGlzdFByb2plY3Rpb25zUmVxdWVzdBouLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5MaXN0UHJvamVjdGlvbnNSZXNwb25zZRJ2ChFSZWJ1aWxkUHJvamVjdGlvbhIvLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5SZWJ1aWxkUHJvamVjdGlvblJlcXVlc3QaMC5jYW5jdW9jLm9wZXJhdGlvbnMudjEuUmVidWlsZFByb2plY3Rpb25SZXNwb25zZRJwCg9MaXN0RGVhZExldHRlcnMSLS5jYW5jdW9jLm9wZXJhdGlvbnMudjEuTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBouLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZRJ5ChJSZWRyaXZlRGVhZExldHRlcnMSMC5jYW5jdW9jLm9wZXJhdGlvbnMudjEuUmVkcml2ZURlYWRMZXR0ZXJzUmVxdWVzdBoxLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5SZWRyaXZlRGVhZExldHRlcnNSZXNwb25zZRJ5ChJMaXN0VW5maW5pc2hlZFdvcmsSMC5jYW5jdW9jLm9wZXJhdGlvbnMudjEuTGlzdFVuZmluaXNoZWRXb3JrUmVxdWVzdBoxLmNhbmN1b2Mub3BlcmF0aW9ucy52MS5MaXN0VW5maW5pc2hlZFdvcmtSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * Request of VerifyAuditLog.
@@ -452,6 +452,165 @@ export const RedriveDeadLettersResponseSchema: GenMessage<RedriveDeadLettersResp
   messageDesc(file_cancuoc_operations_v1_operations_service, 13);
 
 /**
+ * Request of ListUnfinishedWork.
+ *
+ * @generated from message cancuoc.operations.v1.ListUnfinishedWorkRequest
+ */
+export type ListUnfinishedWorkRequest = Message<"cancuoc.operations.v1.ListUnfinishedWorkRequest"> & {
+  /**
+   * Only work that has been in its state longer than this many seconds; unset: the service's
+   * default (configuration `UNFINISHED_WORK_AFTER_SECONDS`). 0 lists every unfinished item.
+   *
+   * @generated from field: optional uint32 older_than_seconds = 1;
+   */
+  olderThanSeconds?: number | undefined;
+
+  /**
+   * Up to 500; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * A next_page_token of the same request, unchanged; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message cancuoc.operations.v1.ListUnfinishedWorkRequest.
+ * Use `create(ListUnfinishedWorkRequestSchema)` to create a new message.
+ */
+export const ListUnfinishedWorkRequestSchema: GenMessage<ListUnfinishedWorkRequest> = /*@__PURE__*/
+  messageDesc(file_cancuoc_operations_v1_operations_service, 14);
+
+/**
+ * One application or card in a non-final state.
+ *
+ * @generated from message cancuoc.operations.v1.UnfinishedWork
+ */
+export type UnfinishedWork = Message<"cancuoc.operations.v1.UnfinishedWork"> & {
+  /**
+   * @generated from field: cancuoc.operations.v1.WorkKind kind = 1;
+   */
+  kind: WorkKind;
+
+  /**
+   * The application id or card id.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * The enrollment station of an application; the encoding station holding a card's lease; empty
+   * otherwise.
+   *
+   * @generated from field: string station_id = 3;
+   */
+  stationId: string;
+
+  /**
+   * The state's enum value name in the service's own API, e.g. `APPLICATION_STAGE_CAPTURING`
+   * (cancuoc.events.v1.ApplicationStage) or `CARD_JOB_STATUS_ENCODED`
+   * (cancuoc.cardproduction.v1.CardJobStatus).
+   *
+   * @generated from field: string state = 4;
+   */
+  state: string;
+
+  /**
+   * RFC 3339: when the work entered this state.
+   *
+   * @generated from field: string since = 5;
+   */
+  since: string;
+
+  /**
+   * @generated from field: uint64 seconds_in_state = 6;
+   */
+  secondsInState: bigint;
+
+  /**
+   * @generated from field: cancuoc.operations.v1.NextAction next_action = 7;
+   */
+  nextAction: NextAction;
+
+  /**
+   * @generated from field: cancuoc.operations.v1.Actor actor = 8;
+   */
+  actor: Actor;
+
+  /**
+   * When the platform acts: failed attempts so far, the kind of the last failure (e.g.
+   * `REGISTRY_UNAVAILABLE`, `ENROLLMENT_UNAVAILABLE`, or why the job is in manual handling), and when
+   * it is tried next (RFC 3339); empty before the first failure.
+   *
+   * @generated from field: uint32 attempts = 9;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: string last_error = 10;
+   */
+  lastError: string;
+
+  /**
+   * @generated from field: string next_attempt_at = 11;
+   */
+  nextAttemptAt: string;
+
+  /**
+   * The other side: the card of an application (once card production reported one), the
+   * application of a card.
+   *
+   * @generated from field: string related_id = 12;
+   */
+  relatedId: string;
+};
+
+/**
+ * Describes the message cancuoc.operations.v1.UnfinishedWork.
+ * Use `create(UnfinishedWorkSchema)` to create a new message.
+ */
+export const UnfinishedWorkSchema: GenMessage<UnfinishedWork> = /*@__PURE__*/
+  messageDesc(file_cancuoc_operations_v1_operations_service, 15);
+
+/**
+ * Response of ListUnfinishedWork: oldest first.
+ *
+ * @generated from message cancuoc.operations.v1.ListUnfinishedWorkResponse
+ */
+export type ListUnfinishedWorkResponse = Message<"cancuoc.operations.v1.ListUnfinishedWorkResponse"> & {
+  /**
+   * @generated from field: repeated cancuoc.operations.v1.UnfinishedWork items = 1;
+   */
+  items: UnfinishedWork[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The threshold applied: the request's, or the service's default.
+   *
+   * @generated from field: uint32 older_than_seconds = 3;
+   */
+  olderThanSeconds: number;
+};
+
+/**
+ * Describes the message cancuoc.operations.v1.ListUnfinishedWorkResponse.
+ * Use `create(ListUnfinishedWorkResponseSchema)` to create a new message.
+ */
+export const ListUnfinishedWorkResponseSchema: GenMessage<ListUnfinishedWorkResponse> = /*@__PURE__*/
+  messageDesc(file_cancuoc_operations_v1_operations_service, 16);
+
+/**
  * What breaks an audit chain.
  *
  * @generated from enum cancuoc.operations.v1.AuditProblemKind
@@ -498,7 +657,223 @@ export const AuditProblemKindSchema: GenEnum<AuditProblemKind> = /*@__PURE__*/
   enumDesc(file_cancuoc_operations_v1_operations_service, 0);
 
 /**
- * Audit chain, projections and dead letters of one service.
+ * What a piece of unfinished work is.
+ *
+ * @generated from enum cancuoc.operations.v1.WorkKind
+ */
+export enum WorkKind {
+  /**
+   * @generated from enum value: WORK_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * An enrollment application (`cancuoc.enrollment.v1`).
+   *
+   * @generated from enum value: WORK_KIND_APPLICATION = 1;
+   */
+  APPLICATION = 1,
+
+  /**
+   * A card job (`cancuoc.cardproduction.v1`).
+   *
+   * @generated from enum value: WORK_KIND_CARD = 2;
+   */
+  CARD = 2,
+}
+
+/**
+ * Describes the enum cancuoc.operations.v1.WorkKind.
+ */
+export const WorkKindSchema: GenEnum<WorkKind> = /*@__PURE__*/
+  enumDesc(file_cancuoc_operations_v1_operations_service, 1);
+
+/**
+ * What has to happen next for the work to move on.
+ *
+ * @generated from enum cancuoc.operations.v1.NextAction
+ */
+export enum NextAction {
+  /**
+   * @generated from enum value: NEXT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Reading the citizen's record from the register (re-processor, with backoff).
+   *
+   * @generated from enum value: NEXT_ACTION_REGISTER_LOOKUP = 1;
+   */
+  REGISTER_LOOKUP = 1,
+
+  /**
+   * Capturing the face and fingerprints and submitting, at the enrollment station.
+   *
+   * @generated from enum value: NEXT_ACTION_CAPTURE_BIOMETRICS = 2;
+   */
+  CAPTURE_BIOMETRICS = 2,
+
+  /**
+   * The 1:N duplicate check (re-processor, with backoff).
+   *
+   * @generated from enum value: NEXT_ACTION_DUPLICATE_CHECK = 3;
+   */
+  DUPLICATE_CHECK = 3,
+
+  /**
+   * Deciding on the candidate matches the duplicate check found.
+   *
+   * @generated from enum value: NEXT_ACTION_ADJUDICATE = 4;
+   */
+  ADJUDICATE = 4,
+
+  /**
+   * Approving or rejecting the application.
+   *
+   * @generated from enum value: NEXT_ACTION_REVIEW = 5;
+   */
+  REVIEW = 5,
+
+  /**
+   * Card production making the application's card: see the card's own entry.
+   *
+   * @generated from enum value: NEXT_ACTION_PRODUCE_CARD = 6;
+   */
+  PRODUCE_CARD = 6,
+
+  /**
+   * Personalising the card: the portrait from enrollment, the chip's files signed (with backoff).
+   *
+   * @generated from enum value: NEXT_ACTION_PERSONALISE = 7;
+   */
+  PERSONALISE = 7,
+
+  /**
+   * An encoding station taking the queued job.
+   *
+   * @generated from enum value: NEXT_ACTION_ENCODE = 8;
+   */
+  ENCODE = 8,
+
+  /**
+   * The station holding the lease completing or failing the job; an expired lease goes back to the
+   * queue by itself.
+   *
+   * @generated from enum value: NEXT_ACTION_FINISH_ENCODING = 9;
+   */
+  FINISH_ENCODING = 9,
+
+  /**
+   * The quality check of the encoded card.
+   *
+   * @generated from enum value: NEXT_ACTION_QUALITY_CHECK = 10;
+   */
+  QUALITY_CHECK = 10,
+
+  /**
+   * Shipping the checked card to the commune office.
+   *
+   * @generated from enum value: NEXT_ACTION_SHIP = 11;
+   */
+  SHIP = 11,
+
+  /**
+   * Handing the card over to the citizen at the office.
+   *
+   * @generated from enum value: NEXT_ACTION_DELIVER = 12;
+   */
+  DELIVER = 12,
+
+  /**
+   * Activating the delivered card.
+   *
+   * @generated from enum value: NEXT_ACTION_ACTIVATE = 13;
+   */
+  ACTIVATE = 13,
+
+  /**
+   * Resolving a job in manual handling: retry, reprint or cancel.
+   *
+   * @generated from enum value: NEXT_ACTION_RESOLVE_MANUAL_HANDLING = 14;
+   */
+  RESOLVE_MANUAL_HANDLING = 14,
+}
+
+/**
+ * Describes the enum cancuoc.operations.v1.NextAction.
+ */
+export const NextActionSchema: GenEnum<NextAction> = /*@__PURE__*/
+  enumDesc(file_cancuoc_operations_v1_operations_service, 2);
+
+/**
+ * Who must take the next action.
+ *
+ * @generated from enum cancuoc.operations.v1.Actor
+ */
+export enum Actor {
+  /**
+   * @generated from enum value: ACTOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The platform itself, retrying: `attempts`, `last_error` and `next_attempt_at` say how it goes.
+   *
+   * @generated from enum value: ACTOR_PLATFORM = 1;
+   */
+  PLATFORM = 1,
+
+  /**
+   * The operator at the enrollment station (`station_id`).
+   *
+   * @generated from enum value: ACTOR_ENROLLMENT_STATION = 2;
+   */
+  ENROLLMENT_STATION = 2,
+
+  /**
+   * A supervisor: review.
+   *
+   * @generated from enum value: ACTOR_SUPERVISOR = 3;
+   */
+  SUPERVISOR = 3,
+
+  /**
+   * A supervisor adjudicating candidate duplicates.
+   *
+   * @generated from enum value: ACTOR_ADJUDICATION = 4;
+   */
+  ADJUDICATION = 4,
+
+  /**
+   * An encoding station: one to take a queued job, or the one holding its lease (`station_id`).
+   *
+   * @generated from enum value: ACTOR_ENCODING_STATION = 5;
+   */
+  ENCODING_STATION = 5,
+
+  /**
+   * Card production's operators: quality check, shipping, manual handling.
+   *
+   * @generated from enum value: ACTOR_OPERATOR = 6;
+   */
+  OPERATOR = 6,
+
+  /**
+   * The commune office: handing the card over and activating it.
+   *
+   * @generated from enum value: ACTOR_DELIVERY = 7;
+   */
+  DELIVERY = 7,
+}
+
+/**
+ * Describes the enum cancuoc.operations.v1.Actor.
+ */
+export const ActorSchema: GenEnum<Actor> = /*@__PURE__*/
+  enumDesc(file_cancuoc_operations_v1_operations_service, 3);
+
+/**
+ * Audit chain, projections, dead letters and unfinished work of one service.
  *
  * @generated from service cancuoc.operations.v1.OperationsService
  */
@@ -559,6 +934,19 @@ export const OperationsService: GenService<{
     methodKind: "unary";
     input: typeof RedriveDeadLettersRequestSchema;
     output: typeof RedriveDeadLettersResponseSchema;
+  },
+  /**
+   * Work of this service in a non-final state, unchanged for longer than a threshold, oldest first,
+   * each with its next action and who must take it: enrollment answers for its applications, card
+   * production for its cards; the register and data sharing have no such workflow and answer an
+   * empty list. Ids, stations and states only: no personal data.
+   *
+   * @generated from rpc cancuoc.operations.v1.OperationsService.ListUnfinishedWork
+   */
+  listUnfinishedWork: {
+    methodKind: "unary";
+    input: typeof ListUnfinishedWorkRequestSchema;
+    output: typeof ListUnfinishedWorkResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_cancuoc_operations_v1_operations_service, 0);

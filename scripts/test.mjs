@@ -66,6 +66,9 @@ const files = [...new Set(patterns.flatMap((pattern) => globSync(pattern, { cwd:
 const LONGEST = [
   'test/e2e/dist/embedded.spec.js',
   'test/e2e/dist/server.spec.js',
+  'test/e2e/dist/crash.spec.js',
+  'test/e2e/dist/fuzz.spec.js',
+  'services/platform/dist/flow/demo.spec.js',
   'test/e2e/dist/cli-signals.spec.js',
 ];
 const rank = (file) => {

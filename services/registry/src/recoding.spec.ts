@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { bearerFor, DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
+import { captureRun, recodingCommand } from '@cancuoc/operations';
 import { closeClient, createClient, readErrorDetails, status, type GrpcClient } from '@cancuoc/grpc';
 import { createLogger } from '@cancuoc/observability';
 import { RegistryService, ResidenceStatus, Sex } from '@cancuoc/proto';
@@ -252,6 +253,71 @@ async function recodingScenario(running: RunningRegistry, issuer: DevelopmentIss
   }
 }
 
+/** The same queue through `cancuoc recoding`, as a clerk of the embedded platform in `root`. */
+async function recodingCommands(
+  running: RunningRegistry,
+  issuer: DevelopmentIssuer,
+  root: string,
+): Promise<void> {
+  const metadata = await bearerFor(issuer, identities.clerk('rec-cli', '79', { national: true }), 'registry');
+  const national = createClient(RegistryService, running.grpc.address, { metadata: () => metadata });
+  try {
+    const personalId = '001090000303';
+    await national.registerExistingCitizen({ facts: facts('1990-01-02', 'Lợi'), personalId });
+    await national.registerPermanentResidence({
+      citizen: { personalId },
+      address: { ...HIEP_THANH_2020, detail: '8 Yersin' },
+      since: '2021-02-03',
+    });
+    const env = { PATH: process.env.PATH };
+    const flags = ['--data-dir', root, '--registry', running.grpc.address, '--staff', 'cli-1'];
+    const listed = await until('the queue through the CLI', async () => {
+      const r = await captureRun(
+        recodingCommand,
+        ['list', '--commune', '25741', '--unit', '79', ...flags],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.includes(personalId) ? r.stdout : undefined;
+    });
+    assert.match(listed, /25741 Phường Hiệp Thành/);
+    assert.match(listed, /25747 Phường Thủ Dầu Một; 25750 Phường Phú Lợi/);
+    // A clerk of Cần Thơ is refused; one of Hồ Chí Minh City chooses.
+    const refused = await captureRun(
+      recodingCommand,
+      ['choose', personalId, '25750', '--unit', '92', ...flags],
+      env,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /PERMISSION_DENIED/);
+    const noUnit = await captureRun(recodingCommand, ['choose', personalId, '25750', ...flags], env);
+    assert.equal(noUnit.code, 2, noUnit.stderr);
+    const chosen = await captureRun(
+      recodingCommand,
+      ['choose', personalId, '25750', '--unit', '79', ...flags],
+      env,
+    );
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.match(chosen.stdout, /recoded: record version 3/);
+    const history = await national.getCitizenHistory({ personalId, purpose: 'test' });
+    assert.deepEqual(
+      [history.entries.at(-1)?.change, history.entries.at(-1)?.actor],
+      ['ResidenceRecoded', 'clerk:cli-1'],
+    );
+    await until('the queue emptied, through the CLI', async () => {
+      const r = await captureRun(
+        recodingCommand,
+        ['list', '--province', '079', '--unit', '79', ...flags],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.includes(personalId) ? undefined : true;
+    });
+  } finally {
+    closeClient(national);
+  }
+}
+
 describe('issue 21: the recoding queue, end to end over gRPC', () => {
   it('on PostgreSQL and Redis', async () => {
     const db = await createTestDatabase('registry_recoding');
@@ -292,7 +358,9 @@ describe('issue 21: the recoding queue, end to end over gRPC', () => {
       logger: createLogger({ service: 'registry', level: 'error' }),
     });
     try {
-      await recodingScenario(running, await DevelopmentIssuer.open(config.auth.issuerFile));
+      const issuer = await DevelopmentIssuer.open(config.auth.issuerFile);
+      await recodingScenario(running, issuer);
+      await recodingCommands(running, issuer, root);
     } finally {
       await running.stop();
       await rm(root, { recursive: true, force: true });

@@ -531,7 +531,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
       [identities.service('card-production'), []],
       [identities.service('enrollment'), ['getCitizen']],
     ];
-    assert.equal(RegistryService.methods.length, 16);
+    assert.equal(RegistryService.methods.length, 18);
     for (const [identity, allowed] of callers) {
       const caller = await clientAs(identity);
       for (const method of RegistryService.methods) {
@@ -644,6 +644,7 @@ describe('registry over gRPC (PostgreSQL, Redis, Kafka-protocol broker)', () => 
           evidenceRef: 'y',
         },
         recordVerification: { verifiedBy: 'officer-1', outcome: VerificationOutcome.CONFIRMED },
+        recodeResidence: { communeCode: '25747' },
       };
       assert.deepEqual(commands.map((c) => c.localName).sort(), Object.keys(wellFormed).sort());
       for (const command of commands) {

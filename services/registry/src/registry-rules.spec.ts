@@ -792,6 +792,89 @@ describe('issue 18: every bad request to the registry is a client error, and wri
       code: invalid,
       expect: ['commune_code:WRONG_PROVINCE'],
     },
+    // ListRecodingQueue (issue 21): an old commune by a code some commune had, or a province of today.
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'no scope',
+      request: () => ({ purpose: 'test' }),
+      code: invalid,
+      expect: ['scope:REQUIRED'],
+    },
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'no purpose',
+      request: () => ({ scope: { case: 'oldCommuneCode', value: '25741' } }),
+      code: invalid,
+      expect: ['purpose:REQUIRED'],
+    },
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'an old commune code that is no code',
+      request: () => ({ scope: { case: 'oldCommuneCode', value: '2574' }, purpose: 'test' }),
+      code: invalid,
+      expect: ['old_commune_code:INVALID_FORMAT'],
+    },
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'a commune code no commune ever had',
+      request: () => ({ scope: { case: 'oldCommuneCode', value: '99999' }, purpose: 'test' }),
+      code: invalid,
+      expect: ['old_commune_code:UNKNOWN_UNIT'],
+    },
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'a province merged away in 2025 (Bình Dương)',
+      request: () => ({ scope: { case: 'provinceCode', value: '074' }, purpose: 'test' }),
+      code: invalid,
+      expect: ['province_code:UNKNOWN_UNIT'],
+    },
+    {
+      rpc: 'listRecodingQueue',
+      rule: 'a page token of a search',
+      request: () => ({
+        scope: { case: 'oldCommuneCode', value: '25741' },
+        pageToken: communeToken,
+        purpose: 'test',
+      }),
+      code: invalid,
+      expect: ['page_token:INVALID_PAGE_TOKEN'],
+    },
+    // RecodeResidence (issue 21): a commune of today, one of the recorded commune's successors.
+    {
+      rpc: 'recodeResidence',
+      rule: 'no commune',
+      request: () => ({ citizen: man(), communeCode: '' }),
+      code: invalid,
+      expect: ['commune_code:REQUIRED'],
+    },
+    {
+      rpc: 'recodeResidence',
+      rule: 'a commune code that is no code',
+      request: () => ({ citizen: man(), communeCode: '3112O' }),
+      code: invalid,
+      expect: ['commune_code:INVALID_FORMAT'],
+    },
+    {
+      rpc: 'recodeResidence',
+      rule: 'a commune of before the reorganisation',
+      request: () => ({ citizen: man(), communeCode: '25741' }),
+      code: invalid,
+      expect: ['commune_code:UNKNOWN_UNIT'],
+    },
+    {
+      rpc: 'recodeResidence',
+      rule: 'no citizen named',
+      request: () => ({ communeCode: '31120' }),
+      code: invalid,
+      expect: ['citizen.personal_id:REQUIRED'],
+    },
+    {
+      rpc: 'recodeResidence',
+      rule: 'a residence with one successor (nothing to choose)',
+      request: () => ({ citizen: man(), communeCode: '31120' }),
+      code: failed,
+      expect: ['citizen:NO_RECODING_NEEDED'],
+    },
   ];
 
   it('covers every RPC of the register', () => {
@@ -805,7 +888,7 @@ describe('issue 18: every bad request to the registry is a client error, and wri
   for (const c of cases) {
     it(`${c.rpc}: ${c.rule}`, async () => {
       const before = await written();
-      const mutating = !/^(get|search)/.test(c.rpc);
+      const mutating = !/^(get|search|list)/.test(c.rpc);
       const key = c.idempotencyKey ?? (mutating ? randomUUID() : undefined);
       const details = await call(c.rpc, c.request(), key).then(
         () => assert.fail('accepted'),

@@ -43,6 +43,9 @@ export const platformPolicy = new Policy()
     searchCitizens: [clerk],
     getQualityReport: [clerk, administrator],
     getAccessLog: [clerk],
+    // The recoding queue of the 2025 reorganisation (issue 21): clerks, within their jurisdiction.
+    listRecodingQueue: [clerk],
+    recodeResidence: [clerk],
   })
   .add(EnrollmentService, {
     startApplication: [operatorAtStation],

@@ -2,12 +2,15 @@ import { auditCommand } from './audit.js';
 import type { CliCommand } from './command.js';
 import { loginCommand } from './login.js';
 import { rebuildCommand } from './rebuild.js';
+import { recodingCommand } from './recoding.js';
 import { redriveCommand } from './redrive.js';
 import { stuckCommand } from './stuck.js';
 import { tokenCommand } from './token.js';
+import { unitsCommand } from './units.js';
 
 export { CliError, EXIT, type CliCommand, type CliIO } from './command.js';
 export { auditCommand, loginCommand, rebuildCommand, redriveCommand, stuckCommand, tokenCommand };
+export { recodingCommand, unitsCommand };
 export { captureRun, type CapturedRun } from './capture.js';
 export { SERVICES as SERVICE_PORTS } from './services.js';
 export {
@@ -35,6 +38,8 @@ export const operatorCommands: readonly CliCommand[] = [
   redriveCommand,
   auditCommand,
   stuckCommand,
+  recodingCommand,
+  unitsCommand,
   loginCommand,
   tokenCommand,
 ];

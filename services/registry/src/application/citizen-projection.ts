@@ -4,7 +4,7 @@ import { citizenDecider } from '../domain/citizen/decider.js';
 import type { CitizenEvent } from '../domain/citizen/events.js';
 import type { CitizenRecord, CitizenState } from '../domain/citizen/state.js';
 import { duplicateKey, nameKey, qualityIssues } from '../domain/quality/rules.js';
-import { currentCommune } from './current-unit.js';
+import { placeOf, residenceToday, type ResidenceToday } from './current-unit.js';
 
 export const CITIZEN_PROJECTION = 'registry-citizens';
 
@@ -100,7 +100,8 @@ async function project(
     }
     if (state.status !== 'unregistered') rows.push({ id, version, state });
   }
-  const communes = rows.map((r) => currentCommune(r.state.record));
+  const places = rows.map((r) => residenceToday(r.state.record));
+  const communes = places.map(placeOf);
   await tx.query(
     `INSERT INTO reg_citizens (citizen_id, personal_id, record, record_version, name_key, birth_date,
                                province_code, commune_code, duplicate_key, deceased, verified_on, registered_on)
@@ -129,6 +130,7 @@ async function project(
     ],
   );
   await raiseFlags(tx, rows, communes, today);
+  await queueForRecoding(tx, rows, places);
   if (confirmed.length > 0) {
     // An officer who verified the record has reviewed it: its duplicate flag is settled.
     await tx.query(
@@ -136,6 +138,40 @@ async function project(
       [confirmed],
     );
   }
+}
+
+/**
+ * The recoding queue: each record of the batch whose residence needs recoding is (re)queued under
+ * its recorded commune; any other leaves it (recoded, moved, or never there).
+ */
+async function queueForRecoding(
+  tx: Tx,
+  rows: ReadonlyArray<{ id: string; state: Extract<CitizenState, { record: CitizenRecord }> }>,
+  places: readonly ResidenceToday[],
+): Promise<void> {
+  await tx.query('DELETE FROM reg_recoding_queue WHERE citizen_id = ANY ($1::uuid[])', [
+    rows.map((r) => r.id),
+  ]);
+  const queued = rows.flatMap((r, i) => {
+    const place = places[i]!;
+    const residence = r.state.record.permanentResidence;
+    return place.status === 'needs-recoding' && residence ? [{ id: r.id, residence, place }] : [];
+  });
+  if (queued.length === 0) return;
+  await tx.query(
+    `INSERT INTO reg_recoding_queue (citizen_id, recorded_province_code, recorded_commune_code, since, reason, candidates)
+     SELECT id, p, c, s, reason, string_to_array(nullif(candidates, ''), ',')
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[])
+       AS q(id, p, c, s, reason, candidates)`,
+    [
+      queued.map((q) => q.id),
+      queued.map((q) => q.residence.provinceCode),
+      queued.map((q) => q.residence.communeCode),
+      queued.map((q) => q.residence.since),
+      queued.map((q) => (q.place.reason === 'divided' ? 'DIVIDED' : 'SUCCESSOR_UNKNOWN')),
+      queued.map((q) => q.place.candidates.map((c) => c.code).join(',')),
+    ],
+  );
 }
 
 async function raiseFlags(

@@ -30,6 +30,7 @@ import type { CitizenRecord, CitizenState } from '../domain/citizen/state.js';
 import { isStale } from '../domain/quality/rules.js';
 import { CARDS_OF_CITIZEN_SQL, type CardSummary } from './cards.js';
 import { CITIZEN_PROJECTION } from './citizen-projection.js';
+import { residenceToday, type ResidenceToday } from './current-unit.js';
 import {
   IdempotencyKeyReusedError,
   InvalidRequestError,
@@ -137,6 +138,8 @@ export interface CitizenView extends CitizenSnapshot {
   readonly openQualityFlags: readonly { kind: string; detail: string; raisedOn: string }[];
   /** The cards made for the citizen, newest first, as card production last reported them. */
   readonly cards: readonly CardSummary[];
+  /** The permanent residence on today's map, beside the recorded one. */
+  readonly residenceToday: ResidenceToday;
 }
 
 export interface HistoryEntry {
@@ -159,6 +162,29 @@ export interface CitizenSummary {
 export type SearchCriteria =
   | { readonly kind: 'name'; readonly fullName: string; readonly birthDate: string }
   | { readonly kind: 'commune'; readonly communeCode: string };
+
+/** The queue of one old (pre-2025) commune, or of a province of today. */
+export type RecodingScope =
+  | { readonly kind: 'commune'; readonly communeCode: string }
+  | { readonly kind: 'province'; readonly provinceCode: string };
+
+/** A residence waiting for a clerk to choose its commune of today. */
+export interface RecodingEntry {
+  readonly citizenId: string;
+  readonly personalId: string;
+  readonly name: { familyName: string; middleName: string; givenName: string };
+  /** As recorded, with the units of `since`. */
+  readonly recorded: { provinceCode: string; communeCode: string; detail: string };
+  readonly since: string;
+  readonly recordedCommuneName: string;
+  readonly reason: 'DIVIDED' | 'SUCCESSOR_UNKNOWN';
+  /** The province it lies in today ('' when not known). */
+  readonly provinceCode: string;
+  readonly candidates: readonly { code: string; name: string }[];
+}
+
+/** What a recoding queue entry discloses. */
+export const RECODING_FIELDS = ['personal_id', 'name', 'permanent_residence'] as const;
 
 export interface QualityFigures {
   readonly unitCode: string;
@@ -190,6 +216,17 @@ function checkPersonalIdFormat(personalId: string, field: string): void {
 
 /** The list page tokens of searches are issued for. */
 const SEARCH_LIST = 'registry.citizens.search';
+/** The list page tokens of the recoding queue are issued for. */
+const RECODING_LIST = 'registry.recoding-queue';
+const isCommuneCode = (part: string) => /^\d{5}$/.test(part);
+
+/** A page size as asked, coerced: {@link DEFAULT_PAGE_SIZE} when none, at most {@link MAX_PAGE_SIZE}. */
+function pageLimit(pageSize: number): number {
+  return Math.min(
+    Math.max(Number.isSafeInteger(pageSize) ? pageSize : 0, 0) || DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+  );
+}
 
 /** A validated search, ready to run. */
 interface SearchQuery {
@@ -437,7 +474,12 @@ export class Registry {
       });
     }
     await this.audited(access, 'citizen.read', [row.citizen_id], RECORD_FIELDS, { version: row.version });
-    return { ...snapshot, openQualityFlags: flags, cards: row.cards ?? [] };
+    return {
+      ...snapshot,
+      openQualityFlags: flags,
+      cards: row.cards ?? [],
+      residenceToday: residenceToday(snapshot.record),
+    };
   }
 
   history(personalId: string, access: Access): Promise<HistoryEntry[]> {
@@ -523,11 +565,7 @@ export class Registry {
         ? collect(() => decodePageToken(pageToken, SEARCH_LIST, query.filter, [isRecordId])[0])
         : undefined;
     if (violations.length > 0 || !query) throw new InvalidRequestError(violations);
-    const limit = Math.min(
-      Math.max(Number.isSafeInteger(pageSize) ? pageSize : 0, 0) || DEFAULT_PAGE_SIZE,
-      MAX_PAGE_SIZE,
-    );
-    return { criteria, ...query, limit, after };
+    return { criteria, ...query, limit: pageLimit(pageSize), after };
   }
 
   /** A `YYYY-MM-DD` day that exists and is not after the register's today. */
@@ -615,6 +653,140 @@ export class Registry {
       nextPageToken:
         rows.length > limit ? encodePageToken(SEARCH_LIST, query.filter, [page.at(-1)!.citizen_id]) : '',
     };
+  }
+
+  /**
+   * The recoding queue of an old commune (every citizen whose residence was recorded in it and
+   * still needs recoding) or of a province of today, a page at a time, by old commune then record.
+   * A caller limited to a unit sees only citizens placed within it (a province clerk the queue of
+   * their province; a commune's queue has no commune of today yet), and asking for another
+   * province's queue is refused. Each citizen returned is audited as disclosed.
+   */
+  recodingQueue(
+    scope: RecodingScope,
+    pageSize: number,
+    pageToken: string,
+    access: Access,
+  ): Promise<{ entries: RecodingEntry[]; nextPageToken: string }> {
+    const attempt = {
+      action: 'citizen.recoding-queue',
+      purpose: access.purpose,
+      detail: { scope: scope.kind },
+    };
+    return this.enforce(access, attempt, async () => {
+      const query = this.recodingQuery(scope, pageSize, pageToken);
+      if (scope.kind === 'province') {
+        const refusal = access.jurisdiction.refusalForReport(scope.provinceCode, '');
+        if (refusal) throw new OutsideJurisdiction(refusal, null);
+      }
+      const within = access.jurisdiction.searchFilter(5);
+      const rows = await this.store.db.query<{
+        citizen_id: string;
+        personal_id: string;
+        record: CitizenRecord;
+        recorded_commune_code: string;
+        reason: RecodingEntry['reason'];
+        candidates: string[];
+        province_code: string | null;
+      }>(
+        `SELECT q.citizen_id, c.personal_id, c.record, q.recorded_commune_code, q.reason, q.candidates,
+                c.province_code
+         FROM reg_recoding_queue q JOIN reg_citizens c USING (citizen_id)
+         WHERE ${query.where} AND (q.recorded_commune_code, q.citizen_id) > ($2, $3::uuid)
+           ${within ? `AND ${within.sql}` : ''}
+         ORDER BY q.recorded_commune_code, q.citizen_id LIMIT $4`,
+        [query.value, ...query.after, query.limit + 1, ...(within ? [within.value] : [])],
+      );
+      const page = rows.slice(0, query.limit);
+      await this.audited(
+        access,
+        'citizen.recoding-queue',
+        page.map((r) => r.citizen_id),
+        RECODING_FIELDS,
+        { scope: scope.kind },
+      );
+      const today = this.options.today();
+      const last = page.at(-1);
+      return {
+        entries: page.map((r) => {
+          const residence = r.record.permanentResidence!;
+          const since = CalendarDate.parse(residence.since);
+          return {
+            citizenId: r.citizen_id,
+            personalId: r.personal_id,
+            name: r.record.name,
+            recorded: {
+              provinceCode: residence.provinceCode,
+              communeCode: residence.communeCode,
+              detail: residence.detail,
+            },
+            since: residence.since,
+            recordedCommuneName:
+              ADMINISTRATIVE_UNITS.resolveUnit(residence.communeCode, since)?.fullName ?? '',
+            reason: r.reason,
+            provinceCode: r.province_code ?? '',
+            candidates: r.candidates.map((code) => ({
+              code,
+              name: ADMINISTRATIVE_UNITS.resolveUnit(code, today)?.fullName ?? '',
+            })),
+          };
+        }),
+        nextPageToken:
+          rows.length > query.limit && last
+            ? encodePageToken(RECODING_LIST, query.filter, [last.recorded_commune_code, last.citizen_id])
+            : '',
+      };
+    });
+  }
+
+  /**
+   * A queue's scope, page size and token, judged before the database is touched: an old commune by
+   * a code some commune had (`INVALID_FORMAT`, `UNKNOWN_UNIT` on `oldCommuneCode`), or a province in
+   * force today (`provinceCode`); a page token this very listing issued (`INVALID_PAGE_TOKEN`).
+   */
+  private recodingQuery(
+    scope: RecodingScope,
+    pageSize: number,
+    pageToken: string,
+  ): { where: string; value: string; filter: string[]; after: [string, string]; limit: number } {
+    const violations: FieldViolation[] = [];
+    let query: { where: string; value: string; filter: string[] } | undefined;
+    if (scope.kind === 'commune') {
+      if (!isCommuneCode(scope.communeCode)) {
+        violations.push({
+          field: 'oldCommuneCode',
+          reason: 'INVALID_FORMAT',
+          description: 'a commune code is 5 digits',
+        });
+      } else if (!ADMINISTRATIVE_UNITS.isKnownCode(scope.communeCode, 'commune')) {
+        violations.push({
+          field: 'oldCommuneCode',
+          reason: 'UNKNOWN_UNIT',
+          description: 'no commune ever had this code',
+        });
+      } else {
+        const value = scope.communeCode;
+        query = { where: 'q.recorded_commune_code = $1', value, filter: ['commune', value] };
+      }
+    } else if (this.unitInForce(scope.provinceCode, 'province', 'provinceCode', violations)) {
+      const value = scope.provinceCode;
+      query = { where: 'c.province_code = $1', value, filter: ['province', value] };
+    }
+    let after: [string, string] = ['', '00000000-0000-0000-0000-000000000000'];
+    if (query && pageToken !== '') {
+      try {
+        const [commune, citizenId] = decodePageToken(pageToken, RECODING_LIST, query.filter, [
+          isCommuneCode,
+          isRecordId,
+        ]);
+        after = [commune!, citizenId!];
+      } catch (error) {
+        if (!(error instanceof DomainValidationError)) throw error;
+        violations.push(...error.violations);
+      }
+    }
+    if (violations.length > 0 || !query) throw new InvalidRequestError(violations);
+    return { ...query, after, limit: pageLimit(pageSize) };
   }
 
   /** Every recorded access to one record, oldest first; reading it is itself an access. */

@@ -29,6 +29,7 @@ const CHANGE: Record<CitizenEventType, ChangeKind> = {
   DeathRecorded: ChangeKind.DIED,
   FieldCorrected: ChangeKind.CORRECTED,
   VerificationRecorded: ChangeKind.VERIFIED,
+  ResidenceRecoded: ChangeKind.RESIDENCE_RECODED,
 };
 
 const address = (a: AddressData | null | undefined) =>

@@ -73,6 +73,11 @@ export type CitizenCommand =
       readonly evidenceRef: string;
     })
   | (Dated & {
+      /** A clerk's choice of the commune of today a permanent residence in a divided commune lies in. */
+      readonly type: 'RecodeResidence';
+      readonly communeCode: string;
+    })
+  | (Dated & {
       readonly type: 'RecordVerification';
       readonly verifiedBy: string;
       readonly outcome: 'confirmed' | 'discrepancy' | undefined;

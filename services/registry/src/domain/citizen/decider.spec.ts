@@ -200,6 +200,109 @@ describe('citizen: residence', () => {
       ));
 });
 
+describe('citizen: residence recorded before the 2025 reorganisation (issue 21)', () => {
+  /** Phường Hiệp Thành (Bình Dương), 2020: divided between Thủ Dầu Một (25747) and Phú Lợi (25750). */
+  const HIEP_THANH = { provinceCode: '074', communeCode: '25741', detail: '12 Đường 30 Tháng 4' };
+  const livedThere = (): CitizenEvent => ({
+    type: 'PermanentResidenceRegistered',
+    data: { address: HIEP_THANH, since: '2020-05-01' },
+  });
+  const recode = (communeCode: string): CitizenCommand => ({
+    type: 'RecodeResidence',
+    today: TODAY,
+    communeCode,
+  });
+  const rule =
+    (reason: string, subject = 'citizen') =>
+    (e: Error) =>
+      assert.deepEqual(
+        (e as CitizenRuleViolationError).violations.map((v) => `${v.subject}:${v.type}`),
+        [`${subject}:${reason}`],
+      );
+
+  it('judges an address by the units in force on its date, not by today’s map', () => {
+    given(registered())
+      .when({ type: 'RegisterPermanentResidence', today: TODAY, address: HIEP_THANH, since: '2020-05-01' })
+      .then([{ type: 'PermanentResidenceRegistered' }]);
+    given(registered())
+      .when({ type: 'RegisterPermanentResidence', today: TODAY, address: HIEP_THANH, since: '2025-07-01' })
+      .refused(InvalidCitizenCommandError, (e) =>
+        assert.deepEqual(violations(e), ['address.provinceCode:UNKNOWN_UNIT']),
+      );
+  });
+
+  it('records the successor a clerk chose, keeping the recorded address', () => {
+    given(registered(), livedThere())
+      .when(recode('25750'))
+      .then([
+        {
+          type: 'ResidenceRecoded',
+          data: {
+            recorded: { provinceCode: '074', communeCode: '25741' },
+            since: '2020-05-01',
+            provinceCode: '079',
+            communeCode: '25750',
+            recodedOn: TODAY,
+          },
+        },
+      ]);
+    const events = [
+      registered(),
+      livedThere(),
+      ...citizenDecider.decide(
+        recode('25750'),
+        [registered(), livedThere()].reduce(citizenDecider.evolve, citizenDecider.initialState()),
+      ),
+    ];
+    const state = events.reduce(citizenDecider.evolve, citizenDecider.initialState());
+    assert.ok(state.status === 'alive');
+    assert.deepEqual(state.record.permanentResidence, {
+      ...HIEP_THANH,
+      since: '2020-05-01',
+      recodedTo: { provinceCode: '079', communeCode: '25750', on: TODAY },
+    });
+  });
+
+  it('NOT_A_SUCCESSOR, NO_RECODING_NEEDED, ALREADY_RECODED', () => {
+    given(registered(), livedThere())
+      .when(recode('31120'))
+      .refused(CitizenRuleViolationError, rule('NOT_A_SUCCESSOR', 'communeCode'));
+    given(registered()).when(recode('25750')).refused(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
+    given(registered(), {
+      type: 'PermanentResidenceRegistered',
+      data: { address: CAI_KHE, since: '2026-03-01' },
+    })
+      .when(recode('31120'))
+      .refused(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
+    const recoded: CitizenEvent = {
+      type: 'ResidenceRecoded',
+      data: {
+        recorded: { provinceCode: '074', communeCode: '25741' },
+        since: '2020-05-01',
+        provinceCode: '079',
+        communeCode: '25750',
+        recodedOn: TODAY,
+      },
+    };
+    given(registered(), livedThere(), recoded)
+      .when(recode('25747'))
+      .refused(CitizenRuleViolationError, rule('ALREADY_RECODED'));
+  });
+
+  it('judges the commune chosen without any state: a commune of today, by its code', () => {
+    for (const [code, reason] of [
+      ['', 'REQUIRED'],
+      ['2575', 'INVALID_FORMAT'],
+      ['25741', 'UNKNOWN_UNIT'],
+    ] as const) {
+      assert.throws(
+        () => validate(recode(code)),
+        (e: Error) => (assert.deepEqual(violations(e), [`communeCode:${reason}`]), true),
+      );
+    }
+  });
+});
+
 describe('citizen: family, death, corrections, verification', () => {
   it('follows marital status transitions', () => {
     given(registered())

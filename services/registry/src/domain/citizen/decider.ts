@@ -1,5 +1,6 @@
 import type { Decider } from '@cancuoc/eventstore';
 import {
+  ADMINISTRATIVE_UNITS,
   CalendarDate,
   ETHNIC_GROUPS,
   NATIONALITIES,
@@ -270,6 +271,13 @@ function parseCorrection(command: Command<'CorrectField'>, v: Violations) {
   return { field, reason, evidenceRef, corrected };
 }
 
+function parseRecoding(command: Command<'RecodeResidence'>) {
+  const v = new Violations();
+  const commune = v.commune('communeCode', command.communeCode, today(command));
+  v.throwIfAny();
+  return commune!;
+}
+
 function parseVerification(command: Command<'RecordVerification'>) {
   const v = new Violations();
   const verifiedBy = v.text('verifiedBy', command.verifiedBy, MAX_LENGTH.verifiedBy);
@@ -329,6 +337,9 @@ export function validate(command: CitizenCommand, options: { withoutNumber?: boo
       v.throwIfAny();
       return;
     }
+    case 'RecodeResidence':
+      parseRecoding(command);
+      return;
     case 'RecordVerification':
       parseVerification(command);
       return;
@@ -510,6 +521,56 @@ function maritalStatus(command: Command<'ChangeMaritalStatus'>, state: CitizenSt
   ];
 }
 
+/**
+ * A clerk's choice of the commune of today for a permanent residence recorded in a commune the
+ * reorganisation divided: one of its successors (or, where the data names none, a commune of the
+ * province it lies in now). The recorded address is kept; the choice is an event in the history.
+ */
+function recode(command: Command<'RecodeResidence'>, state: CitizenState): CitizenEvent[] {
+  const chosen = parseRecoding(command);
+  const record = registered(state).record;
+  const residence = record.permanentResidence;
+  if (residence?.recodedTo) {
+    throw new CitizenRuleViolationError('ALREADY_RECODED', 'the residence was already recoded');
+  }
+  const resolution = residence
+    ? ADMINISTRATIVE_UNITS.resolveAddress(
+        residence.communeCode,
+        CalendarDate.parse(residence.since),
+        today(command),
+      )
+    : undefined;
+  if (!residence || resolution?.status !== 'needs-recoding') {
+    throw new CitizenRuleViolationError(
+      'NO_RECODING_NEEDED',
+      'the permanent residence lies in one commune of today: there is nothing to choose',
+    );
+  }
+  const allowed =
+    resolution.reason === 'divided'
+      ? resolution.candidates.some((c) => c.code === chosen.code)
+      : resolution.province === undefined || resolution.province.code === chosen.provinceCode;
+  if (!allowed) {
+    throw new CitizenRuleViolationError(
+      'NOT_A_SUCCESSOR',
+      'the commune chosen is not one the recorded commune was divided among',
+      'communeCode',
+    );
+  }
+  return [
+    {
+      type: 'ResidenceRecoded',
+      data: {
+        recorded: { provinceCode: residence.provinceCode, communeCode: residence.communeCode },
+        since: residence.since,
+        provinceCode: chosen.provinceCode!,
+        communeCode: chosen.code,
+        recodedOn: today(command).toString(),
+      },
+    },
+  ];
+}
+
 export function decide(command: CitizenCommand, state: CitizenState): CitizenEvent[] {
   switch (command.type) {
     case 'RegisterCitizen':
@@ -598,6 +659,8 @@ export function decide(command: CitizenCommand, state: CitizenState): CitizenEve
     }
     case 'CorrectField':
       return correct(command, state);
+    case 'RecodeResidence':
+      return recode(command, state);
     case 'RecordVerification': {
       const { verifiedBy, outcome, note } = parseVerification(command);
       registered(state);

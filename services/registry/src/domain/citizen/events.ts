@@ -76,6 +76,21 @@ export type CitizenEvent =
       }
     >
   | DomainEvent<
+      'ResidenceRecoded',
+      {
+        /**
+         * The permanent residence as recorded (units of its date, never rewritten) and its date: the
+         * commune the 2025 reorganisation divided, or dissolved with no successor the data names.
+         */
+        readonly recorded: { readonly provinceCode: string; readonly communeCode: string };
+        readonly since: string;
+        /** The units of today a clerk chose it lies in (the commune one of the successors). */
+        readonly provinceCode: string;
+        readonly communeCode: string;
+        readonly recodedOn: string;
+      }
+    >
+  | DomainEvent<
       'VerificationRecorded',
       {
         /** The officer who verified (phúc tra), by staff id — never a citizen's data. */

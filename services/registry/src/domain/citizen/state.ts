@@ -1,5 +1,12 @@
 import type { AddressData, CitizenEvent, MaritalStatus, NameData, Sex } from './events.js';
 
+/** The units of today a clerk chose for a residence recorded in a divided commune, and when. */
+export interface RecodedUnits {
+  readonly provinceCode: string;
+  readonly communeCode: string;
+  readonly on: string;
+}
+
 export interface TemporaryResidence {
   readonly address: AddressData;
   readonly from: string;
@@ -17,7 +24,12 @@ export interface CitizenRecord {
   readonly religion: string;
   readonly birthPlace: AddressData;
   readonly homeTown: AddressData;
-  readonly permanentResidence: (AddressData & { readonly since: string }) | null;
+  /**
+   * As recorded, with the units of its date; `recodedTo` once a clerk chose which of a divided
+   * commune's successors it lies in (the recorded units are kept beside it).
+   */
+  readonly permanentResidence:
+    (AddressData & { readonly since: string; readonly recodedTo?: RecodedUnits }) | null;
   readonly temporaryResidence: TemporaryResidence | null;
   readonly fatherCitizenId: string | null;
   readonly motherCitizenId: string | null;
@@ -82,6 +94,22 @@ export function evolve(state: CitizenState, event: CitizenEvent): CitizenState {
       return {
         ...state,
         record: { ...r, permanentResidence: { ...event.data.address, since: event.data.since } },
+      };
+    case 'ResidenceRecoded':
+      if (!r.permanentResidence) return state;
+      return {
+        ...state,
+        record: {
+          ...r,
+          permanentResidence: {
+            ...r.permanentResidence,
+            recodedTo: {
+              provinceCode: event.data.provinceCode,
+              communeCode: event.data.communeCode,
+              on: event.data.recodedOn,
+            },
+          },
+        },
       };
     case 'TemporaryResidenceRegistered':
       return { ...state, record: { ...r, temporaryResidence: { ...event.data } } };

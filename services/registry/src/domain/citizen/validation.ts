@@ -3,6 +3,7 @@ import {
   CalendarDate,
   DomainValidationError,
   normalizeNameParts,
+  type AdministrativeUnit,
   type FieldViolation,
   type ReferenceList,
 } from '@cancuoc/identity';
@@ -157,6 +158,27 @@ export class Violations {
     const detail = this.optionalText(`${field}.detail`, address.detail, 300);
     if (detail === undefined) return undefined;
     return { provinceCode: province.code, communeCode: commune.code, detail };
+  }
+
+  /**
+   * A commune in force on `on`, by its five-digit code: `REQUIRED`, `INVALID_FORMAT`, or
+   * `UNKNOWN_UNIT` when no commune of that code was in force that day.
+   */
+  commune(field: string, code: unknown, on: CalendarDate): AdministrativeUnit | undefined {
+    if (typeof code !== 'string' || code === '') {
+      this.add(field, 'REQUIRED', 'a commune code is required');
+      return undefined;
+    }
+    if (!/^\d{5}$/.test(code)) {
+      this.add(field, 'INVALID_FORMAT', 'a commune code is 5 digits');
+      return undefined;
+    }
+    const commune = ADMINISTRATIVE_UNITS.resolveUnit(code, on);
+    if (commune?.level !== 'commune') {
+      this.add(field, 'UNKNOWN_UNIT', 'no commune with this code was in force on that date');
+      return undefined;
+    }
+    return commune;
   }
 
   oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined {

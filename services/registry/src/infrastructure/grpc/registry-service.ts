@@ -3,12 +3,14 @@ import { defineService, invalidArgument, type CallContext, type ServiceRegistrat
 import {
   CardStatus,
   RegistryService,
+  ResidenceStatus,
   type Sex,
   VerificationOutcome,
   type Address,
   type CitizenRef as CitizenRefMessage,
   type RegistrationFacts as FactsMessage,
 } from '@cancuoc/proto';
+import { unitName, type ResidenceToday } from '../../application/current-unit.js';
 import { Jurisdiction, JurisdictionRefusedError } from '../../application/jurisdiction.js';
 import type {
   Access,
@@ -16,6 +18,7 @@ import type {
   CitizenRef,
   CommandContext,
   RecordCommand,
+  RecodingScope,
   Registry,
   RegistrationFacts,
 } from '../../application/registry.js';
@@ -137,6 +140,30 @@ function access(call: CallContext<Authorized>, purpose: string): Access {
     ]);
   }
   return { ...caller(call), purpose: stated };
+}
+
+/** A residence on today's map, as GetCitizen shows it beside the recorded one. */
+function residenceTodayMessage(today: ResidenceToday) {
+  switch (today.status) {
+    case 'none':
+      return undefined;
+    case 'resolved':
+    case 'recoded':
+      return {
+        status: today.status === 'resolved' ? ResidenceStatus.RESOLVED : ResidenceStatus.RECODED,
+        provinceCode: today.province.code,
+        provinceName: today.province.fullName,
+        communeCode: today.commune.code,
+        communeName: today.commune.fullName,
+      };
+    case 'needs-recoding':
+      return {
+        status: ResidenceStatus.NEEDS_RECODING,
+        provinceCode: today.province?.code ?? '',
+        provinceName: today.province?.fullName ?? '',
+        candidates: today.candidates.map(unitName),
+      };
+  }
 }
 
 /**
@@ -314,6 +341,7 @@ export function registryService(
             expiryDate: c.expiryDate ?? '',
             changedAt: c.changedAt ?? '',
           })),
+          permanentResidenceToday: residenceTodayMessage(view.residenceToday),
         };
       },
       getCitizenHistory: async (req, call) => {
@@ -377,6 +405,43 @@ export function registryService(
         });
         return { total: figures(report.total), communes: report.communes.map(figures), asOf: report.asOf };
       },
+      listRecodingQueue: async (req, call) => {
+        const reader = access(call, req.purpose);
+        const s = req.scope;
+        if (s.case === undefined) {
+          throw invalidArgument([
+            {
+              field: 'scope',
+              reason: 'REQUIRED',
+              description: 'list the queue of an old commune, or of a province of today',
+            },
+          ]);
+        }
+        // The scope, the page size and the token are judged by the use case, before any query.
+        const scope: RecodingScope =
+          s.case === 'oldCommuneCode'
+            ? { kind: 'commune', communeCode: s.value }
+            : { kind: 'province', provinceCode: s.value };
+        const page = await guarded('', call, () =>
+          registry.recodingQueue(scope, req.pageSize, req.pageToken, reader),
+        );
+        return {
+          entries: page.entries.map((e) => ({
+            citizenId: e.citizenId,
+            personalId: e.personalId,
+            name: e.name,
+            recorded: e.recorded,
+            since: e.since,
+            recordedCommuneName: e.recordedCommuneName,
+            reason: e.reason,
+            provinceCode: e.provinceCode,
+            candidates: e.candidates.map((c) => ({ code: c.code, name: c.name })),
+          })),
+          nextPageToken: page.nextPageToken,
+        };
+      },
+      recodeResidence: (req, call) =>
+        command(req.citizen, { type: 'RecodeResidence', communeCode: req.communeCode }, call),
       getAccessLog: async (req, call) => {
         const reader = access(call, req.purpose);
         const entries = await guarded('', call, () => registry.accessLog(req.personalId, reader));

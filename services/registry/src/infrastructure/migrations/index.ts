@@ -4,6 +4,7 @@ import { inboxMigrations } from '@cancuoc/messaging';
 import { RegistrySchema } from './0100-registry.js';
 import { RegistryImportSchema } from './0101-registry-import.js';
 import { RegistryCardsSchema } from './0103-registry-cards.js';
+import { RegistryRecodingSchema } from './0104-registry-recoding.js';
 
 /** Everything the registry's database needs, in order. */
 export const registryMigrations: readonly MigrationObject[] = [
@@ -12,4 +13,5 @@ export const registryMigrations: readonly MigrationObject[] = [
   { name: '0100-registry', class: RegistrySchema },
   { name: '0101-registry-import', class: RegistryImportSchema },
   { name: '0103-registry-cards', class: RegistryCardsSchema },
+  { name: '0104-registry-recoding', class: RegistryRecodingSchema },
 ];

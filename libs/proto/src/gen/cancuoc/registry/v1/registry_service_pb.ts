@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cancuoc/registry/v1/registry_service.proto.
  */
 export const file_cancuoc_registry_v1_registry_service: GenFile = /*@__PURE__*/
-  fileDesc("CipjYW5jdW9jL3JlZ2lzdHJ5L3YxL3JlZ2lzdHJ5X3NlcnZpY2UucHJvdG8SE2NhbmN1b2MucmVnaXN0cnkudjEiSgoKUGVyc29uTmFtZRITCgtmYW1pbHlfbmFtZRgBIAEoCRITCgttaWRkbGVfbmFtZRgCIAEoCRISCgpnaXZlbl9uYW1lGAMgASgJIlUKCkNpdGl6ZW5SZWYSEwoLcGVyc29uYWxfaWQYASABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoBEgAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjsKDUNvbW1hbmRSZXN1bHQSEgoKY2l0aXplbl9pZBgBIAEoCRIWCg5yZWNvcmRfdmVyc2lvbhgCIAEoBCKEAwoRUmVnaXN0cmF0aW9uRmFjdHMSLQoEbmFtZRgBIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZRISCgpiaXJ0aF9kYXRlGAIgASgJEiMKA3NleBgDIAEoDjIWLmNhbmN1b2MuZXZlbnRzLnYxLlNleBITCgtuYXRpb25hbGl0eRgEIAEoCRIRCglldGhuaWNpdHkYBSABKAkSEAoIcmVsaWdpb24YBiABKAkSLwoLYmlydGhfcGxhY2UYByABKAsyGi5jYW5jdW9jLmV2ZW50cy52MS5BZGRyZXNzEi0KCWhvbWVfdG93bhgIIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSNwoTcGVybWFuZW50X3Jlc2lkZW5jZRgJIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSGQoRZmF0aGVyX2NpdGl6ZW5faWQYCiABKAkSGQoRbW90aGVyX2NpdGl6ZW5faWQYCyABKAkiTQoUUmVnaXN0ZXJCaXJ0aFJlcXVlc3QSNQoFZmFjdHMYASABKAsyJi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdHJhdGlvbkZhY3RzImwKHlJlZ2lzdGVyRXhpc3RpbmdDaXRpemVuUmVxdWVzdBI1CgVmYWN0cxgBIAEoCzImLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0cmF0aW9uRmFjdHMSEwoLcGVyc29uYWxfaWQYAiABKAkiTwoMUmVnaXN0cmF0aW9uEhIKCmNpdGl6ZW5faWQYASABKAkSEwoLcGVyc29uYWxfaWQYAiABKAkSFgoOcmVjb3JkX3ZlcnNpb24YAyABKAQiUAoVUmVnaXN0ZXJCaXJ0aFJlc3BvbnNlEjcKDHJlZ2lzdHJhdGlvbhgBIAEoCzIhLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0cmF0aW9uIloKH1JlZ2lzdGVyRXhpc3RpbmdDaXRpemVuUmVzcG9uc2USNwoMcmVnaXN0cmF0aW9uGAEgASgLMiEuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RyYXRpb24ihAEKEUNoYW5nZU5hbWVSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSLQoEbmFtZRgCIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZRIOCgZyZWFzb24YAyABKAkiSAoSQ2hhbmdlTmFtZVJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCKRAQohUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2VSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSKwoHYWRkcmVzcxgCIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSDQoFc2luY2UYAyABKAkiWAoiUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2VSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQinwEKIVJlZ2lzdGVyVGVtcG9yYXJ5UmVzaWRlbmNlUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEisKB2FkZHJlc3MYAiABKAsyGi5jYW5jdW9jLmV2ZW50cy52MS5BZGRyZXNzEgwKBGZyb20YAyABKAkSDQoFdW50aWwYBCABKAkiWAoiUmVnaXN0ZXJUZW1wb3JhcnlSZXNpZGVuY2VSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQiYgocRW5kVGVtcG9yYXJ5UmVzaWRlbmNlUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhAKCGVuZGVkX29uGAIgASgJIlMKHUVuZFRlbXBvcmFyeVJlc2lkZW5jZVJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCJ+ChRSZWNvcmRQYXJlbnRzUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhkKEWZhdGhlcl9jaXRpemVuX2lkGAIgASgJEhkKEW1vdGhlcl9jaXRpemVuX2lkGAMgASgJIksKFVJlY29yZFBhcmVudHNSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQiqgEKGkNoYW5nZU1hcml0YWxTdGF0dXNSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSMAoGc3RhdHVzGAIgASgOMiAuY2FuY3VvYy5ldmVudHMudjEuTWFyaXRhbFN0YXR1cxIZChFzcG91c2VfY2l0aXplbl9pZBgDIAEoCRINCgVzaW5jZRgEIAEoCSJRChtDaGFuZ2VNYXJpdGFsU3RhdHVzUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0InYKElJlY29yZERlYXRoUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhUKDWRhdGVfb2ZfZGVhdGgYAiABKAkSFwoPY2VydGlmaWNhdGVfcmVmGAMgASgJIkkKE1JlY29yZERlYXRoUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0IpwCChNDb3JyZWN0RmllbGRSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSDQoFZmllbGQYAiABKAkSLwoEbmFtZRgDIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZUgAEg4KBHRleHQYBCABKAlIABItCgdhZGRyZXNzGAUgASgLMhouY2FuY3VvYy5ldmVudHMudjEuQWRkcmVzc0gAEiUKA3NleBgIIAEoDjIWLmNhbmN1b2MuZXZlbnRzLnYxLlNleEgAEg4KBnJlYXNvbhgGIAEoCRIUCgxldmlkZW5jZV9yZWYYByABKAlCBwoFdmFsdWUiSgoUQ29ycmVjdEZpZWxkUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0IqsBChlSZWNvcmRWZXJpZmljYXRpb25SZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSEwoLdmVyaWZpZWRfYnkYAiABKAkSOQoHb3V0Y29tZRgDIAEoDjIoLmNhbmN1b2MucmVnaXN0cnkudjEuVmVyaWZpY2F0aW9uT3V0Y29tZRIMCgRub3RlGAQgASgJIlAKGlJlY29yZFZlcmlmaWNhdGlvblJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCI5ChFHZXRDaXRpemVuUmVxdWVzdBITCgtwZXJzb25hbF9pZBgBIAEoCRIPCgdwdXJwb3NlGAIgASgJIj4KC1F1YWxpdHlGbGFnEgwKBGtpbmQYASABKAkSDgoGZGV0YWlsGAIgASgJEhEKCXJhaXNlZF9vbhgDIAEoCSLuAQoSR2V0Q2l0aXplblJlc3BvbnNlEhIKCmNpdGl6ZW5faWQYASABKAkSFgoOcmVjb3JkX3ZlcnNpb24YAiABKAQSKwoHY2l0aXplbhgDIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkNpdGl6ZW4SEAoIZGVjZWFzZWQYBCABKAgSPAoSb3Blbl9xdWFsaXR5X2ZsYWdzGAUgAygLMiAuY2FuY3VvYy5yZWdpc3RyeS52MS5RdWFsaXR5RmxhZxIvCgVjYXJkcxgGIAMoCzIgLmNhbmN1b2MucmVnaXN0cnkudjEuQ2FyZFN1bW1hcnkiowEKC0NhcmRTdW1tYXJ5Eg8KB2NhcmRfaWQYASABKAkSFwoPZG9jdW1lbnRfbnVtYmVyGAIgASgJEi0KBnN0YXR1cxgDIAEoDjIdLmNhbmN1b2MuZXZlbnRzLnYxLkNhcmRTdGF0dXMSEgoKaXNzdWVfZGF0ZRgEIAEoCRITCgtleHBpcnlfZGF0ZRgFIAEoCRISCgpjaGFuZ2VkX2F0GAYgASgJIkAKGEdldENpdGl6ZW5IaXN0b3J5UmVxdWVzdBITCgtwZXJzb25hbF9pZBgBIAEoCRIPCgdwdXJwb3NlGAIgASgJInAKDEhpc3RvcnlFbnRyeRIWCg5yZWNvcmRfdmVyc2lvbhgBIAEoBBIOCgZjaGFuZ2UYAiABKAkSEwoLcmVjb3JkZWRfYXQYAyABKAkSDQoFYWN0b3IYBCABKAkSFAoMZGV0YWlsc19qc29uGAUgASgJIk8KGUdldENpdGl6ZW5IaXN0b3J5UmVzcG9uc2USMgoHZW50cmllcxgBIAMoCzIhLmNhbmN1b2MucmVnaXN0cnkudjEuSGlzdG9yeUVudHJ5Is0BChVTZWFyY2hDaXRpemVuc1JlcXVlc3QSOgoHYnlfbmFtZRgBIAEoCzInLmNhbmN1b2MucmVnaXN0cnkudjEuQnlOYW1lQW5kQmlydGhEYXRlSAASNAoKYnlfY29tbXVuZRgCIAEoCzIeLmNhbmN1b2MucmVnaXN0cnkudjEuQnlDb21tdW5lSAASEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkSDwoHcHVycG9zZRgFIAEoCUIKCghjcml0ZXJpYSI7ChJCeU5hbWVBbmRCaXJ0aERhdGUSEQoJZnVsbF9uYW1lGAEgASgJEhIKCmJpcnRoX2RhdGUYAiABKAkiIQoJQnlDb21tdW5lEhQKDGNvbW11bmVfY29kZRgBIAEoCSKkAQoOQ2l0aXplblN1bW1hcnkSEgoKY2l0aXplbl9pZBgBIAEoCRITCgtwZXJzb25hbF9pZBgCIAEoCRItCgRuYW1lGAMgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5QZXJzb25OYW1lEhIKCmJpcnRoX2RhdGUYBCABKAkSFAoMY29tbXVuZV9jb2RlGAUgASgJEhAKCGRlY2Vhc2VkGAYgASgIImgKFlNlYXJjaENpdGl6ZW5zUmVzcG9uc2USNQoIY2l0aXplbnMYASADKAsyIy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5TdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJGChdHZXRRdWFsaXR5UmVwb3J0UmVxdWVzdBIVCg1wcm92aW5jZV9jb2RlGAEgASgJEhQKDGNvbW11bmVfY29kZRgCIAEoCSKMAQoOUXVhbGl0eUZpZ3VyZXMSEQoJdW5pdF9jb2RlGAEgASgJEhAKCGNpdGl6ZW5zGAIgASgEEhIKCmluY29tcGxldGUYAyABKAQSGwoTcHJvYmFibGVfZHVwbGljYXRlcxgEIAEoBBINCgVzdGFsZRgFIAEoBBIVCg1kaXNjcmVwYW5jaWVzGAYgASgEIpQBChhHZXRRdWFsaXR5UmVwb3J0UmVzcG9uc2USMgoFdG90YWwYASABKAsyIy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlF1YWxpdHlGaWd1cmVzEjUKCGNvbW11bmVzGAIgAygLMiMuY2FuY3VvYy5yZWdpc3RyeS52MS5RdWFsaXR5RmlndXJlcxINCgVhc19vZhgDIAEoCSI7ChNHZXRBY2Nlc3NMb2dSZXF1ZXN0EhMKC3BlcnNvbmFsX2lkGAEgASgJEg8KB3B1cnBvc2UYAiABKAkiZQoOQWNjZXNzTG9nRW50cnkSEwoLcmVjb3JkZWRfYXQYASABKAkSDQoFYWN0b3IYAiABKAkSDgoGYWN0aW9uGAMgASgJEg8KB3B1cnBvc2UYBCABKAkSDgoGZmllbGRzGAUgAygJIkwKFEdldEFjY2Vzc0xvZ1Jlc3BvbnNlEjQKB2VudHJpZXMYASADKAsyIy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkFjY2Vzc0xvZ0VudHJ5KoUBChNWZXJpZmljYXRpb25PdXRjb21lEiQKIFZFUklGSUNBVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASIgoeVkVSSUZJQ0FUSU9OX09VVENPTUVfQ09ORklSTUVEEAESJAogVkVSSUZJQ0FUSU9OX09VVENPTUVfRElTQ1JFUEFOQ1kQAjKzDgoPUmVnaXN0cnlTZXJ2aWNlEmYKDVJlZ2lzdGVyQmlydGgSKS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyQmlydGhSZXF1ZXN0GiouY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlckJpcnRoUmVzcG9uc2UShAEKF1JlZ2lzdGVyRXhpc3RpbmdDaXRpemVuEjMuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlckV4aXN0aW5nQ2l0aXplblJlcXVlc3QaNC5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyRXhpc3RpbmdDaXRpemVuUmVzcG9uc2USXQoKQ2hhbmdlTmFtZRImLmNhbmN1b2MucmVnaXN0cnkudjEuQ2hhbmdlTmFtZVJlcXVlc3QaJy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNoYW5nZU5hbWVSZXNwb25zZRKNAQoaUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2USNi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyUGVybWFuZW50UmVzaWRlbmNlUmVxdWVzdBo3LmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2VSZXNwb25zZRKNAQoaUmVnaXN0ZXJUZW1wb3JhcnlSZXNpZGVuY2USNi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyVGVtcG9yYXJ5UmVzaWRlbmNlUmVxdWVzdBo3LmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0ZXJUZW1wb3JhcnlSZXNpZGVuY2VSZXNwb25zZRJ+ChVFbmRUZW1wb3JhcnlSZXNpZGVuY2USMS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkVuZFRlbXBvcmFyeVJlc2lkZW5jZVJlcXVlc3QaMi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkVuZFRlbXBvcmFyeVJlc2lkZW5jZVJlc3BvbnNlEmYKDVJlY29yZFBhcmVudHMSKS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlY29yZFBhcmVudHNSZXF1ZXN0GiouY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvcmRQYXJlbnRzUmVzcG9uc2USeAoTQ2hhbmdlTWFyaXRhbFN0YXR1cxIvLmNhbmN1b2MucmVnaXN0cnkudjEuQ2hhbmdlTWFyaXRhbFN0YXR1c1JlcXVlc3QaMC5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNoYW5nZU1hcml0YWxTdGF0dXNSZXNwb25zZRJgCgtSZWNvcmREZWF0aBInLmNhbmN1b2MucmVnaXN0cnkudjEuUmVjb3JkRGVhdGhSZXF1ZXN0GiguY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvcmREZWF0aFJlc3BvbnNlEmMKDENvcnJlY3RGaWVsZBIoLmNhbmN1b2MucmVnaXN0cnkudjEuQ29ycmVjdEZpZWxkUmVxdWVzdBopLmNhbmN1b2MucmVnaXN0cnkudjEuQ29ycmVjdEZpZWxkUmVzcG9uc2USdQoSUmVjb3JkVmVyaWZpY2F0aW9uEi4uY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvcmRWZXJpZmljYXRpb25SZXF1ZXN0Gi8uY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvcmRWZXJpZmljYXRpb25SZXNwb25zZRJdCgpHZXRDaXRpemVuEiYuY2FuY3VvYy5yZWdpc3RyeS52MS5HZXRDaXRpemVuUmVxdWVzdBonLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0Q2l0aXplblJlc3BvbnNlEnIKEUdldENpdGl6ZW5IaXN0b3J5Ei0uY2FuY3VvYy5yZWdpc3RyeS52MS5HZXRDaXRpemVuSGlzdG9yeVJlcXVlc3QaLi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkdldENpdGl6ZW5IaXN0b3J5UmVzcG9uc2USaQoOU2VhcmNoQ2l0aXplbnMSKi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlNlYXJjaENpdGl6ZW5zUmVxdWVzdBorLmNhbmN1b2MucmVnaXN0cnkudjEuU2VhcmNoQ2l0aXplbnNSZXNwb25zZRJvChBHZXRRdWFsaXR5UmVwb3J0EiwuY2FuY3VvYy5yZWdpc3RyeS52MS5HZXRRdWFsaXR5UmVwb3J0UmVxdWVzdBotLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0UXVhbGl0eVJlcG9ydFJlc3BvbnNlEmMKDEdldEFjY2Vzc0xvZxIoLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0QWNjZXNzTG9nUmVxdWVzdBopLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0QWNjZXNzTG9nUmVzcG9uc2ViBnByb3RvMw", [file_cancuoc_events_v1_card, file_cancuoc_events_v1_citizen]);
+  fileDesc("CipjYW5jdW9jL3JlZ2lzdHJ5L3YxL3JlZ2lzdHJ5X3NlcnZpY2UucHJvdG8SE2NhbmN1b2MucmVnaXN0cnkudjEiSgoKUGVyc29uTmFtZRITCgtmYW1pbHlfbmFtZRgBIAEoCRITCgttaWRkbGVfbmFtZRgCIAEoCRISCgpnaXZlbl9uYW1lGAMgASgJIlUKCkNpdGl6ZW5SZWYSEwoLcGVyc29uYWxfaWQYASABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoBEgAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjsKDUNvbW1hbmRSZXN1bHQSEgoKY2l0aXplbl9pZBgBIAEoCRIWCg5yZWNvcmRfdmVyc2lvbhgCIAEoBCKEAwoRUmVnaXN0cmF0aW9uRmFjdHMSLQoEbmFtZRgBIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZRISCgpiaXJ0aF9kYXRlGAIgASgJEiMKA3NleBgDIAEoDjIWLmNhbmN1b2MuZXZlbnRzLnYxLlNleBITCgtuYXRpb25hbGl0eRgEIAEoCRIRCglldGhuaWNpdHkYBSABKAkSEAoIcmVsaWdpb24YBiABKAkSLwoLYmlydGhfcGxhY2UYByABKAsyGi5jYW5jdW9jLmV2ZW50cy52MS5BZGRyZXNzEi0KCWhvbWVfdG93bhgIIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSNwoTcGVybWFuZW50X3Jlc2lkZW5jZRgJIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSGQoRZmF0aGVyX2NpdGl6ZW5faWQYCiABKAkSGQoRbW90aGVyX2NpdGl6ZW5faWQYCyABKAkiTQoUUmVnaXN0ZXJCaXJ0aFJlcXVlc3QSNQoFZmFjdHMYASABKAsyJi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdHJhdGlvbkZhY3RzImwKHlJlZ2lzdGVyRXhpc3RpbmdDaXRpemVuUmVxdWVzdBI1CgVmYWN0cxgBIAEoCzImLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0cmF0aW9uRmFjdHMSEwoLcGVyc29uYWxfaWQYAiABKAkiTwoMUmVnaXN0cmF0aW9uEhIKCmNpdGl6ZW5faWQYASABKAkSEwoLcGVyc29uYWxfaWQYAiABKAkSFgoOcmVjb3JkX3ZlcnNpb24YAyABKAQiUAoVUmVnaXN0ZXJCaXJ0aFJlc3BvbnNlEjcKDHJlZ2lzdHJhdGlvbhgBIAEoCzIhLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0cmF0aW9uIloKH1JlZ2lzdGVyRXhpc3RpbmdDaXRpemVuUmVzcG9uc2USNwoMcmVnaXN0cmF0aW9uGAEgASgLMiEuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RyYXRpb24ihAEKEUNoYW5nZU5hbWVSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSLQoEbmFtZRgCIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZRIOCgZyZWFzb24YAyABKAkiSAoSQ2hhbmdlTmFtZVJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCKRAQohUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2VSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSKwoHYWRkcmVzcxgCIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkFkZHJlc3MSDQoFc2luY2UYAyABKAkiWAoiUmVnaXN0ZXJQZXJtYW5lbnRSZXNpZGVuY2VSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQinwEKIVJlZ2lzdGVyVGVtcG9yYXJ5UmVzaWRlbmNlUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEisKB2FkZHJlc3MYAiABKAsyGi5jYW5jdW9jLmV2ZW50cy52MS5BZGRyZXNzEgwKBGZyb20YAyABKAkSDQoFdW50aWwYBCABKAkiWAoiUmVnaXN0ZXJUZW1wb3JhcnlSZXNpZGVuY2VSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQiYgocRW5kVGVtcG9yYXJ5UmVzaWRlbmNlUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhAKCGVuZGVkX29uGAIgASgJIlMKHUVuZFRlbXBvcmFyeVJlc2lkZW5jZVJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCJ+ChRSZWNvcmRQYXJlbnRzUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhkKEWZhdGhlcl9jaXRpemVuX2lkGAIgASgJEhkKEW1vdGhlcl9jaXRpemVuX2lkGAMgASgJIksKFVJlY29yZFBhcmVudHNSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQiqgEKGkNoYW5nZU1hcml0YWxTdGF0dXNSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSMAoGc3RhdHVzGAIgASgOMiAuY2FuY3VvYy5ldmVudHMudjEuTWFyaXRhbFN0YXR1cxIZChFzcG91c2VfY2l0aXplbl9pZBgDIAEoCRINCgVzaW5jZRgEIAEoCSJRChtDaGFuZ2VNYXJpdGFsU3RhdHVzUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0InYKElJlY29yZERlYXRoUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhUKDWRhdGVfb2ZfZGVhdGgYAiABKAkSFwoPY2VydGlmaWNhdGVfcmVmGAMgASgJIkkKE1JlY29yZERlYXRoUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0IpwCChNDb3JyZWN0RmllbGRSZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSDQoFZmllbGQYAiABKAkSLwoEbmFtZRgDIAEoCzIfLmNhbmN1b2MucmVnaXN0cnkudjEuUGVyc29uTmFtZUgAEg4KBHRleHQYBCABKAlIABItCgdhZGRyZXNzGAUgASgLMhouY2FuY3VvYy5ldmVudHMudjEuQWRkcmVzc0gAEiUKA3NleBgIIAEoDjIWLmNhbmN1b2MuZXZlbnRzLnYxLlNleEgAEg4KBnJlYXNvbhgGIAEoCRIUCgxldmlkZW5jZV9yZWYYByABKAlCBwoFdmFsdWUiSgoUQ29ycmVjdEZpZWxkUmVzcG9uc2USMgoGcmVzdWx0GAEgASgLMiIuY2FuY3VvYy5yZWdpc3RyeS52MS5Db21tYW5kUmVzdWx0IqsBChlSZWNvcmRWZXJpZmljYXRpb25SZXF1ZXN0EjAKB2NpdGl6ZW4YASABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNpdGl6ZW5SZWYSEwoLdmVyaWZpZWRfYnkYAiABKAkSOQoHb3V0Y29tZRgDIAEoDjIoLmNhbmN1b2MucmVnaXN0cnkudjEuVmVyaWZpY2F0aW9uT3V0Y29tZRIMCgRub3RlGAQgASgJIlAKGlJlY29yZFZlcmlmaWNhdGlvblJlc3BvbnNlEjIKBnJlc3VsdBgBIAEoCzIiLmNhbmN1b2MucmVnaXN0cnkudjEuQ29tbWFuZFJlc3VsdCI5ChFHZXRDaXRpemVuUmVxdWVzdBITCgtwZXJzb25hbF9pZBgBIAEoCRIPCgdwdXJwb3NlGAIgASgJIj4KC1F1YWxpdHlGbGFnEgwKBGtpbmQYASABKAkSDgoGZGV0YWlsGAIgASgJEhEKCXJhaXNlZF9vbhgDIAEoCSK2AgoSR2V0Q2l0aXplblJlc3BvbnNlEhIKCmNpdGl6ZW5faWQYASABKAkSFgoOcmVjb3JkX3ZlcnNpb24YAiABKAQSKwoHY2l0aXplbhgDIAEoCzIaLmNhbmN1b2MuZXZlbnRzLnYxLkNpdGl6ZW4SEAoIZGVjZWFzZWQYBCABKAgSPAoSb3Blbl9xdWFsaXR5X2ZsYWdzGAUgAygLMiAuY2FuY3VvYy5yZWdpc3RyeS52MS5RdWFsaXR5RmxhZxIvCgVjYXJkcxgGIAMoCzIgLmNhbmN1b2MucmVnaXN0cnkudjEuQ2FyZFN1bW1hcnkSRgoZcGVybWFuZW50X3Jlc2lkZW5jZV90b2RheRgHIAEoCzIjLmNhbmN1b2MucmVnaXN0cnkudjEuUmVzaWRlbmNlVG9kYXki0wEKDlJlc2lkZW5jZVRvZGF5EjQKBnN0YXR1cxgBIAEoDjIkLmNhbmN1b2MucmVnaXN0cnkudjEuUmVzaWRlbmNlU3RhdHVzEhUKDXByb3ZpbmNlX2NvZGUYAiABKAkSFAoMY29tbXVuZV9jb2RlGAMgASgJEhUKDXByb3ZpbmNlX25hbWUYBCABKAkSFAoMY29tbXVuZV9uYW1lGAUgASgJEjEKCmNhbmRpZGF0ZXMYBiADKAsyHS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlVuaXROYW1lIiYKCFVuaXROYW1lEgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCSKjAQoLQ2FyZFN1bW1hcnkSDwoHY2FyZF9pZBgBIAEoCRIXCg9kb2N1bWVudF9udW1iZXIYAiABKAkSLQoGc3RhdHVzGAMgASgOMh0uY2FuY3VvYy5ldmVudHMudjEuQ2FyZFN0YXR1cxISCgppc3N1ZV9kYXRlGAQgASgJEhMKC2V4cGlyeV9kYXRlGAUgASgJEhIKCmNoYW5nZWRfYXQYBiABKAkiQAoYR2V0Q2l0aXplbkhpc3RvcnlSZXF1ZXN0EhMKC3BlcnNvbmFsX2lkGAEgASgJEg8KB3B1cnBvc2UYAiABKAkicAoMSGlzdG9yeUVudHJ5EhYKDnJlY29yZF92ZXJzaW9uGAEgASgEEg4KBmNoYW5nZRgCIAEoCRITCgtyZWNvcmRlZF9hdBgDIAEoCRINCgVhY3RvchgEIAEoCRIUCgxkZXRhaWxzX2pzb24YBSABKAkiTwoZR2V0Q2l0aXplbkhpc3RvcnlSZXNwb25zZRIyCgdlbnRyaWVzGAEgAygLMiEuY2FuY3VvYy5yZWdpc3RyeS52MS5IaXN0b3J5RW50cnkizQEKFVNlYXJjaENpdGl6ZW5zUmVxdWVzdBI6CgdieV9uYW1lGAEgASgLMicuY2FuY3VvYy5yZWdpc3RyeS52MS5CeU5hbWVBbmRCaXJ0aERhdGVIABI0CgpieV9jb21tdW5lGAIgASgLMh4uY2FuY3VvYy5yZWdpc3RyeS52MS5CeUNvbW11bmVIABIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCRIPCgdwdXJwb3NlGAUgASgJQgoKCGNyaXRlcmlhIjsKEkJ5TmFtZUFuZEJpcnRoRGF0ZRIRCglmdWxsX25hbWUYASABKAkSEgoKYmlydGhfZGF0ZRgCIAEoCSIhCglCeUNvbW11bmUSFAoMY29tbXVuZV9jb2RlGAEgASgJIqQBCg5DaXRpemVuU3VtbWFyeRISCgpjaXRpemVuX2lkGAEgASgJEhMKC3BlcnNvbmFsX2lkGAIgASgJEi0KBG5hbWUYAyABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlBlcnNvbk5hbWUSEgoKYmlydGhfZGF0ZRgEIAEoCRIUCgxjb21tdW5lX2NvZGUYBSABKAkSEAoIZGVjZWFzZWQYBiABKAgiaAoWU2VhcmNoQ2l0aXplbnNSZXNwb25zZRI1CghjaXRpemVucxgBIAMoCzIjLmNhbmN1b2MucmVnaXN0cnkudjEuQ2l0aXplblN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkYKF0dldFF1YWxpdHlSZXBvcnRSZXF1ZXN0EhUKDXByb3ZpbmNlX2NvZGUYASABKAkSFAoMY29tbXVuZV9jb2RlGAIgASgJIowBCg5RdWFsaXR5RmlndXJlcxIRCgl1bml0X2NvZGUYASABKAkSEAoIY2l0aXplbnMYAiABKAQSEgoKaW5jb21wbGV0ZRgDIAEoBBIbChNwcm9iYWJsZV9kdXBsaWNhdGVzGAQgASgEEg0KBXN0YWxlGAUgASgEEhUKDWRpc2NyZXBhbmNpZXMYBiABKAQilAEKGEdldFF1YWxpdHlSZXBvcnRSZXNwb25zZRIyCgV0b3RhbBgBIAEoCzIjLmNhbmN1b2MucmVnaXN0cnkudjEuUXVhbGl0eUZpZ3VyZXMSNQoIY29tbXVuZXMYAiADKAsyIy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlF1YWxpdHlGaWd1cmVzEg0KBWFzX29mGAMgASgJIjsKE0dldEFjY2Vzc0xvZ1JlcXVlc3QSEwoLcGVyc29uYWxfaWQYASABKAkSDwoHcHVycG9zZRgCIAEoCSJlCg5BY2Nlc3NMb2dFbnRyeRITCgtyZWNvcmRlZF9hdBgBIAEoCRINCgVhY3RvchgCIAEoCRIOCgZhY3Rpb24YAyABKAkSDwoHcHVycG9zZRgEIAEoCRIOCgZmaWVsZHMYBSADKAkiTAoUR2V0QWNjZXNzTG9nUmVzcG9uc2USNAoHZW50cmllcxgBIAMoCzIjLmNhbmN1b2MucmVnaXN0cnkudjEuQWNjZXNzTG9nRW50cnkikAEKGExpc3RSZWNvZGluZ1F1ZXVlUmVxdWVzdBIaChBvbGRfY29tbXVuZV9jb2RlGAEgASgJSAASFwoNcHJvdmluY2VfY29kZRgCIAEoCUgAEhEKCXBhZ2Vfc2l6ZRgDIAEoDRISCgpwYWdlX3Rva2VuGAQgASgJEg8KB3B1cnBvc2UYBSABKAlCBwoFc2NvcGUiogIKElJlY29kaW5nUXVldWVFbnRyeRISCgpjaXRpemVuX2lkGAEgASgJEhMKC3BlcnNvbmFsX2lkGAIgASgJEi0KBG5hbWUYAyABKAsyHy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlBlcnNvbk5hbWUSLAoIcmVjb3JkZWQYBCABKAsyGi5jYW5jdW9jLmV2ZW50cy52MS5BZGRyZXNzEg0KBXNpbmNlGAUgASgJEh0KFXJlY29yZGVkX2NvbW11bmVfbmFtZRgGIAEoCRIOCgZyZWFzb24YByABKAkSFQoNcHJvdmluY2VfY29kZRgIIAEoCRIxCgpjYW5kaWRhdGVzGAkgAygLMh0uY2FuY3VvYy5yZWdpc3RyeS52MS5Vbml0TmFtZSJuChlMaXN0UmVjb2RpbmdRdWV1ZVJlc3BvbnNlEjgKB2VudHJpZXMYASADKAsyJy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlY29kaW5nUXVldWVFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYAoWUmVjb2RlUmVzaWRlbmNlUmVxdWVzdBIwCgdjaXRpemVuGAEgASgLMh8uY2FuY3VvYy5yZWdpc3RyeS52MS5DaXRpemVuUmVmEhQKDGNvbW11bmVfY29kZRgCIAEoCSJNChdSZWNvZGVSZXNpZGVuY2VSZXNwb25zZRIyCgZyZXN1bHQYASABKAsyIi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvbW1hbmRSZXN1bHQqhQEKE1ZlcmlmaWNhdGlvbk91dGNvbWUSJAogVkVSSUZJQ0FUSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIiCh5WRVJJRklDQVRJT05fT1VUQ09NRV9DT05GSVJNRUQQARIkCiBWRVJJRklDQVRJT05fT1VUQ09NRV9ESVNDUkVQQU5DWRACKpUBCg9SZXNpZGVuY2VTdGF0dXMSIAocUkVTSURFTkNFX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGVJFU0lERU5DRV9TVEFUVVNfUkVTT0xWRUQQARIjCh9SRVNJREVOQ0VfU1RBVFVTX05FRURTX1JFQ09ESU5HEAISHAoYUkVTSURFTkNFX1NUQVRVU19SRUNPREVEEAMylRAKD1JlZ2lzdHJ5U2VydmljZRJmCg1SZWdpc3RlckJpcnRoEikuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlckJpcnRoUmVxdWVzdBoqLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0ZXJCaXJ0aFJlc3BvbnNlEoQBChdSZWdpc3RlckV4aXN0aW5nQ2l0aXplbhIzLmNhbmN1b2MucmVnaXN0cnkudjEuUmVnaXN0ZXJFeGlzdGluZ0NpdGl6ZW5SZXF1ZXN0GjQuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlckV4aXN0aW5nQ2l0aXplblJlc3BvbnNlEl0KCkNoYW5nZU5hbWUSJi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNoYW5nZU5hbWVSZXF1ZXN0GicuY2FuY3VvYy5yZWdpc3RyeS52MS5DaGFuZ2VOYW1lUmVzcG9uc2USjQEKGlJlZ2lzdGVyUGVybWFuZW50UmVzaWRlbmNlEjYuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlclBlcm1hbmVudFJlc2lkZW5jZVJlcXVlc3QaNy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyUGVybWFuZW50UmVzaWRlbmNlUmVzcG9uc2USjQEKGlJlZ2lzdGVyVGVtcG9yYXJ5UmVzaWRlbmNlEjYuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWdpc3RlclRlbXBvcmFyeVJlc2lkZW5jZVJlcXVlc3QaNy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlZ2lzdGVyVGVtcG9yYXJ5UmVzaWRlbmNlUmVzcG9uc2USfgoVRW5kVGVtcG9yYXJ5UmVzaWRlbmNlEjEuY2FuY3VvYy5yZWdpc3RyeS52MS5FbmRUZW1wb3JhcnlSZXNpZGVuY2VSZXF1ZXN0GjIuY2FuY3VvYy5yZWdpc3RyeS52MS5FbmRUZW1wb3JhcnlSZXNpZGVuY2VSZXNwb25zZRJmCg1SZWNvcmRQYXJlbnRzEikuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvcmRQYXJlbnRzUmVxdWVzdBoqLmNhbmN1b2MucmVnaXN0cnkudjEuUmVjb3JkUGFyZW50c1Jlc3BvbnNlEngKE0NoYW5nZU1hcml0YWxTdGF0dXMSLy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNoYW5nZU1hcml0YWxTdGF0dXNSZXF1ZXN0GjAuY2FuY3VvYy5yZWdpc3RyeS52MS5DaGFuZ2VNYXJpdGFsU3RhdHVzUmVzcG9uc2USYAoLUmVjb3JkRGVhdGgSJy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlJlY29yZERlYXRoUmVxdWVzdBooLmNhbmN1b2MucmVnaXN0cnkudjEuUmVjb3JkRGVhdGhSZXNwb25zZRJjCgxDb3JyZWN0RmllbGQSKC5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvcnJlY3RGaWVsZFJlcXVlc3QaKS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkNvcnJlY3RGaWVsZFJlc3BvbnNlEnUKElJlY29yZFZlcmlmaWNhdGlvbhIuLmNhbmN1b2MucmVnaXN0cnkudjEuUmVjb3JkVmVyaWZpY2F0aW9uUmVxdWVzdBovLmNhbmN1b2MucmVnaXN0cnkudjEuUmVjb3JkVmVyaWZpY2F0aW9uUmVzcG9uc2USXQoKR2V0Q2l0aXplbhImLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0Q2l0aXplblJlcXVlc3QaJy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkdldENpdGl6ZW5SZXNwb25zZRJyChFHZXRDaXRpemVuSGlzdG9yeRItLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0Q2l0aXplbkhpc3RvcnlSZXF1ZXN0Gi4uY2FuY3VvYy5yZWdpc3RyeS52MS5HZXRDaXRpemVuSGlzdG9yeVJlc3BvbnNlEmkKDlNlYXJjaENpdGl6ZW5zEiouY2FuY3VvYy5yZWdpc3RyeS52MS5TZWFyY2hDaXRpemVuc1JlcXVlc3QaKy5jYW5jdW9jLnJlZ2lzdHJ5LnYxLlNlYXJjaENpdGl6ZW5zUmVzcG9uc2USbwoQR2V0UXVhbGl0eVJlcG9ydBIsLmNhbmN1b2MucmVnaXN0cnkudjEuR2V0UXVhbGl0eVJlcG9ydFJlcXVlc3QaLS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkdldFF1YWxpdHlSZXBvcnRSZXNwb25zZRJjCgxHZXRBY2Nlc3NMb2cSKC5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkdldEFjY2Vzc0xvZ1JlcXVlc3QaKS5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkdldEFjY2Vzc0xvZ1Jlc3BvbnNlEnIKEUxpc3RSZWNvZGluZ1F1ZXVlEi0uY2FuY3VvYy5yZWdpc3RyeS52MS5MaXN0UmVjb2RpbmdRdWV1ZVJlcXVlc3QaLi5jYW5jdW9jLnJlZ2lzdHJ5LnYxLkxpc3RSZWNvZGluZ1F1ZXVlUmVzcG9uc2USbAoPUmVjb2RlUmVzaWRlbmNlEisuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvZGVSZXNpZGVuY2VSZXF1ZXN0GiwuY2FuY3VvYy5yZWdpc3RyeS52MS5SZWNvZGVSZXNpZGVuY2VSZXNwb25zZWIGcHJvdG8z", [file_cancuoc_events_v1_card, file_cancuoc_events_v1_citizen]);
 
 /**
  * A person's name in Vietnamese order.
@@ -867,6 +867,14 @@ export type GetCitizenResponse = Message<"cancuoc.registry.v1.GetCitizenResponse
    * @generated from field: repeated cancuoc.registry.v1.CardSummary cards = 6;
    */
   cards: CardSummary[];
+
+  /**
+   * The permanent residence on today's map, beside the recorded one (`citizen.permanent_residence`,
+   * never rewritten); absent when the citizen has none.
+   *
+   * @generated from field: cancuoc.registry.v1.ResidenceToday permanent_residence_today = 7;
+   */
+  permanentResidenceToday?: ResidenceToday | undefined;
 };
 
 /**
@@ -875,6 +883,78 @@ export type GetCitizenResponse = Message<"cancuoc.registry.v1.GetCitizenResponse
  */
 export const GetCitizenResponseSchema: GenMessage<GetCitizenResponse> = /*@__PURE__*/
   messageDesc(file_cancuoc_registry_v1_registry_service, 29);
+
+/**
+ * Where a recorded address lies on today's map of administrative units.
+ *
+ * @generated from message cancuoc.registry.v1.ResidenceToday
+ */
+export type ResidenceToday = Message<"cancuoc.registry.v1.ResidenceToday"> & {
+  /**
+   * @generated from field: cancuoc.registry.v1.ResidenceStatus status = 1;
+   */
+  status: ResidenceStatus;
+
+  /**
+   * Today's units when RESOLVED or RECODED; the province alone while NEEDS_RECODING.
+   *
+   * @generated from field: string province_code = 2;
+   */
+  provinceCode: string;
+
+  /**
+   * @generated from field: string commune_code = 3;
+   */
+  communeCode: string;
+
+  /**
+   * @generated from field: string province_name = 4;
+   */
+  provinceName: string;
+
+  /**
+   * @generated from field: string commune_name = 5;
+   */
+  communeName: string;
+
+  /**
+   * NEEDS_RECODING: the communes it may lie in now (empty when the data names none).
+   *
+   * @generated from field: repeated cancuoc.registry.v1.UnitName candidates = 6;
+   */
+  candidates: UnitName[];
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.ResidenceToday.
+ * Use `create(ResidenceTodaySchema)` to create a new message.
+ */
+export const ResidenceTodaySchema: GenMessage<ResidenceToday> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 30);
+
+/**
+ * An administrative unit by code and name.
+ *
+ * @generated from message cancuoc.registry.v1.UnitName
+ */
+export type UnitName = Message<"cancuoc.registry.v1.UnitName"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.UnitName.
+ * Use `create(UnitNameSchema)` to create a new message.
+ */
+export const UnitNameSchema: GenMessage<UnitName> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 31);
 
 /**
  * A card of the citizen, from card production's events.
@@ -926,7 +1006,7 @@ export type CardSummary = Message<"cancuoc.registry.v1.CardSummary"> & {
  * Use `create(CardSummarySchema)` to create a new message.
  */
 export const CardSummarySchema: GenMessage<CardSummary> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 30);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 32);
 
 /**
  * Request of GetCitizenHistory.
@@ -952,7 +1032,7 @@ export type GetCitizenHistoryRequest = Message<"cancuoc.registry.v1.GetCitizenHi
  * Use `create(GetCitizenHistoryRequestSchema)` to create a new message.
  */
 export const GetCitizenHistoryRequestSchema: GenMessage<GetCitizenHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 31);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 33);
 
 /**
  * One change to a record.
@@ -997,7 +1077,7 @@ export type HistoryEntry = Message<"cancuoc.registry.v1.HistoryEntry"> & {
  * Use `create(HistoryEntrySchema)` to create a new message.
  */
 export const HistoryEntrySchema: GenMessage<HistoryEntry> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 32);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 34);
 
 /**
  * Response of GetCitizenHistory.
@@ -1016,7 +1096,7 @@ export type GetCitizenHistoryResponse = Message<"cancuoc.registry.v1.GetCitizenH
  * Use `create(GetCitizenHistoryResponseSchema)` to create a new message.
  */
 export const GetCitizenHistoryResponseSchema: GenMessage<GetCitizenHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 33);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 35);
 
 /**
  * Request of SearchCitizens: by name and birth date, or by commune.
@@ -1064,7 +1144,7 @@ export type SearchCitizensRequest = Message<"cancuoc.registry.v1.SearchCitizensR
  * Use `create(SearchCitizensRequestSchema)` to create a new message.
  */
 export const SearchCitizensRequestSchema: GenMessage<SearchCitizensRequest> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 34);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 36);
 
 /**
  * Full name, matched without regard to case or diacritics, and the birth date.
@@ -1088,7 +1168,7 @@ export type ByNameAndBirthDate = Message<"cancuoc.registry.v1.ByNameAndBirthDate
  * Use `create(ByNameAndBirthDateSchema)` to create a new message.
  */
 export const ByNameAndBirthDateSchema: GenMessage<ByNameAndBirthDate> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 35);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 37);
 
 /**
  * Citizens whose permanent residence is in the commune, as it is today.
@@ -1107,7 +1187,7 @@ export type ByCommune = Message<"cancuoc.registry.v1.ByCommune"> & {
  * Use `create(ByCommuneSchema)` to create a new message.
  */
 export const ByCommuneSchema: GenMessage<ByCommune> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 36);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 38);
 
 /**
  * A search hit.
@@ -1151,7 +1231,7 @@ export type CitizenSummary = Message<"cancuoc.registry.v1.CitizenSummary"> & {
  * Use `create(CitizenSummarySchema)` to create a new message.
  */
 export const CitizenSummarySchema: GenMessage<CitizenSummary> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 37);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 39);
 
 /**
  * Response of SearchCitizens.
@@ -1175,7 +1255,7 @@ export type SearchCitizensResponse = Message<"cancuoc.registry.v1.SearchCitizens
  * Use `create(SearchCitizensResponseSchema)` to create a new message.
  */
 export const SearchCitizensResponseSchema: GenMessage<SearchCitizensResponse> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 38);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 40);
 
 /**
  * Request of GetQualityReport for a province, or one commune of it.
@@ -1199,7 +1279,7 @@ export type GetQualityReportRequest = Message<"cancuoc.registry.v1.GetQualityRep
  * Use `create(GetQualityReportRequestSchema)` to create a new message.
  */
 export const GetQualityReportRequestSchema: GenMessage<GetQualityReportRequest> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 39);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 41);
 
 /**
  * Quality figures for one unit.
@@ -1243,7 +1323,7 @@ export type QualityFigures = Message<"cancuoc.registry.v1.QualityFigures"> & {
  * Use `create(QualityFiguresSchema)` to create a new message.
  */
 export const QualityFiguresSchema: GenMessage<QualityFigures> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 40);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 42);
 
 /**
  * Response of GetQualityReport: the unit asked for and, for a province, each of its communes.
@@ -1274,7 +1354,7 @@ export type GetQualityReportResponse = Message<"cancuoc.registry.v1.GetQualityRe
  * Use `create(GetQualityReportResponseSchema)` to create a new message.
  */
 export const GetQualityReportResponseSchema: GenMessage<GetQualityReportResponse> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 41);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 43);
 
 /**
  * Request of GetAccessLog.
@@ -1300,7 +1380,7 @@ export type GetAccessLogRequest = Message<"cancuoc.registry.v1.GetAccessLogReque
  * Use `create(GetAccessLogRequestSchema)` to create a new message.
  */
 export const GetAccessLogRequestSchema: GenMessage<GetAccessLogRequest> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 42);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 44);
 
 /**
  * One recorded access to a citizen's record.
@@ -1347,7 +1427,7 @@ export type AccessLogEntry = Message<"cancuoc.registry.v1.AccessLogEntry"> & {
  * Use `create(AccessLogEntrySchema)` to create a new message.
  */
 export const AccessLogEntrySchema: GenMessage<AccessLogEntry> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 43);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 45);
 
 /**
  * Response of GetAccessLog, oldest first.
@@ -1366,7 +1446,193 @@ export type GetAccessLogResponse = Message<"cancuoc.registry.v1.GetAccessLogResp
  * Use `create(GetAccessLogResponseSchema)` to create a new message.
  */
 export const GetAccessLogResponseSchema: GenMessage<GetAccessLogResponse> = /*@__PURE__*/
-  messageDesc(file_cancuoc_registry_v1_registry_service, 44);
+  messageDesc(file_cancuoc_registry_v1_registry_service, 46);
+
+/**
+ * Request of ListRecodingQueue: the queue of one old (pre-2025) commune, or of one province of today.
+ *
+ * @generated from message cancuoc.registry.v1.ListRecodingQueueRequest
+ */
+export type ListRecodingQueueRequest = Message<"cancuoc.registry.v1.ListRecodingQueueRequest"> & {
+  /**
+   * @generated from oneof cancuoc.registry.v1.ListRecodingQueueRequest.scope
+   */
+  scope: {
+    /**
+     * The five-digit code of a commune of before 1 July 2025.
+     *
+     * @generated from field: string old_commune_code = 1;
+     */
+    value: string;
+    case: "oldCommuneCode";
+  } | {
+    /**
+     * The three-digit code of a province in force today.
+     *
+     * @generated from field: string province_code = 2;
+     */
+    value: string;
+    case: "provinceCode";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * @generated from field: uint32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+
+  /**
+   * Why the queue is read; required, and each citizen returned is audited as disclosed.
+   *
+   * @generated from field: string purpose = 5;
+   */
+  purpose: string;
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.ListRecodingQueueRequest.
+ * Use `create(ListRecodingQueueRequestSchema)` to create a new message.
+ */
+export const ListRecodingQueueRequestSchema: GenMessage<ListRecodingQueueRequest> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 47);
+
+/**
+ * A residence waiting for a clerk to choose its commune of today.
+ *
+ * @generated from message cancuoc.registry.v1.RecodingQueueEntry
+ */
+export type RecodingQueueEntry = Message<"cancuoc.registry.v1.RecodingQueueEntry"> & {
+  /**
+   * @generated from field: string citizen_id = 1;
+   */
+  citizenId: string;
+
+  /**
+   * @generated from field: string personal_id = 2;
+   */
+  personalId: string;
+
+  /**
+   * @generated from field: cancuoc.registry.v1.PersonName name = 3;
+   */
+  name?: PersonName | undefined;
+
+  /**
+   * The address as recorded (units of its date) and the date it was recorded from.
+   *
+   * @generated from field: cancuoc.events.v1.Address recorded = 4;
+   */
+  recorded?: Address | undefined;
+
+  /**
+   * @generated from field: string since = 5;
+   */
+  since: string;
+
+  /**
+   * @generated from field: string recorded_commune_name = 6;
+   */
+  recordedCommuneName: string;
+
+  /**
+   * DIVIDED (several successors) or SUCCESSOR_UNKNOWN (none named by the data).
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * The province it lies in today, and the communes it may lie in.
+   *
+   * @generated from field: string province_code = 8;
+   */
+  provinceCode: string;
+
+  /**
+   * @generated from field: repeated cancuoc.registry.v1.UnitName candidates = 9;
+   */
+  candidates: UnitName[];
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.RecodingQueueEntry.
+ * Use `create(RecodingQueueEntrySchema)` to create a new message.
+ */
+export const RecodingQueueEntrySchema: GenMessage<RecodingQueueEntry> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 48);
+
+/**
+ * Response of ListRecodingQueue, ordered by old commune, then record.
+ *
+ * @generated from message cancuoc.registry.v1.ListRecodingQueueResponse
+ */
+export type ListRecodingQueueResponse = Message<"cancuoc.registry.v1.ListRecodingQueueResponse"> & {
+  /**
+   * @generated from field: repeated cancuoc.registry.v1.RecodingQueueEntry entries = 1;
+   */
+  entries: RecodingQueueEntry[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.ListRecodingQueueResponse.
+ * Use `create(ListRecodingQueueResponseSchema)` to create a new message.
+ */
+export const ListRecodingQueueResponseSchema: GenMessage<ListRecodingQueueResponse> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 49);
+
+/**
+ * Request of RecodeResidence.
+ *
+ * @generated from message cancuoc.registry.v1.RecodeResidenceRequest
+ */
+export type RecodeResidenceRequest = Message<"cancuoc.registry.v1.RecodeResidenceRequest"> & {
+  /**
+   * @generated from field: cancuoc.registry.v1.CitizenRef citizen = 1;
+   */
+  citizen?: CitizenRef | undefined;
+
+  /**
+   * The commune of today the residence lies in: one of the queue entry's candidates.
+   *
+   * @generated from field: string commune_code = 2;
+   */
+  communeCode: string;
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.RecodeResidenceRequest.
+ * Use `create(RecodeResidenceRequestSchema)` to create a new message.
+ */
+export const RecodeResidenceRequestSchema: GenMessage<RecodeResidenceRequest> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 50);
+
+/**
+ * Response of RecodeResidence.
+ *
+ * @generated from message cancuoc.registry.v1.RecodeResidenceResponse
+ */
+export type RecodeResidenceResponse = Message<"cancuoc.registry.v1.RecodeResidenceResponse"> & {
+  /**
+   * @generated from field: cancuoc.registry.v1.CommandResult result = 1;
+   */
+  result?: CommandResult | undefined;
+};
+
+/**
+ * Describes the message cancuoc.registry.v1.RecodeResidenceResponse.
+ * Use `create(RecodeResidenceResponseSchema)` to create a new message.
+ */
+export const RecodeResidenceResponseSchema: GenMessage<RecodeResidenceResponse> = /*@__PURE__*/
+  messageDesc(file_cancuoc_registry_v1_registry_service, 51);
 
 /**
  * Outcome of a verification.
@@ -1395,6 +1661,45 @@ export enum VerificationOutcome {
  */
 export const VerificationOutcomeSchema: GenEnum<VerificationOutcome> = /*@__PURE__*/
   enumDesc(file_cancuoc_registry_v1_registry_service, 0);
+
+/**
+ * How a recorded address relates to today's map.
+ *
+ * @generated from enum cancuoc.registry.v1.ResidenceStatus
+ */
+export enum ResidenceStatus {
+  /**
+   * @generated from enum value: RESIDENCE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * One unit of today holds all of the recorded commune's territory.
+   *
+   * @generated from enum value: RESIDENCE_STATUS_RESOLVED = 1;
+   */
+  RESOLVED = 1,
+
+  /**
+   * The recorded commune was divided, or ceased with no successor the data names: a clerk chooses.
+   *
+   * @generated from enum value: RESIDENCE_STATUS_NEEDS_RECODING = 2;
+   */
+  NEEDS_RECODING = 2,
+
+  /**
+   * A clerk chose the successor (ResidenceRecoded).
+   *
+   * @generated from enum value: RESIDENCE_STATUS_RECODED = 3;
+   */
+  RECODED = 3,
+}
+
+/**
+ * Describes the enum cancuoc.registry.v1.ResidenceStatus.
+ */
+export const ResidenceStatusSchema: GenEnum<ResidenceStatus> = /*@__PURE__*/
+  enumDesc(file_cancuoc_registry_v1_registry_service, 1);
 
 /**
  * The national population register (CSDL quốc gia về dân cư).
@@ -1544,6 +1849,29 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof GetAccessLogRequestSchema;
     output: typeof GetAccessLogResponseSchema;
+  },
+  /**
+   * The recoding queue: citizens whose permanent residence was recorded in a commune the 2025
+   * reorganisation divided (or dissolved with no successor the data names), by old commune or by
+   * today's province, paged. Each citizen returned is audited as disclosed.
+   *
+   * @generated from rpc cancuoc.registry.v1.RegistryService.ListRecodingQueue
+   */
+  listRecodingQueue: {
+    methodKind: "unary";
+    input: typeof ListRecodingQueueRequestSchema;
+    output: typeof ListRecodingQueueResponseSchema;
+  },
+  /**
+   * A clerk chooses which of the successors a queued residence lies in today: an event in the
+   * citizen's history (ResidenceRecoded); the recorded address is kept as it was.
+   *
+   * @generated from rpc cancuoc.registry.v1.RegistryService.RecodeResidence
+   */
+  recodeResidence: {
+    methodKind: "unary";
+    input: typeof RecodeResidenceRequestSchema;
+    output: typeof RecodeResidenceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_cancuoc_registry_v1_registry_service, 0);

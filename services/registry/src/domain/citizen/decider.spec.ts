@@ -226,7 +226,7 @@ describe('citizen: residence recorded before the 2025 reorganisation (issue 21)'
       .then([{ type: 'PermanentResidenceRegistered' }]);
     given(registered())
       .when({ type: 'RegisterPermanentResidence', today: TODAY, address: HIEP_THANH, since: '2025-07-01' })
-      .refused(InvalidCitizenCommandError, (e) =>
+      .thenThrows(InvalidCitizenCommandError, (e) =>
         assert.deepEqual(violations(e), ['address.provinceCode:UNKNOWN_UNIT']),
       );
   });
@@ -266,14 +266,16 @@ describe('citizen: residence recorded before the 2025 reorganisation (issue 21)'
   it('NOT_A_SUCCESSOR, NO_RECODING_NEEDED, ALREADY_RECODED', () => {
     given(registered(), livedThere())
       .when(recode('31120'))
-      .refused(CitizenRuleViolationError, rule('NOT_A_SUCCESSOR', 'communeCode'));
-    given(registered()).when(recode('25750')).refused(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
+      .thenThrows(CitizenRuleViolationError, rule('NOT_A_SUCCESSOR', 'communeCode'));
+    given(registered())
+      .when(recode('25750'))
+      .thenThrows(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
     given(registered(), {
       type: 'PermanentResidenceRegistered',
       data: { address: CAI_KHE, since: '2026-03-01' },
     })
       .when(recode('31120'))
-      .refused(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
+      .thenThrows(CitizenRuleViolationError, rule('NO_RECODING_NEEDED'));
     const recoded: CitizenEvent = {
       type: 'ResidenceRecoded',
       data: {
@@ -286,7 +288,7 @@ describe('citizen: residence recorded before the 2025 reorganisation (issue 21)'
     };
     given(registered(), livedThere(), recoded)
       .when(recode('25747'))
-      .refused(CitizenRuleViolationError, rule('ALREADY_RECODED'));
+      .thenThrows(CitizenRuleViolationError, rule('ALREADY_RECODED'));
   });
 
   it('judges the commune chosen without any state: a commune of today, by its code', () => {

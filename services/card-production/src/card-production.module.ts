@@ -385,6 +385,7 @@ export class CardProductionRuntime implements OnApplicationBootstrap, OnApplicat
           service: 'card-production',
           authenticate,
           audit: this.audit,
+          eventLog: this.db,
           consumers: [this.consumer],
           transport: this.transport,
           unfinishedWork: {

@@ -282,6 +282,7 @@ export class DataSharingRuntime implements OnApplicationBootstrap, OnApplication
           service: 'data-sharing',
           authenticate,
           audit: this.audit,
+          eventLog: this.db,
           projections: operatorProjections(this.store, this.operations),
           consumers: [this.consumer],
           transport: this.transport,

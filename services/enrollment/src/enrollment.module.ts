@@ -225,6 +225,7 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
           service: 'enrollment',
           authenticate,
           audit: this.audit,
+          eventLog: this.db,
           consumers: [this.consumer],
           transport: this.transport,
           unfinishedWork: {

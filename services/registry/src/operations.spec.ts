@@ -261,6 +261,13 @@ describe('registry operations over gRPC and the CLI (PostgreSQL, Kafka-protocol 
     const p = await registryProjection(c.ops);
     assert.equal(p.lag, 0n);
     assert.equal(p.rebuilding, false);
+    // The log's head is its last event's position, which the caught-up projection has applied.
+    const { logHeadPosition } = await c.ops.listProjections({});
+    const [last] = await running.db.query<{ head: string }>(
+      'SELECT max(global_position)::text AS head FROM es_events',
+    );
+    assert.equal(logHeadPosition, BigInt(last!.head));
+    assert.equal(logHeadPosition, p.position);
     const r = await captureRun(
       command('rebuild'),
       ['--list', '--service', 'registry', '--data-dir', dir],

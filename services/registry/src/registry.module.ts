@@ -195,6 +195,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
           service: 'registry',
           authenticate: this.auth.authenticate,
           audit: this.audit,
+          eventLog: this.db,
           projections: [
             eventStoreProjection({
               store: this.store,

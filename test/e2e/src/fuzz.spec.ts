@@ -8,9 +8,8 @@
  * - without a token the call is UNAUTHENTICATED (or the refusal limiter's RESOURCE_EXHAUSTED; the
  *   calls go through a relay that changes the peer address every 20 calls, so it rarely is);
  * - no write on a refused request: for every tenth command refused INVALID_ARGUMENT, per service,
- *   that service's event log head (OperationsService/ListProjections, position + lag once its
- *   projections have caught up) is the same before and after — in the registry and data sharing,
- *   the services whose head that RPC shows;
+ *   that service's event log head (OperationsService/ListProjections `log_head_position`, the
+ *   last event's position) is the same before and after — in every service;
  * - after the run every service's health (`grpc.health.v1.Health/Check`, service '') is SERVING.
  *
  * Size: FUZZ_RUNS_PER_RPC runs per RPC (default: enough for 10 000 requests in all, two a run);
@@ -20,7 +19,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { allMethods, defaultRunsPerRpc, formatTotals, Fuzzer, LOG_VISIBLE, rpcName } from './fuzz/runner.js';
+import { allMethods, defaultRunsPerRpc, formatTotals, Fuzzer, rpcName } from './fuzz/runner.js';
 
 const runs = Number(process.env.FUZZ_RUNS_PER_RPC ?? defaultRunsPerRpc());
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -43,8 +42,9 @@ describe('fuzzing every RPC of a running embedded platform', () => {
       () => fuzzer.fuzz(method, runs, seed),
     );
 
-  it('checked refused commands for no write in every service whose log head it can see', () => {
-    for (const service of LOG_VISIBLE) assert.ok((fuzzer.totals.noWriteChecks[service] ?? 0) > 0, service);
+  it('checked refused commands of every service for no write', () => {
+    for (const service of ['registry', 'enrollment', 'card-production', 'data-sharing'])
+      assert.ok((fuzzer.totals.noWriteChecks[service] ?? 0) > 0, service);
   });
 
   it('leaves every service SERVING', async () => {

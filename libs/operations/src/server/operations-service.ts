@@ -17,9 +17,10 @@ import {
   RedriveTimeoutError,
   type Transport,
 } from '@cancuoc/messaging';
+import type { SqlExecutor } from '@cancuoc/eventstore';
 import { InvalidPageTokenError } from '@cancuoc/identity';
 import { operations } from '@cancuoc/proto';
-import type { OperationsProjection, ProjectionStatus } from './projections.js';
+import { logHeadPosition, type OperationsProjection, type ProjectionStatus } from './projections.js';
 import {
   DEFAULT_UNFINISHED_WORK_AFTER_SECONDS,
   listUnfinishedWork,
@@ -41,6 +42,8 @@ export interface OperationsServiceOptions {
    */
   readonly authenticate: Authenticator<{ readonly actor: string }>;
   readonly audit: AuditLog;
+  /** The service's own database, whose event log's head ListProjections reports. */
+  readonly eventLog: SqlExecutor;
   readonly projections?: readonly OperationsProjection[];
   readonly consumers?: readonly ConsumedTopics[];
   /** The transport the consumers read from. */
@@ -140,8 +143,11 @@ export function operationsService(options: OperationsServiceOptions): ServiceReg
         };
       },
       listProjections: async () => {
-        const statuses = await Promise.all([...projections.values()].map((p) => p.status()));
-        return { projections: statuses.map(projectionMessage) };
+        const [statuses, head] = await Promise.all([
+          Promise.all([...projections.values()].map((p) => p.status())),
+          logHeadPosition(options.eventLog),
+        ]);
+        return { projections: statuses.map(projectionMessage), logHeadPosition: head };
       },
       rebuildProjection: async (request, call) => {
         if (!request.name)

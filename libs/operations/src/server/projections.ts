@@ -71,6 +71,14 @@ export async function subscriptionStatus(
   };
 }
 
+/** The global position of the log's last committed event; 0 while it is empty. */
+export async function logHeadPosition(db: SqlExecutor): Promise<bigint> {
+  const [row] = await db.query<{ head: string | null }>(
+    'SELECT max(global_position)::text AS head FROM es_events',
+  );
+  return BigInt(row?.head ?? '0');
+}
+
 /**
  * Records that a rebuild of `projection` began now, by `actor`: it is done once its subscription's
  * checkpoint passes the last event committed now. Needs `operationsMigrations`.

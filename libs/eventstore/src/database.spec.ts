@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Database, PGLITE_SETTINGS } from './database.js';
 import { backends, type OpenStore } from './test-support/backends.js';
 
 for (const backend of backends) {
@@ -46,3 +50,40 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('PGlite in a folder', () => {
+  let root: string;
+  before(() => (root = mkdtempSync(join(tmpdir(), 'pglite-folder-'))));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('makes the database on first open, keeps it on the next, and runs on PGLITE_SETTINGS both times', async () => {
+    const dataDir = join(root, 'service');
+    const first = await Database.connect({ dataDir });
+    try {
+      assert.ok(existsSync(join(dataDir, 'PG_VERSION')), 'a cluster in the folder');
+      await first.query('CREATE TABLE kept (id int PRIMARY KEY)');
+      await first.query('INSERT INTO kept VALUES (7)');
+    } finally {
+      await first.close();
+    }
+    const again = await Database.connect({ dataDir });
+    try {
+      assert.deepEqual(await again.query('SELECT id FROM kept'), [{ id: 7 }]);
+      for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+        const [row] = await again.query<Record<string, string>>(`SHOW ${name}`);
+        assert.equal(row![name], value, name);
+      }
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('says which folder it could not make a database in', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, '');
+    await assert.rejects(Database.connect({ dataDir: join(file, 'db') }), (error: Error) => {
+      assert.match(error.message, /^PGlite could not create its database in .*a-file\/db: /);
+      return true;
+    });
+  });
+});

@@ -104,7 +104,14 @@ export function syntheticFinger(random: () => number, count = 45): Minutia[] {
   while (out.length < count) {
     const x = Math.floor(60 + random() * (IMAGE_WIDTH - 120));
     const y = Math.floor(60 + random() * (IMAGE_HEIGHT - 120));
-    if (out.some((m) => Math.hypot(m.x - x, m.y - y) < 12)) continue;
+    // Integer coordinates: the squared distance against 144 decides exactly as the distance against 12.
+    let crowded = false;
+    for (let i = 0; i < out.length && !crowded; i++) {
+      const dx = out[i]!.x - x;
+      const dy = out[i]!.y - y;
+      crowded = dx * dx + dy * dy < 144;
+    }
+    if (crowded) continue;
     out.push({
       type: random() < 0.5 ? 'ridge-ending' : 'bifurcation',
       x,

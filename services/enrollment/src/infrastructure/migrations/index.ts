@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { eventStoreMigrations } from '@cancuoc/eventstore';
 import { inboxMigrations } from '@cancuoc/messaging';
 import { EnrollmentSchema } from './0200-enrollment.js';
+import { FingerprintIndexSchema } from './0201-fingerprint-index.js';
 
 /** Everything enrollment's database needs, in order. */
 export const enrollmentMigrations: readonly MigrationObject[] = [
   ...eventStoreMigrations,
   ...inboxMigrations,
   { name: '0200-enrollment', class: EnrollmentSchema },
+  { name: '0201-fingerprint-index', class: FingerprintIndexSchema },
 ];

@@ -167,11 +167,15 @@ export function replace(minutiae: readonly Minutia[], random: () => number, plac
   return [...moved, ...syntheticFinger(random, extra)].slice(0, 255);
 }
 
-/** A person's ten fingers as synthetic minutiae. */
-export function syntheticPerson(seed: number, minutiaePerFinger = 45): Map<number, Minutia[]> {
+/**
+ * A person's ten fingers as synthetic minutiae. `upTo` stops after that finger position: the
+ * fingers before it are the same as in the whole ten-print (a gallery of millions indexing a few
+ * fingers need not make all ten).
+ */
+export function syntheticPerson(seed: number, minutiaePerFinger = 45, upTo = 10): Map<number, Minutia[]> {
   const random = seededRandom(seed);
   const fingers = new Map<number, Minutia[]>();
-  for (let position = 1; position <= 10; position++)
+  for (let position = 1; position <= upTo; position++)
     fingers.set(position, syntheticFinger(random, minutiaePerFinger));
   return fingers;
 }

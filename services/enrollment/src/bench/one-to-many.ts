@@ -224,6 +224,7 @@ let t = process.hrtime.bigint();
 index.merge();
 fileMs += ms(t);
 const buildSeconds = ms(startedBuild) / 1000;
+process.stderr.write(`${ENROLLED} enrolled: filed in ${Math.round(buildSeconds)} s\n`);
 global.gc?.();
 const memory = process.memoryUsage();
 
@@ -243,7 +244,8 @@ const searches = [
 
 const indexed = { mated: [] as Outcome[], nonMated: [] as Outcome[] };
 let lookupMs = 0;
-for (const search of searches) {
+for (const [done, search] of searches.entries()) {
+  if (done % 500 === 0) process.stderr.write(`${ENROLLED} enrolled: ${done}/${searches.length} searches\n`);
   const probe = probeRecord(search.person, search.impression);
   let elapsed = 0;
   let cpu = 0;

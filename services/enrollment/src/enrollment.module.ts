@@ -304,7 +304,9 @@ export class EnrollmentModule {
             register: RegisterPort,
             redis: Redis | undefined,
           ) => {
-            const builtIn = new BuiltInMatcher(store.db, vault, audit);
+            // The index secret is wrapped by the same master keys as the biometrics' data keys.
+            const masterKeys = options.keyProvider ?? new LocalKeyProvider(config.masterKeys);
+            const builtIn = new BuiltInMatcher(store.db, vault, audit, masterKeys);
             const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter();
             return new Enrollment({
               store,

@@ -104,7 +104,14 @@ export function syntheticFinger(random: () => number, count = 45): Minutia[] {
   while (out.length < count) {
     const x = Math.floor(60 + random() * (IMAGE_WIDTH - 120));
     const y = Math.floor(60 + random() * (IMAGE_HEIGHT - 120));
-    if (out.some((m) => Math.hypot(m.x - x, m.y - y) < 12)) continue;
+    // Integer coordinates: the squared distance against 144 decides exactly as the distance against 12.
+    let crowded = false;
+    for (let i = 0; i < out.length && !crowded; i++) {
+      const dx = out[i]!.x - x;
+      const dy = out[i]!.y - y;
+      crowded = dx * dx + dy * dy < 144;
+    }
+    if (crowded) continue;
     out.push({
       type: random() < 0.5 ? 'ridge-ending' : 'bifurcation',
       x,
@@ -160,11 +167,15 @@ export function replace(minutiae: readonly Minutia[], random: () => number, plac
   return [...moved, ...syntheticFinger(random, extra)].slice(0, 255);
 }
 
-/** A person's ten fingers as synthetic minutiae. */
-export function syntheticPerson(seed: number, minutiaePerFinger = 45): Map<number, Minutia[]> {
+/**
+ * A person's ten fingers as synthetic minutiae. `upTo` stops after that finger position: the
+ * fingers before it are the same as in the whole ten-print (a gallery of millions indexing a few
+ * fingers need not make all ten).
+ */
+export function syntheticPerson(seed: number, minutiaePerFinger = 45, upTo = 10): Map<number, Minutia[]> {
   const random = seededRandom(seed);
   const fingers = new Map<number, Minutia[]>();
-  for (let position = 1; position <= 10; position++)
+  for (let position = 1; position <= upTo; position++)
     fingers.set(position, syntheticFinger(random, minutiaePerFinger));
   return fingers;
 }

@@ -48,7 +48,7 @@ export const DEFAULT_MATCHING: MatchingParameters = {
 /** 500 ppi in pixels per centimetre: the scale tolerances are given in. */
 const REFERENCE_RESOLUTION = 197;
 
-interface Point {
+export interface Point {
   readonly x: number;
   readonly y: number;
   readonly theta: number;
@@ -62,7 +62,7 @@ const COS = Float64Array.from({ length: 256 }, (_, u) => Math.cos(u * UNIT));
 const SIN = Float64Array.from({ length: 256 }, (_, u) => Math.sin(u * UNIT));
 
 /** Into a y-up frame in 500-ppi pixels, where the record's counter-clockwise angles are rotations. */
-function points(minutiae: readonly Minutia[], resolution: number): Point[] {
+export function points(minutiae: readonly Minutia[], resolution: number): Point[] {
   const scale = REFERENCE_RESOLUTION / resolution;
   return minutiae.map((m) => ({ x: m.x * scale, y: -m.y * scale, theta: m.angle * UNIT, units: m.angle }));
 }

@@ -17,7 +17,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { DescService } from '@bufbuild/protobuf';
 import { identities, type Identity } from '@cancuoc/auth';
-import { channelCredentialsFor, closeClient, createClient, type GrpcClient } from '@cancuoc/grpc';
+import {
+  channelCredentialsFor,
+  closeClient,
+  createClient,
+  grpcCode,
+  status,
+  type GrpcClient,
+} from '@cancuoc/grpc';
 import {
   Connection,
   DEMO_SUPERVISOR,
@@ -77,6 +84,23 @@ function readersOf(server: ServerMode, addresses: Readonly<Record<ServiceName, s
     cardProduction: clientOf(server, addresses, CardProductionService, 'card-production', OPERATOR),
   };
   return { readers, close: () => Object.values(readers).forEach((c) => closeClient(c)) };
+}
+
+/**
+ * Waits until the operator's new clients get an answer: the first connection to a service that has
+ * just started again may be reset (UNAVAILABLE) before the next one is taken.
+ */
+async function answering(readers: PlatformReaders): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await unfinishedWork(readers);
+      return;
+    } catch (error) {
+      if (grpcCode(error) !== status.UNAVAILABLE || Date.now() > deadline) throw error;
+      await sleep(250);
+    }
+  }
 }
 
 describe('crash: SIGKILL of each server-mode service in turn mid-demo', () => {
@@ -170,6 +194,7 @@ describe('crash: SIGKILL of each server-mode service in turn mid-demo', () => {
           watch.close();
           watch = readersOf(server!, addresses);
           const { readers } = watch;
+          await answering(readers);
           // Data sharing's run finishes, or stops if it asked the agency's view while it was away.
           const { error } = await run;
           if (error !== undefined && !(error instanceof PlatformUnreachable)) throw error;

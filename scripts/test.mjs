@@ -67,6 +67,7 @@ const LONGEST = [
   'test/e2e/dist/embedded.spec.js',
   'test/e2e/dist/server.spec.js',
   'test/e2e/dist/crash.spec.js',
+  'test/e2e/dist/crash-server.spec.js',
   'test/e2e/dist/fuzz.spec.js',
   'services/platform/dist/flow/demo.spec.js',
   'test/e2e/dist/cli-signals.spec.js',

@@ -15,7 +15,10 @@ import { after, before, describe, it } from 'node:test';
 import { DevelopmentIssuer, developmentIssuerFile, identities, type Identity } from '@cancuoc/auth';
 import { closeClient, createClient } from '@cancuoc/grpc';
 import { CardProductionService, EnrollmentService, operations } from '@cancuoc/proto';
+import { developmentCredentials } from '@cancuoc/operations';
+import { Connection } from '@cancuoc/platform';
 import { cancuoc, spawnCancuoc, type RunningCli } from './support/cli.js';
+import { assertSeedFinished } from './support/seed.js';
 import {
   assertCompleteOrListed,
   settled,
@@ -30,11 +33,13 @@ const STATIONS = Array.from(
   { length: Math.ceil(CITIZENS / 20) },
   (_, i) => `demo-enrol-${String(i + 1).padStart(2, '0')}`,
 );
-const PORTS = ['registry', 'enrollment', 'card-production', 'data-sharing'].flatMap((s) => [
-  `--${s}-port`,
-  '0',
-]);
 type Addresses = Record<'registry' | 'enrollment' | 'card-production' | 'data-sharing', string>;
+/** `--<service>-port` of each: 0 (a free one), or the port of `addresses` (the same addresses again). */
+const portFlags = (addresses?: Addresses) =>
+  (['registry', 'enrollment', 'card-production', 'data-sharing'] as const).flatMap((s) => [
+    `--${s}-port`,
+    addresses ? addresses[s].split(':').pop()! : '0',
+  ]);
 
 function addressesOf(banner: string): Addresses {
   const of = (s: string) => new RegExp(`${s}\\s+(\\S+:\\d+)`).exec(banner)![1]!;
@@ -46,8 +51,11 @@ function addressesOf(banner: string): Addresses {
   };
 }
 
-async function start(dataDir: string): Promise<{ platform: RunningCli; addresses: Addresses }> {
-  const platform = spawnCancuoc(['start', '--data-dir', dataDir, ...PORTS], {
+async function start(
+  dataDir: string,
+  at?: Addresses,
+): Promise<{ platform: RunningCli; addresses: Addresses }> {
+  const platform = spawnCancuoc(['start', '--data-dir', dataDir, ...portFlags(at)], {
     LOG_LEVEL: 'warn',
     // A station that is gone holds its lease this long before the job goes back to the queue.
     CARD_PRODUCTION_LEASE_SECONDS: '5',
@@ -135,14 +143,29 @@ describe('crash: SIGKILL of the embedded platform mid-demo', () => {
       }
       ms.load = Date.now() - t0 - ms.start;
       const killed = first.platform.exit;
+      const killedAt = Date.now();
       first.platform.child.kill('SIGKILL');
       assert.equal((await killed).code, null, 'killed, not stopped');
-      // The load goes down with it, as when the demo runs in the platform's process.
-      demo.child.kill('SIGKILL');
-      await demo.exit;
+      // The demo, a process of its own, finds the platform gone: it says so and stops promptly.
+      const gone = await Promise.race([
+        demo.exit,
+        sleep(60_000).then(() => {
+          demo.child.kill('SIGKILL');
+          assert.fail(`the demo did not stop within 60 s of the platform's SIGKILL:\n${demo.stderr()}`);
+        }),
+      ]);
+      ms.demoStopped = Date.now() - killedAt;
+      assert.equal(gone.code, 1, gone.stderr);
+      const said = gone.stderr.split('\n').find((l) => l.includes('platform not reachable at'));
+      assert.ok(said, `the demo said the platform is not reachable:\n${gone.stderr}`);
+      assert.ok(ms.demoStopped < 30_000, `stopped ${ms.demoStopped} ms after the SIGKILL: ${said}`);
+      const again = /run `cancuoc (demo [^`]+)` again to finish them$/.exec(said)?.[1]?.split(' ');
+      assert.ok(again, said);
+      assert.deepEqual(again.slice(again.indexOf('--seed'), again.indexOf('--seed') + 2), ['--seed', '18']);
 
+      // Started again on the same data folder and the same addresses, as its operator would.
       const restarting = Date.now();
-      const second = await start(dataDir);
+      const second = await start(dataDir, first.addresses);
       ms.restart = Date.now() - restarting;
       const { readers, close } = readersOf(second.addresses, issuer);
       try {
@@ -166,7 +189,24 @@ describe('crash: SIGKILL of the embedded platform mid-demo', () => {
         const rows = stuck.stdout.trim().split('\n').slice(1);
         assert.equal(rows.length, left.length, stuck.stdout);
         for (const item of left) assert.equal(rows.filter((r) => r.includes(item.id)).length, 1, item.id);
-        process.stdout.write(`# crash: ${JSON.stringify({ ...accounting, partWayAtKill, ms })}\n`);
+
+        // The command the demo printed, run again: it finishes every citizen of the seed, each once.
+        const rerunning = Date.now();
+        const rerun = await cancuoc(again);
+        ms.rerun = Date.now() - rerunning;
+        assert.equal(rerun.code, 0, `${rerun.stdout}\n${rerun.stderr}`);
+        const resumed = Number(/resumed\s+(\d+) left part of the way/.exec(rerun.stdout)?.[1] ?? 0);
+        assert.ok(resumed > 0 || accounting.listed === 0, rerun.stdout);
+        const connection = Connection.of(second.addresses, developmentCredentials(issuer));
+        try {
+          await assertSeedFinished(connection, { citizens: CITIZENS, seed: 18 });
+        } finally {
+          connection.close();
+        }
+        assert.deepEqual(await unfinishedWork(readers), [], 'nothing left part-way after the rerun');
+        process.stdout.write(
+          `# crash: ${JSON.stringify({ ...accounting, partWayAtKill, resumed, demoSaid: said, ms })}\n`,
+        );
       } finally {
         close();
         const stopped = second.platform.exit;

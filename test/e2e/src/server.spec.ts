@@ -10,8 +10,7 @@
  * with one clear line.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,29 +18,13 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { Kafka, logLevel } from 'kafkajs';
 import { DevelopmentIssuer, identities, type Identity } from '@cancuoc/auth';
 import { channelCredentialsFor, closeClient, createClient, grpcCode, status } from '@cancuoc/grpc';
-import {
-  Connection,
-  DEMO_AGENCY,
-  SERVICES,
-  demoIdentities,
-  envName,
-  runDemo,
-  type ServiceName,
-} from '@cancuoc/platform';
+import { Connection, DEMO_AGENCY, SERVICES, demoIdentities, runDemo } from '@cancuoc/platform';
 import { CardProductionService, partner, partnerTopicsOf } from '@cancuoc/proto';
-import {
-  TEST_REDIS_URL,
-  catalogueTopics,
-  createTestDatabase,
-  startKafkaBroker,
-  type KafkaBroker,
-  type TestDatabase,
-} from '@cancuoc/testing';
 import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.js';
 import { cancuoc } from './support/cli.js';
 import { assertRefusedByEveryService, sharedSecretTokens } from './support/refusals.js';
-import { startServerTrust, type ServerTrust } from './support/server-trust.js';
-import { migrateService, startService, type ServiceProcess } from './support/service-process.js';
+import { setUpServerMode, type ServerMode, type ServerServices } from './support/server-platform.js';
+import { startService } from './support/service-process.js';
 
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 120);
 const STATIONS = 2;
@@ -49,63 +32,22 @@ const STATIONS = 2;
 const OPERATOR: Identity = identities.administrator('e2e-operator');
 
 describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol, mutual TLS, OpenID provider)', () => {
-  let broker: KafkaBroker;
   let folder: string;
-  let keyDir: string;
-  let trust: ServerTrust;
-  const databases = new Map<ServiceName, TestDatabase>();
-  const processes: ServiceProcess[] = [];
+  let server: ServerMode | undefined;
+  let services: ServerServices | undefined;
   const parties = demoIdentities({ citizens: CITIZENS, stations: STATIONS });
-
-  const envOf = (service: ServiceName, peers: Record<string, string>): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    OTEL_SDK_DISABLED: 'true',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: databases.get(service)!.url,
-    REDIS_URL: TEST_REDIS_URL,
-    KAFKA_BROKERS: broker.bootstrapServers.join(','),
-    KAFKA_IDEMPOTENT: 'false',
-    KAFKA_MAX_WAIT_MS: '50',
-    ...trust.serviceEnv(service),
-    [`${envName(service)}_GRPC_HOST`]: '127.0.0.1',
-    [`${envName(service)}_GRPC_PORT`]: '0',
-    ENROLLMENT_MASTER_KEYS: randomBytes(32).toString('hex'),
-    ENROLLMENT_REPROCESS_INTERVAL_MS: '100',
-    CARD_PRODUCTION_KEY_DIR: keyDir,
-    CARD_PRODUCTION_DEVELOPMENT_PKI: 'true',
-    CARD_PRODUCTION_DATA_KEY: randomBytes(32).toString('base64'),
-    CARD_PRODUCTION_REDIS_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
-    DATA_SHARING_REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`,
-    ...peers,
-  });
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'cancuoc-e2e-server-'));
-    keyDir = join(folder, 'card-production-keys');
-    await mkdir(keyDir, { mode: 0o700 });
-    trust = await startServerTrust(folder, {
+    server = await setUpServerMode(folder, {
       people: [...parties.people, OPERATOR],
       machines: parties.machines,
     });
-    // Partner topics are provisioned by the deploy, never made by data sharing: here, up front.
-    broker = await startKafkaBroker({
-      topics: [
-        ...catalogueTopics(),
-        ...partnerTopicsOf(DEMO_AGENCY.agency).map((t) => ({ name: t.name, partitions: t.partitions })),
-      ],
-      brokers: 1,
-    });
-    for (const service of SERVICES)
-      databases.set(service, await createTestDatabase(`e2e_${service.replace('-', '_')}`));
-    // Every person the demo acts as signs in from a terminal, as they would.
-    await trust.signIn([...parties.people, OPERATOR]);
   });
 
   after(async () => {
-    for (const p of processes.reverse()) await p.stop();
-    await broker?.stop();
-    await trust?.stop();
-    for (const db of databases.values()) await db.drop();
+    await services?.stop();
+    await server?.stop();
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 
@@ -113,21 +55,10 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol, mutual
     `runs the demo for ${CITIZENS} citizens across four processes; the agency's topic carries exactly its fields`,
     { timeout: 900_000 },
     async () => {
-      const addresses: Partial<Record<ServiceName, string>> = {};
-      const peers: Record<ServiceName, () => Record<string, string>> = {
-        registry: () => ({}),
-        enrollment: () => ({ ENROLLMENT_REGISTRY_ADDRESS: addresses.registry! }),
-        'card-production': () => ({ CARD_PRODUCTION_ENROLLMENT_ADDRESS: addresses.enrollment! }),
-        'data-sharing': () => ({}),
-      };
-      for (const service of SERVICES) {
-        const env = envOf(service, peers[service]());
-        await migrateService(service, env);
-        const running = await startService(service, env);
-        processes.push(running);
-        addresses[service] = running.address;
-      }
-      const connection = Connection.of(addresses as Record<ServiceName, string>, trust.credentials);
+      const { trust, broker } = server!;
+      services = await server!.startServices();
+      const { addresses } = services;
+      const connection = Connection.of(addresses, trust.credentials);
       try {
         const result = await runDemo(connection, {
           citizens: CITIZENS,
@@ -217,7 +148,7 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol, mutual
 
         // Only the provider's tokens: not the shared-secret scheme's, not a development issuer's.
         const channel = { credentials: channelCredentialsFor(trust.peopleTls) };
-        const every = addresses as Record<ServiceName, string>;
+        const every = addresses;
         await assertRefusedByEveryService(
           every,
           (service) => sharedSecretTokens(service, trust.issuer),
@@ -248,13 +179,15 @@ describe('server mode (four processes, PostgreSQL, Redis, Kafka protocol, mutual
       } finally {
         connection.close();
       }
-      for (const p of processes.reverse().splice(0))
-        assert.equal(await p.stop(), 0, `${p.service} stopped cleanly: ${p.stderr()}`);
+      const stopping = services;
+      services = undefined;
+      for (const [service, code] of await stopping.stop())
+        assert.equal(code, 0, `${service} stopped cleanly: ${stopping.processes.get(service)!.stderr()}`);
     },
   );
 
   it('stops at start-up with one clear line when the database server is unreachable', async () => {
-    const env = { ...envOf('registry', {}), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
+    const env = { ...server!.envOf('registry'), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
     await assert.rejects(startService('registry', env), (error: Error) => {
       assert.match(error.message, /registry exited with 1/);
       assert.match(error.message, /registry start-up failed/);

@@ -1,4 +1,4 @@
-import { identities, type Identity } from '@cancuoc/auth';
+import { identities, type Identity, type TokenSource } from '@cancuoc/auth';
 import type { StationSimulator } from '@cancuoc/card-production';
 import { grpcCode, status } from '@cancuoc/grpc';
 import { CardJobStatus, CardProductionService, type partner } from '@cancuoc/proto';
@@ -99,6 +99,14 @@ export class PlatformUnreachable extends CliFailure {
   }
 }
 
+/** A station of the demo makes no call once the platform is found away (see `runDemo`). */
+class StationAbandoned extends Error {
+  override readonly name = 'StationAbandoned';
+  constructor(where: string) {
+    super(`platform not reachable at ${where}: the station settles no other job`);
+  }
+}
+
 /** Codes a call gets when the service went away under it, or never answered. */
 const AWAY = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
 /** Codes a call may also get when its connection dropped mid-call: the health check then decides. */
@@ -187,6 +195,19 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
   await connection.prepare([...encoders, identities.agency(agency.agency)]);
   await ensureSubscription(connection, agency);
 
+  // Stops the citizens in flight once the platform is found away, so the run ends promptly.
+  const halt = new AbortController();
+  let away: string | undefined;
+  // A station settles the jobs in hand before it stops, retrying while card production does not
+  // answer — for ever once the platform is gone (a SIGKILL, no restart). Once it is found away, the
+  // demo's stations make no other call: their jobs are left to their leases, which run out, and
+  // card production queues them again for the next run's stations. The simulator's chips are in
+  // memory only: nothing to destroy. (When only another service is away, they settle as usual.)
+  let cardProductionAway = false;
+  const stationTokens = (tokens: TokenSource): TokenSource => ({
+    token: (audience) =>
+      cardProductionAway ? Promise.reject(new StationAbandoned(away ?? '')) : tokens.token(audience),
+  });
   const completions = new Map<string, number>();
   const stations: StationSimulator[] = [];
   if (stationCount > 0) {
@@ -198,7 +219,7 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       const { tokens, tls } = connection.as(encoder);
       const station = new StationSimulator({
         address: connection.addresses['card-production'],
-        tokens,
+        tokens: stationTokens(tokens),
         credentials: connection.channel(tls),
         capacity: 4,
         trustedCscas: cscas,
@@ -213,16 +234,15 @@ export async function runDemo(connection: Connection, options: DemoOptions): Pro
       stations.push(station);
     }
   }
-  // Stops the citizens in flight once the platform is found away, so the run ends promptly.
-  const halt = new AbortController();
-  let away: string | undefined;
   const platformAway = async (error: unknown): Promise<boolean> => {
     if (away !== undefined) return true;
     const code = grpcCode(error);
     if (code === undefined || !MAYBE_AWAY.has(code)) return false;
     const where = await unanswering(connection);
     if (where.length === 0 && !AWAY.has(code)) return false;
-    away ??= (where.length > 0 ? where : SERVICES.map((s) => connection.addresses[s])).join(', ');
+    const gone = where.length > 0 ? where : SERVICES.map((s) => connection.addresses[s]);
+    away ??= gone.join(', ');
+    cardProductionAway ||= gone.includes(connection.addresses['card-production']);
     halt.abort();
     return true;
   };

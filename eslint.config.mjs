@@ -40,6 +40,8 @@ function boundaries({ productionCode, allow = [] }) {
           sourceTag: 'scope:e2e',
           onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', ...SERVICES.map((s) => `scope:${s}`)],
         },
+        // The benchmarks drive the platform as its users do (the demo, `cancuoc start`).
+        { sourceTag: 'scope:perf', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform'] },
         // Shared-kernel domain libs stay pure.
         {
           sourceTag: 'type:domain',
@@ -126,6 +128,13 @@ export default [
         productionCode: false,
         allow: [...SERVICES, 'platform'].map((s) => `@cancuoc/${s}`),
       }),
+    },
+  },
+  {
+    // The pipeline and memory benchmarks start the platform as a user does: its package, by name.
+    files: ['test/perf/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries({ productionCode: false, allow: ['@cancuoc/platform'] }),
     },
   },
   {

@@ -3,3 +3,5 @@ export * from './kafka-broker.js';
 export * from './oidc-provider.js';
 export * from './postgres.js';
 export * from './redis.js';
+export * from './processes/cancuoc-cli.js';
+export * from './processes/service-process.js';

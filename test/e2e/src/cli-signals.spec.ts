@@ -30,7 +30,7 @@ import {
   type CardJob,
 } from '@cancuoc/proto';
 import { assertExactFields } from './support/checks.js';
-import { cancuoc, spawnCancuoc } from './support/cli.js';
+import { cancuoc, spawnCancuoc } from '@cancuoc/testing';
 
 /** Polls `probe` every 250 ms until it returns something, for at most a minute. */
 const eventually = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> =>

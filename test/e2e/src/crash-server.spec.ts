@@ -37,7 +37,7 @@ import {
   type ServiceName,
 } from '@cancuoc/platform';
 import { CardProductionService, EnrollmentService, operations } from '@cancuoc/proto';
-import { cancuoc } from './support/cli.js';
+import { cancuoc } from '@cancuoc/testing';
 import { assertSeedFinished } from './support/seed.js';
 import { setUpServerMode, type ServerMode, type ServerServices } from './support/server-platform.js';
 import {

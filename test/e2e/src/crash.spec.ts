@@ -17,7 +17,7 @@ import { closeClient, createClient } from '@cancuoc/grpc';
 import { CardProductionService, EnrollmentService, operations } from '@cancuoc/proto';
 import { developmentCredentials } from '@cancuoc/operations';
 import { Connection } from '@cancuoc/platform';
-import { cancuoc, spawnCancuoc, type RunningCli } from './support/cli.js';
+import { cancuoc, spawnCancuoc, type RunningCli } from '@cancuoc/testing';
 import { assertSeedFinished } from './support/seed.js';
 import {
   assertCompleteOrListed,

@@ -19,7 +19,7 @@ import { developmentCredentials } from '@cancuoc/operations';
 import { Connection, runDemo, startPlatform } from '@cancuoc/platform';
 import { CardProductionService } from '@cancuoc/proto';
 import { assertDemoKeptItsPromises } from './support/checks.js';
-import { cancuoc, collect, waitForOutput } from './support/cli.js';
+import { cancuoc, collect, waitForOutput } from '@cancuoc/testing';
 import { assertRefusedByEveryService, sharedSecretTokens } from './support/refusals.js';
 
 /**

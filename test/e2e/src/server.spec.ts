@@ -21,10 +21,10 @@ import { channelCredentialsFor, closeClient, createClient, grpcCode, status } fr
 import { Connection, DEMO_AGENCY, SERVICES, demoIdentities, runDemo } from '@cancuoc/platform';
 import { CardProductionService, partner, partnerTopicsOf } from '@cancuoc/proto';
 import { assertDemoKeptItsPromises, assertExactFields } from './support/checks.js';
-import { cancuoc } from './support/cli.js';
+import { cancuoc } from '@cancuoc/testing';
 import { assertRefusedByEveryService, sharedSecretTokens } from './support/refusals.js';
 import { setUpServerMode, type ServerMode, type ServerServices } from './support/server-platform.js';
-import { startService } from './support/service-process.js';
+import { startService } from '@cancuoc/testing';
 
 const CITIZENS = Number(process.env.E2E_CITIZENS ?? 120);
 const STATIONS = 2;

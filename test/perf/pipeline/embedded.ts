@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnCancuoc, type RunningCli } from '@cancuoc/e2e/dist/support/cli.js';
+import { spawnCancuoc, type RunningCli } from '@cancuoc/testing';
 import { Database } from '@cancuoc/eventstore';
 import { Connection, SERVICES, type ServiceName } from '@cancuoc/platform';
 import type { StoreLocation } from './stages.js';

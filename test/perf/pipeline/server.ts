@@ -12,11 +12,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { Identity, TokenSource } from '@cancuoc/auth';
-import {
-  migrateService,
-  startService,
-  type ServiceProcess,
-} from '@cancuoc/e2e/dist/support/service-process.js';
+import { migrateService, startService, type ServiceProcess } from '@cancuoc/testing';
 import type { TlsFiles } from '@cancuoc/grpc';
 import {
   Connection,

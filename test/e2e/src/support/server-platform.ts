@@ -20,7 +20,7 @@ import {
   type TestDatabase,
 } from '@cancuoc/testing';
 import { startServerTrust, type ServerTrust } from './server-trust.js';
-import { migrateService, startService, type ServiceProcess } from './service-process.js';
+import { migrateService, startService, type ServiceProcess } from '@cancuoc/testing';
 
 export interface ServerMode {
   readonly trust: ServerTrust;

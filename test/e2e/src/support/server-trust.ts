@@ -14,7 +14,7 @@ import { DevelopmentCa, type TlsFiles } from '@cancuoc/grpc';
 import { sessionTokens, type Credentials } from '@cancuoc/operations';
 import { SERVICES, type ServiceName } from '@cancuoc/platform';
 import { approveDevice } from '@cancuoc/testing';
-import { spawnCancuoc } from './cli.js';
+import { spawnCancuoc } from '@cancuoc/testing';
 
 const PROVIDER_CLI = fileURLToPath(
   new URL('../../../../libs/testing/dist/oidc-provider-cli.js', import.meta.url),

@@ -2,6 +2,7 @@ import { AuditLog } from '@cancuoc/audit';
 import { Database } from '@cancuoc/eventstore';
 import { createLogger, logLevelFromEnv, type Logger } from '@cancuoc/observability';
 import { startTelemetry, type Telemetry } from '@cancuoc/observability/sdk';
+import { ConfigError } from './config.js';
 
 /** What a running service offers its process: where it listens, and how it stops. */
 export interface RunningService {
@@ -27,11 +28,17 @@ export interface ServiceMainSpec<Storage extends StorageLocation, Config> {
   readonly migrate: (storage: Storage) => Promise<readonly string[]>;
   /** The service's audit chain (`@cancuoc/audit`), checked by `main.js verify-audit`. */
   readonly auditChain: string;
-  /** True when the configuration names no database server: the service migrates its own PGlite. */
-  readonly embedded: (config: Config) => boolean;
+  /**
+   * True when the configuration names no database server: the service migrates its own PGlite.
+   * Default: no `databaseUrl`.
+   */
+  readonly embedded?: (config: Config) => boolean;
   readonly start: (config: Config, context: { migrate: boolean; logger: Logger }) => Promise<RunningService>;
-  /** The service's configuration error class: its message is shown as it is (it names a variable, never a secret). */
-  readonly configError: new (...args: never[]) => Error;
+  /**
+   * The configuration error class: its message is shown as it is (it names a variable, never a
+   * secret). Default: the chassis' {@link ConfigError}.
+   */
+  readonly configError?: new (...args: never[]) => Error;
 }
 
 export interface ProcessContext {
@@ -42,6 +49,8 @@ export interface ProcessContext {
   readonly onSignal: (signal: 'SIGTERM' | 'SIGINT', handler: () => void) => void;
   readonly logger?: Logger;
 }
+
+const unconfiguredDatabase = (config: unknown) => !(config as { databaseUrl?: unknown }).databaseUrl;
 
 const nodeProcess = (): ProcessContext => ({
   argv: process.argv.slice(2),
@@ -87,7 +96,7 @@ export async function runServiceMain<Storage extends StorageLocation, Config>(
     // The SDK reads its OTEL_* variables from process.env itself.
     telemetry = await startTelemetry({ serviceName: spec.name, logger });
     const running = await spec.start(config, {
-      migrate: context.argv.includes('--migrate') || spec.embedded(config),
+      migrate: context.argv.includes('--migrate') || (spec.embedded ?? unconfiguredDatabase)(config),
       logger,
     });
     logger.info(`${spec.name} started`, {
@@ -118,7 +127,7 @@ export async function runServiceMain<Storage extends StorageLocation, Config>(
     context.onSignal('SIGTERM', () => stop('SIGTERM'));
     context.onSignal('SIGINT', () => stop('SIGINT'));
   } catch (error) {
-    if (error instanceof spec.configError)
+    if (error instanceof (spec.configError ?? ConfigError))
       logger.error(`${spec.name} configuration refused`, { problem: error.message });
     else {
       const problem = unreachableServer(error);

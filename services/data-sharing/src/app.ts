@@ -1,19 +1,14 @@
-import { NestFactory } from '@nestjs/core';
 import type { AuditLog } from '@cancuoc/audit';
-import { AuthConfigError, serviceAuth, type ServiceAuth } from '@cancuoc/auth';
+import type { ServiceAuth } from '@cancuoc/auth';
 import type { Database, EventStore } from '@cancuoc/eventstore';
 import type { RunningGrpcServer } from '@cancuoc/grpc';
 import type { Transport } from '@cancuoc/messaging';
-import type { Operations } from './application/operations.js';
-import type { Subscriptions } from './application/subscriptions.js';
-import { ConfigError, type DataSharingConfig, type StorageConfig } from './config.js';
-import {
-  DataSharingModule,
-  DataSharingRuntime,
-  migrateDataSharingDatabase,
-  type StartOptions,
-} from './data-sharing.module.js';
-import { JsonLogger } from './infrastructure/logger.js';
+import { migrateServiceDatabase, startService } from '@cancuoc/runtime';
+import { Operations } from './application/operations.js';
+import { Subscriptions } from './application/subscriptions.js';
+import type { DataSharingConfig, StorageConfig } from './config.js';
+import { DataSharingModule, type StartOptions } from './data-sharing.module.js';
+import { dataSharingMigrations } from './infrastructure/migrations/index.js';
 
 export type { StartOptions };
 
@@ -31,53 +26,27 @@ export interface RunningDataSharing {
   stop(): Promise<void>;
 }
 
-/**
- * Who may call data sharing (audience `data-sharing`): tokens of the configured OpenID provider,
- * or of the embedded development issuer, checked against the platform policy; refusals logged
- * through data sharing's own logger. An unusable credential is a refused configuration.
- */
-async function dataSharingAuth(config: DataSharingConfig, logger: NonNullable<StartOptions['logger']>) {
-  try {
-    return await serviceAuth(config.auth, 'data-sharing', { logger });
-  } catch (error) {
-    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
-    throw error;
-  }
-}
-
-/** Starts data sharing: its auth first, then a Nest application context around `DataSharingModule`. */
+/** Starts data sharing: its module on the service chassis (libs/runtime). */
 export async function startDataSharing(
   config: DataSharingConfig,
   options: StartOptions = {},
 ): Promise<RunningDataSharing> {
-  const logger = options.logger ?? new JsonLogger();
-  const auth = await dataSharingAuth(config, logger);
-  const module = DataSharingModule.forRoot(config, { ...options, logger }, auth);
-  const app = await NestFactory.createApplicationContext(module, {
-    logger: false,
-    abortOnError: false,
-  });
-  try {
-    await app.init();
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  const runtime = app.get(DataSharingRuntime);
+  const started = await startService(DataSharingModule.forRoot(config, options));
+  const { db, store, transport, audit, auth } = started.chassis;
   return {
-    grpc: runtime.grpc!,
-    db: runtime.db,
-    store: runtime.store,
-    transport: runtime.transport,
-    audit: runtime.audit,
-    subscriptions: runtime.subscriptions,
-    operations: runtime.operations,
+    grpc: started.grpc,
+    db,
+    store,
+    transport,
+    audit,
+    subscriptions: started.get(Subscriptions),
+    operations: started.get(Operations),
     auth,
-    stop: () => app.close(),
+    stop: started.stop,
   };
 }
 
 /** Applies pending migrations and returns the names applied (`node dist/main.js migrate`). */
 export function migrateDataSharing(config: StorageConfig): Promise<readonly string[]> {
-  return migrateDataSharingDatabase(config);
+  return migrateServiceDatabase({ name: 'data-sharing', migrations: dataSharingMigrations }, config);
 }

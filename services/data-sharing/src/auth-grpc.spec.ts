@@ -184,7 +184,7 @@ describe('who may call data sharing (mutual TLS, PostgreSQL, Redis, in-process t
     // Each refusal is a warning line of data sharing's own log, with why and who, and no request data.
     const refused = h.logs
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((l) => l['event'] === 'auth.refused' && l['outcome'] === 'unauthenticated');
+      .filter((l) => l['msg'] === 'auth.refused' && l['outcome'] === 'unauthenticated');
     assert.ok(refused.every((l) => l['level'] === 'warn' && l['service'] === 'data-sharing'));
     for (const expected of [
       'MISSING_TOKEN',
@@ -331,7 +331,7 @@ describe('who may call data sharing (mutual TLS, PostgreSQL, Redis, in-process t
       // Each attempt is one of alpha's refusals, logged by reason without the request's contents.
       const refused = h.logs
         .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((l) => l['event'] === 'auth.refused' && l['caller.subject'] === 'agency:alpha');
+        .filter((l) => l['msg'] === 'auth.refused' && l['caller.subject'] === 'agency:alpha');
       assert.deepEqual([...new Set(refused.map((l) => l['reason']))].sort(), [
         'FIELD_NOT_ALLOWED',
         'PURPOSE_MISMATCH',

@@ -13,6 +13,7 @@ import { DevelopmentIssuer, developmentIssuerFile } from '@cancuoc/auth';
 import { closeClient } from '@cancuoc/grpc';
 import { Database } from '@cancuoc/eventstore';
 import { InProcessTransport, inProcessLogMigrations } from '@cancuoc/messaging';
+import { createLogger } from '@cancuoc/observability';
 import { datasharing, REGISTRY_CITIZEN_TOPIC } from '@cancuoc/proto';
 import { startDataSharing, type RunningDataSharing } from './app.js';
 import { configFromEnv, type DataSharingConfig } from './config.js';
@@ -20,13 +21,15 @@ import { adminClient, agencyClient, DELIVERY, F, TODAY } from './test-support/ha
 import { eventually } from './test-support/partner-reader.js';
 import { citizenInit, Upstream } from './test-support/upstream.js';
 
+const QUIET = createLogger({ service: 'data-sharing', write: () => undefined });
+
 async function withService<T>(
   config: DataSharingConfig,
   work: (running: RunningDataSharing) => Promise<T>,
 ): Promise<T> {
   const running = await startDataSharing(config, {
     today: () => TODAY,
-    logger: { info: () => undefined, error: () => undefined },
+    logger: QUIET,
   });
   try {
     return await work(running);
@@ -141,7 +144,7 @@ describe('data sharing, embedded (PGlite, in-process transport)', () => {
       const running = await startDataSharing(embeddedConfig(undefined, { mode: 'issuer', issuer }), {
         transport,
         today: () => TODAY,
-        logger: { info: () => undefined, error: () => undefined },
+        logger: QUIET,
       });
       try {
         const upstream = new Upstream(transport);

@@ -6,7 +6,7 @@
  */
 import { runServiceMain } from '@cancuoc/runtime';
 import { migrateDataSharing, startDataSharing } from './app.js';
-import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
+import { configFromEnv, storageConfigFromEnv } from './config.js';
 
 await runServiceMain({
   name: 'data-sharing',
@@ -14,7 +14,5 @@ await runServiceMain({
   storageConfigFromEnv,
   configFromEnv,
   migrate: migrateDataSharing,
-  embedded: (config) => !config.databaseUrl,
-  start: (config, { migrate }) => startDataSharing(config, { migrate }),
-  configError: ConfigError,
+  start: (config, { migrate, logger }) => startDataSharing(config, { migrate, logger }),
 });

@@ -5,7 +5,7 @@
  */
 import { runServiceMain } from '@cancuoc/runtime';
 import { migrateRegistry, startRegistry } from './app.js';
-import { ConfigError, configFromEnv, storageConfigFromEnv } from './config.js';
+import { configFromEnv, storageConfigFromEnv } from './config.js';
 
 await runServiceMain({
   name: 'registry',
@@ -13,7 +13,5 @@ await runServiceMain({
   storageConfigFromEnv,
   configFromEnv,
   migrate: migrateRegistry,
-  embedded: (config) => !config.databaseUrl,
   start: (config, { migrate, logger }) => startRegistry(config, { migrate, logger }),
-  configError: ConfigError,
 });

@@ -12,6 +12,7 @@ import {
   type TlsFiles,
 } from '@cancuoc/grpc';
 import { CalendarDate } from '@cancuoc/identity';
+import { createLogger } from '@cancuoc/observability';
 import { datasharing, partner, partnerTopicsOf } from '@cancuoc/proto';
 import {
   TEST_REDIS_URL,
@@ -25,7 +26,6 @@ import {
 import { startDataSharing, type RunningDataSharing } from '../app.js';
 import type { DataSharingConfig } from '../config.js';
 import { INBOUND_GROUP, INBOUND_TOPICS } from '../data-sharing.module.js';
-import { JsonLogger } from '../infrastructure/logger.js';
 import { eventually } from './partner-reader.js';
 import { Upstream } from './upstream.js';
 
@@ -203,7 +203,7 @@ export async function startHarness(
     {
       migrate: true,
       today: options.today ?? (() => TODAY),
-      logger: new JsonLogger((line) => logs.push(line)),
+      logger: createLogger({ service: 'data-sharing', write: (line) => logs.push(`${line}\n`) }),
     },
   );
   // Upstream events go through data sharing's own transport: the same broker or in-process log.

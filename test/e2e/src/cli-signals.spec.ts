@@ -250,7 +250,7 @@ describe('cancuoc station and Ctrl-C, as an operator runs them', () => {
     assert.match(
       again.stdout,
       new RegExp(
-        `^ {2}citizens registered +${rest} \\(${registered} were registered already: left out\\)$`,
+        `^ {2}citizens registered +${rest} \\(${registered} were done by an earlier run: left out\\)$`,
         'm',
       ),
     );

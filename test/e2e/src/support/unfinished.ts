@@ -100,7 +100,11 @@ export interface Accounting {
 
 /**
  * Every application of `stations` and every card is either finished or listed as unfinished,
- * exactly once; no card was encoded twice; nothing personal in the list.
+ * exactly once; no card was encoded twice; nothing personal in the list. `items` is a listing taken
+ * before this call. Reading the applications and cards takes a while, during which a station or a
+ * late event may still finish something: states only move forward and finished is final, so what is
+ * unfinished now was unfinished then (it must be in `items`), and what is finished now must be
+ * missing from a listing taken after.
  */
 export async function assertCompleteOrListed(
   readers: PlatformReaders,
@@ -120,10 +124,11 @@ export async function assertCompleteOrListed(
       })),
     );
   let complete = 0;
+  const finished: string[] = [];
   for (const a of applications) {
     if (FINAL_STAGES.has(a.stage)) {
       complete += 1;
-      assert.ok(!listed.has(a.applicationId), `${a.applicationId} is finished and not listed`);
+      finished.push(a.applicationId);
     } else
       assert.ok(
         listed.has(a.applicationId),
@@ -143,7 +148,7 @@ export async function assertCompleteOrListed(
   const byApplication = new Map<string, number>();
   for (const c of cards) {
     byApplication.set(c.applicationId, (byApplication.get(c.applicationId) ?? 0) + 1);
-    if (FINAL_CARDS.has(c.status)) assert.ok(!listed.has(c.cardId), `${c.cardId} is finished and not listed`);
+    if (FINAL_CARDS.has(c.status)) finished.push(c.cardId);
     else assert.ok(listed.has(c.cardId), `card ${c.cardId} in ${CardJobStatus[c.status]} is listed`);
     const { history } = await readers.cardProduction.getCard({ card: { case: 'cardId', value: c.cardId } });
     assert.ok(
@@ -151,6 +156,8 @@ export async function assertCompleteOrListed(
       `card ${c.cardId} was encoded at most once`,
     );
   }
+  const listedAfter = new Set((await unfinishedWork(readers)).map((i) => i.id));
+  for (const id of finished) assert.ok(!listedAfter.has(id), `${id} is finished and not listed`);
   for (const [applicationId, n] of byApplication) assert.equal(n, 1, `one card for ${applicationId}`);
   // Every submitted application has its card: none was lost between the services.
   for (const a of applications)

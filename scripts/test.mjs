@@ -61,7 +61,7 @@ const files = [...new Set(patterns.flatMap((pattern) => globSync(pattern, { cwd:
   .filter((file) => !file.split('/').includes('node_modules'))
   .sort();
 // Longest first: the end-to-end files take minutes each, so they start at once and the short files
-// fill the other slot around them, instead of the run ending on one e2e file alone. The rest keep
+// fill the other slots around them, instead of the run ending on one e2e file alone. The rest keep
 // their path order.
 const LONGEST = [
   'test/e2e/dist/embedded.spec.js',
@@ -82,12 +82,12 @@ if (files.length === 0) {
   console.error(`── no test files match ${patterns.join(' ')}`);
   process.exit(1);
 }
-console.log(`\n── tests (node:test, ${files.length} files, 2 at a time)`);
+console.log(`\n── tests (node:test, ${files.length} files, 3 at a time)`);
 const started = Date.now();
 const stream = run({
   files: files.map((file) => join(root, file)),
   cwd: root,
-  concurrency: 2,
+  concurrency: 3,
   timeout: 300_000,
 });
 const took = new Map();

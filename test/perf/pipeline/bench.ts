@@ -24,7 +24,7 @@ import { TEST_POSTGRES_URL } from '@cancuoc/testing';
 import { BenchTrust } from '../support/trust.js';
 import { startEmbeddedPlatform } from './embedded.js';
 import { measureFloor } from './floor.js';
-import { CpuMeter, memory } from './process-stats.js';
+import { CpuMeter, memory, wakeUps } from './process-stats.js';
 import { stageLatencies } from './stages.js';
 import { startServerPlatform, provisionedTopics } from './server.js';
 import {
@@ -154,14 +154,17 @@ async function serverPoint(
       await sleep(5_000); // what the run left in flight settles
       const commitsAtStart = await platform.commits();
       const idleMeter = new CpuMeter(new Map([...pids, ...others])).start();
+      const wakeUpsAtStart = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid)]));
       await sleep(options.idleSeconds * 1000);
       const used = idleMeter.read();
+      const woken = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid) - wakeUpsAtStart.get(name)!]));
       const commitsAtEnd = await platform.commits();
       idleCommits = new Map(SERVICES.map((s) => [s, commitsAtEnd.get(s)! - commitsAtStart.get(s)!]));
       idleResult = {
         seconds: options.idleSeconds,
         cpuPercent: new Map([...used].map(([name, ms]) => [name, ms / (options.idleSeconds * 10)])),
         commitsPerSecond: new Map([...idleCommits].map(([s, n]) => [s, n / options.idleSeconds])),
+        wakeUpsPerSecond: new Map([...woken].map(([name, n]) => [name, n / options.idleSeconds])),
       };
     }
     // Stopped, the services' connections flush their statistics: exact commit counts.
@@ -234,11 +237,14 @@ async function embeddedPoint(options: Options, concurrency: number, idle: boolea
     if (idle) {
       await sleep(5_000);
       const idleMeter = new CpuMeter(new Map([...pids, ...others])).start();
+      const wakeUpsAtStart = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid)]));
       await sleep(options.idleSeconds * 1000);
       const used = idleMeter.read();
+      const woken = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid) - wakeUpsAtStart.get(name)!]));
       idleResult = {
         seconds: options.idleSeconds,
         cpuPercent: new Map([...used].map(([name, ms]) => [name, ms / (options.idleSeconds * 10)])),
+        wakeUpsPerSecond: new Map([...woken].map(([name, n]) => [name, n / options.idleSeconds])),
       };
     }
     await platform.stop();

@@ -583,11 +583,12 @@ export class Enrollment {
 
   /** Milliseconds until the earliest pending step is due (0 if one is due); undefined when none is pending. */
   async nextStepDueInMs(): Promise<number | undefined> {
+    // No pending step: min() is NULL, and so is the difference (GREATEST would skip a NULL).
     const [row] = await this.db.query<{ ms: number | null }>(
-      `SELECT GREATEST(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
-       FROM enr_pending_steps`,
+      `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM enr_pending_steps`,
     );
-    return row?.ms ?? undefined;
+    const ms = row?.ms;
+    return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
   }
 
   /**

@@ -56,11 +56,18 @@ export interface AuditLogOptions {
   readonly chain: string;
   /** Entries sealed per transaction. */
   readonly sealBatchSize?: number;
-  /** How often the sealer looks for entries when nothing woke it. */
+  /**
+   * How often the sealer looks for entries when nothing woke it: every record written through this
+   * instance wakes it, so this only catches what another instance left (one that died between its
+   * commit and its seal). 30 s by default.
+   */
   readonly sealIntervalMs?: number;
   /** Called with a sealing failure (the sealer retries after backing off). */
   readonly onError?: (error: unknown) => void;
 }
+
+/** The pause before sealing again after another sealer held the chain. */
+const BUSY_RETRY_MS = 100;
 
 const SELECT_ENTRY = `
   id::text AS id, chain,
@@ -132,7 +139,7 @@ export class AuditLog {
     if (!/^[a-z0-9][a-z0-9._/-]*$/.test(options.chain))
       throw new AuditRecordError(`unsuitable chain name ${options.chain}`);
     this.batchSize = options.sealBatchSize ?? 5_000;
-    this.intervalMs = options.sealIntervalMs ?? 1_000;
+    this.intervalMs = options.sealIntervalMs ?? 30_000;
   }
 
   get chain(): string {
@@ -175,21 +182,27 @@ export class AuditLog {
    * sealed. Safe to call from several processes: one seals while the others return 0.
    */
   async seal(): Promise<number> {
+    return (await this.sealAll()).sealed;
+  }
+
+  /** Seals batch after batch; `busy` when another sealer held the chain (it may miss our entries). */
+  private async sealAll(): Promise<{ sealed: number; busy: boolean }> {
     let total = 0;
     for (;;) {
       const sealed = await this.sealBatch();
+      if (sealed === 'busy') return { sealed: total, busy: true };
       total += sealed;
-      if (sealed < this.batchSize) return total;
+      if (sealed < this.batchSize) return { sealed: total, busy: false };
     }
   }
 
-  private sealBatch(): Promise<number> {
+  private sealBatch(): Promise<number | 'busy'> {
     return this.db.transaction(async (tx) => {
       const [lock] = await tx.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
         [`cancuoc:audit:${this.chain}`],
       );
-      if (!lock?.locked) return 0;
+      if (!lock?.locked) return 'busy' as const;
       const rows = await tx.query<EntryRow>(
         `SELECT ${SELECT_ENTRY} FROM audit_entries WHERE chain = $1 AND seq IS NULL ORDER BY audit_entries.id LIMIT $2`,
         [this.chain, this.batchSize],
@@ -254,8 +267,9 @@ export class AuditLog {
     for (;;) {
       const last = this.stopping;
       this.wakeRequested = false;
+      let busy = false;
       try {
-        await this.seal();
+        busy = (await this.sealAll()).busy;
         backoff = 0;
       } catch (error) {
         this.options.onError?.(error);
@@ -264,8 +278,11 @@ export class AuditLog {
       if (last) return;
       // A commit or a stop that came while sealing is not lost: look again before sleeping.
       if ((this.wakeRequested || this.stopping) && backoff === 0) continue;
+      // Another sealer held the chain and may have read before our entries committed: look again
+      // once it is done rather than at the next interval.
+      const wait = backoff || (busy ? Math.min(BUSY_RETRY_MS, this.intervalMs) : this.intervalMs);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoff || this.intervalMs);
+        const timer = setTimeout(resolve, wait);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

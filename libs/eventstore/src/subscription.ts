@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { inSpan, linksTo } from '@cancuoc/observability';
 import type { Tx } from './database.js';
 import { APPENDED_CHANNEL, type EventStore } from './event-store.js';
-import { Follower } from './follower.js';
+import { DEFAULT_SAFETY_POLL_MS, Follower } from './follower.js';
 import { backlogOf } from './sql/backlog.js';
 import { meter, tracer } from './telemetry.js';
 import { START, type Checkpoint, type RecordedEvent } from './types.js';
@@ -19,7 +19,10 @@ export interface SubscriptionOptions {
   /** Only events of these types reach `handle`; the checkpoint still moves past the others. */
   readonly eventTypes?: readonly string[];
   readonly batchSize?: number;
-  /** Longest wait between reads when no NOTIFY arrives (a dropped listen connection, say). */
+  /**
+   * Longest wait between reads when no NOTIFY arrives (a lost notification, a dropped listen
+   * connection); 30 s by default: NOTIFY wakes the subscription, this is only the safety net.
+   */
   readonly pollIntervalMs?: number;
   /** Longest pause after a failing batch; pauses grow from 50 ms up to this. */
   readonly maxBackoffMs?: number;
@@ -58,7 +61,7 @@ export class Subscription {
     this.follower = new Follower({
       db: store.db,
       channel: APPENDED_CHANNEL,
-      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_SAFETY_POLL_MS,
       initialBackoffMs: 50,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
       onError: options.onError,

@@ -21,7 +21,10 @@ export interface InProcessTransportOptions {
   /** Holds the log; migrated with `inProcessLogMigrations`. */
   readonly db: Database;
   readonly batchSize?: number;
-  /** Longest wait between reads when no publish wakes a consumer. */
+  /**
+   * Longest wait between reads when no publish wakes a consumer: every publish in this database
+   * wakes them, so this is only the safety net for a lost notification (30 s by default).
+   */
   readonly pollIntervalMs?: number;
   /** Longest pause after a failed delivery; pauses grow from 50 ms up to this. */
   readonly maxBackoffMs?: number;
@@ -318,7 +321,7 @@ class InProcessSubscription {
           // No notification came: look again at what is in the log, in case one was lost.
           this.transport.invalidateEnds();
           resolve();
-        }, this.settings.pollIntervalMs ?? 1_000);
+        }, this.settings.pollIntervalMs ?? 30_000);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

@@ -18,6 +18,8 @@ import {
   type ProducerThreadReply,
   type ProducerThreadRequest,
 } from './kafka-producer.js';
+// Before any kafkajs connection opens: its request queues must not spin while idle.
+import './kafkajs-idle.js';
 
 const data = workerData as ProducerThreadData;
 const port = parentPort!;

@@ -19,6 +19,8 @@ import {
   type TransportSubscription,
 } from './transport.js';
 import { crossesThreads, ProducerThread, type TopicBatch } from './kafka-producer.js';
+// Before any kafkajs connection opens: its request queues must not spin while idle.
+import './kafkajs-idle.js';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];

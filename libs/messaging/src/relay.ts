@@ -6,6 +6,7 @@ import {
   Follower,
   backlogOf,
   checkpointOf,
+  DEFAULT_SAFETY_POLL_MS,
   compareCheckpoints,
   type Checkpoint,
   type FollowStep,
@@ -50,6 +51,7 @@ interface RelaySettings {
    * caught up): a crash re-sends what was acknowledged since. Default 100 ms.
    */
   readonly checkpointIntervalMs?: number;
+  /** Longest wait when no NOTIFY arrives: the safety net for a lost one (30 s by default). */
   readonly pollIntervalMs?: number;
   readonly maxBackoffMs?: number;
   readonly onError?: (error: unknown) => void;
@@ -142,7 +144,7 @@ export class Relay {
     this.follower = new Follower({
       db: options.store.db,
       channel: APPENDED_CHANNEL,
-      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_SAFETY_POLL_MS,
       initialBackoffMs: 100,
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
       onError: options.onError,

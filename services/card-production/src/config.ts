@@ -64,7 +64,10 @@ export interface CardProductionConfig {
   readonly maxRetryBackoffMs: number;
   /** How often expired leases are looked for. */
   readonly sweepMs: number;
-  /** Longest wait of the personaliser and dispatcher between looks, when nothing wakes them. */
+  /**
+   * Longest wait of the personaliser and dispatcher when neither a NOTIFY nor a due time wakes them:
+   * the safety net for a lost notification.
+   */
   readonly pollMs: number;
   readonly personalisationConcurrency: number;
   /** How long a published revocation list is valid (its `next_update`). */
@@ -191,7 +194,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CardProduct
     retryBackoffMs: integer(env, 'CARD_PRODUCTION_RETRY_BACKOFF_MS', 10_000),
     maxRetryBackoffMs: 10 * 60_000,
     sweepMs: 1_000,
-    pollMs: 1_000,
+    pollMs: 30_000,
     personalisationConcurrency: integer(env, 'CARD_PRODUCTION_PERSONALISATION_CONCURRENCY', 4, 1),
     revocationListValidityMs: 60 * 60_000,
     unfinishedWorkAfterSeconds: integer(

@@ -42,7 +42,7 @@ export interface EnrollmentConfig {
   /** First pause before retrying a failed pipeline step; it doubles up to `retryMaxMs`. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
-  /** How often the re-processor looks for due steps. */
+  /** Longest wait of the re-processor when neither a submission nor a due step wakes it. */
   readonly reprocessIntervalMs: number;
   /** A step waiting this long counts as stuck even before it failed. */
   readonly stuckAfterMs: number;
@@ -169,7 +169,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnrollmentC
     startsPerMinute: integer(env, 'ENROLLMENT_STARTS_PER_MINUTE', 30, 1),
     retryInitialMs: integer(env, 'ENROLLMENT_RETRY_INITIAL_MS', 2_000, 1),
     retryMaxMs: integer(env, 'ENROLLMENT_RETRY_MAX_MS', 300_000, 1),
-    reprocessIntervalMs: integer(env, 'ENROLLMENT_REPROCESS_INTERVAL_MS', 1_000, 10),
+    reprocessIntervalMs: integer(env, 'ENROLLMENT_REPROCESS_INTERVAL_MS', 30_000, 10),
     stuckAfterMs: integer(env, 'ENROLLMENT_STUCK_AFTER_MS', 300_000, 0),
     unfinishedWorkAfterSeconds: integer(
       env,

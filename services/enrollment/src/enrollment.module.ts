@@ -196,7 +196,7 @@ export class EnrollmentRuntime implements OnApplicationBootstrap, OnApplicationS
     this.audit.start();
     await this.relay.start();
     await this.consumer.start();
-    this.reprocessor.start();
+    await this.reprocessor.start();
     const { authenticate } = this.auth;
     // Mutual TLS with certificate files; plaintext only for the embedded platform and tests on
     // loopback (their tokens come from the development issuer), never in server mode.

@@ -24,7 +24,7 @@ import { TEST_POSTGRES_URL } from '@cancuoc/testing';
 import { BenchTrust } from '../support/trust.js';
 import { startEmbeddedPlatform } from './embedded.js';
 import { measureFloor } from './floor.js';
-import { CpuMeter, memory } from './process-stats.js';
+import { CpuMeter, memory, wakeUps } from './process-stats.js';
 import { stageLatencies } from './stages.js';
 import { startServerPlatform, provisionedTopics } from './server.js';
 import {
@@ -38,13 +38,19 @@ import {
   type PointResult,
 } from './table.js';
 
+/** The pause between a run's end and the idle window (longer than PostgreSQL's 10 s stats flush). */
+const IDLE_SETTLE_MS = 12_000;
+
 const USAGE = `Usage: node test/perf/dist/pipeline/bench.js [options]
   --citizens N          citizens per run (default 120 × BENCH_SCALE)
   --concurrency LIST    citizens in flight, one run each (default 8,24,48)
   --modes LIST          server, embedded or both (default server,embedded)
   --stations N          encoding stations the demo runs (default 4)
   --idle-seconds S      idle window after each mode's last run (default 60 × BENCH_SCALE; 0: none)
-  --kafka-max-wait-ms MS  the services' consumer fetch wait in server mode (default 50)
+  --kafka-max-wait-ms MS  the services' consumer fetch wait in server mode (default 50: the mock
+                        broker holds an empty fetch for the whole wait even when records arrive,
+                        which a real broker does not; idle, each consumer fetches 1000/MS times a
+                        second, so judge the idle goal at the services' own default, 500)
 `;
 
 interface Options {
@@ -151,17 +157,23 @@ async function serverPoint(
     let idleResult: PointResult['idle'];
     let idleCommits = new Map<ServiceName, number>();
     if (idle) {
-      await sleep(5_000); // what the run left in flight settles
+      // What the run left in flight settles, and the services' idle connections report the run's
+      // last commits: PostgreSQL 15 flushes a session's statistics up to 10 s after it went idle,
+      // which would otherwise count as idle commits.
+      await sleep(IDLE_SETTLE_MS);
       const commitsAtStart = await platform.commits();
       const idleMeter = new CpuMeter(new Map([...pids, ...others])).start();
+      const wakeUpsAtStart = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid)]));
       await sleep(options.idleSeconds * 1000);
       const used = idleMeter.read();
+      const woken = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid) - wakeUpsAtStart.get(name)!]));
       const commitsAtEnd = await platform.commits();
       idleCommits = new Map(SERVICES.map((s) => [s, commitsAtEnd.get(s)! - commitsAtStart.get(s)!]));
       idleResult = {
         seconds: options.idleSeconds,
         cpuPercent: new Map([...used].map(([name, ms]) => [name, ms / (options.idleSeconds * 10)])),
         commitsPerSecond: new Map([...idleCommits].map(([s, n]) => [s, n / options.idleSeconds])),
+        wakeUpsPerSecond: new Map([...woken].map(([name, n]) => [name, n / options.idleSeconds])),
       };
     }
     // Stopped, the services' connections flush their statistics: exact commit counts.
@@ -232,13 +244,16 @@ async function embeddedPoint(options: Options, concurrency: number, idle: boolea
     const after = memory(platform.pid);
     let idleResult: PointResult['idle'];
     if (idle) {
-      await sleep(5_000);
+      await sleep(IDLE_SETTLE_MS);
       const idleMeter = new CpuMeter(new Map([...pids, ...others])).start();
+      const wakeUpsAtStart = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid)]));
       await sleep(options.idleSeconds * 1000);
       const used = idleMeter.read();
+      const woken = new Map([...pids].map(([name, pid]) => [name, wakeUps(pid) - wakeUpsAtStart.get(name)!]));
       idleResult = {
         seconds: options.idleSeconds,
         cpuPercent: new Map([...used].map(([name, ms]) => [name, ms / (options.idleSeconds * 10)])),
+        wakeUpsPerSecond: new Map([...woken].map(([name, n]) => [name, n / options.idleSeconds])),
       };
     }
     await platform.stop();
@@ -302,7 +317,7 @@ async function main(): Promise<void> {
     await machine(),
     `Per run: ${options.citizens} citizens through \`runDemo\`, ${options.stations} encoding stations; a fresh platform ` +
       `(databases, broker) for each run. Server mode: consumer fetch wait ${options.kafkaMaxWaitMs} ms. ` +
-      `Idle window: ${options.idleSeconds} s after each mode's last run.`,
+      `Idle window: ${options.idleSeconds} s, from ${IDLE_SETTLE_MS / 1000} s after each mode's last run.`,
     '',
     '### Throughput and the floor',
     '',
@@ -326,6 +341,14 @@ async function main(): Promise<void> {
     '',
     '### Idle',
     '',
+    ...(options.modes.includes('server')
+      ? [
+          `Server mode with a consumer fetch wait of ${options.kafkaMaxWaitMs} ms: each idle consumer fetches ` +
+            `${(1000 / options.kafkaMaxWaitMs).toFixed(0)} times a second (the services' default wait is 500 ms). ` +
+            'Wake-ups: voluntary context switches of the main thread.',
+          '',
+        ]
+      : []),
     idleTable(points),
     '',
   ];

@@ -29,6 +29,15 @@ export function memory(pid: number): Memory {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/**
+ * Times the process's main thread (the event loop) went to sleep and was woken since it started:
+ * its voluntary context switches. Idle, each is one wake-up of the loop (a timer, a socket read).
+ */
+export function wakeUps(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+}
+
 /** CPU milliseconds per process between `start()` and `stop()`. */
 export class CpuMeter {
   private readonly started = new Map<string, number>();

@@ -156,6 +156,10 @@ export async function startServerPlatform(
         CARD_PRODUCTION_REDIS_PREFIX: prefix,
         DATA_SHARING_REDIS_KEY_PREFIX: prefix,
         ...peers[service](),
+        // A profile of each service, say: BENCH_SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/p'.
+        ...(process.env.BENCH_SERVICE_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS }
+          : {}),
       };
       await migrateService(service, env);
       const running = await startService(service, env);

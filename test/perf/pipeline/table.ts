@@ -29,6 +29,8 @@ export interface PointResult {
     readonly seconds: number;
     readonly cpuPercent: ReadonlyMap<string, number>;
     readonly commitsPerSecond?: ReadonlyMap<string, number>;
+    /** Wake-ups per second of each service process's event loop (its main thread). */
+    readonly wakeUpsPerSecond?: ReadonlyMap<string, number>;
   };
 }
 
@@ -146,18 +148,19 @@ export function stageTable(points: readonly PointResult[]): string {
 
 export function idleTable(points: readonly PointResult[]): string {
   const lines = [
-    '| Mode | Process | Idle CPU, % of a core | Idle commits/s | Goal (≤ 2% of a core per service) |',
-    '| --- | --- | ---: | ---: | --- |',
+    '| Mode | Process | Idle CPU, % of a core | Idle commits/s | Event-loop wake-ups/s | Goal (≤ 2% of a core per service) |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
   ];
   for (const p of points) {
     if (!p.idle) continue;
     for (const [name, percent] of p.idle.cpuPercent) {
       const commits = p.idle.commitsPerSecond?.get(name);
+      const woken = p.idle.wakeUpsPerSecond?.get(name);
       // Embedded, the one process holds the four services.
       const limit = GOALS.idlePercent * (p.mode === 'embedded' ? 4 : 1);
       const goal = p.cpuMs.has(name) ? (percent <= limit ? 'met' : `MISSED: > ${limit}%`) : '';
       lines.push(
-        `| ${p.mode} | ${name} | ${two(percent)} | ${commits === undefined ? '' : one(commits)} | ${goal} |`,
+        `| ${p.mode} | ${name} | ${two(percent)} | ${commits === undefined ? '' : one(commits)} | ${woken === undefined ? '' : int(woken)} | ${goal} |`,
       );
     }
   }

@@ -64,6 +64,8 @@ export class Dispatcher {
   /** The open `CardProduction.dispatch` span of each leased job, by lease, until it is sent. */
   private readonly spans = new Map<string, Span>();
   private readonly loop: Follower;
+  /** Set by a round that had room but found no job ready: until the first held-back job is due. */
+  private idleFor: number | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.loop = new Follower({
@@ -75,7 +77,11 @@ export class Dispatcher {
       onError: options.onError,
       step: async () => {
         const sent = await this.round();
-        return sent > 0 ? { read: sent, full: true } : 'idle';
+        if (sent > 0) return { read: sent, full: true };
+        // Nothing was ready; a job held back (`not_before`) is due at a time, not on a NOTIFY.
+        const dueInMs = this.idleFor;
+        this.idleFor = undefined;
+        return dueInMs === undefined ? 'idle' : { dueInMs };
       },
     });
   }
@@ -131,11 +137,21 @@ export class Dispatcher {
     }
     if (slots.length === 0) return 0;
     const leased = await this.lease(slots);
+    if (leased.length === 0) this.idleFor = await this.untilNextQueued();
     for (const [session, job] of leased) {
       if (this.sessions.get(session.stationId) === session) this.send(session, job);
       else this.release(job);
     }
     return leased.length;
+  }
+
+  /** Milliseconds until the earliest queued job may be dispatched; undefined when none is queued. */
+  private async untilNextQueued(): Promise<number | undefined> {
+    const [row] = await this.options.db.query<{ next: Date | string | null }>(
+      `SELECT min(not_before) AS next FROM cp_jobs WHERE status = 'queued'`,
+    );
+    if (!row?.next) return undefined;
+    return Math.max(0, new Date(row.next).getTime() - this.options.clock().getTime());
   }
 
   private async heldLeases(stationIds: readonly string[]): Promise<Map<string, number>> {

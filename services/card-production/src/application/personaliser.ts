@@ -89,7 +89,11 @@ export class Personaliser {
       onError: options.onError,
       step: async () => {
         const claimed = await this.step();
-        return claimed === options.concurrency ? { read: claimed, full: true } : 'idle';
+        if (claimed === options.concurrency) return { read: claimed, full: true };
+        // A job that waits (a retry's backoff, a claim left by a crash) is due at a time: the loop
+        // sleeps until then, not on a short poll.
+        const dueInMs = await this.untilNextDue();
+        return dueInMs === undefined ? 'idle' : { dueInMs };
       },
     });
   }
@@ -104,6 +108,15 @@ export class Personaliser {
 
   wake(): void {
     this.loop.notify();
+  }
+
+  /** Milliseconds until the earliest job waiting to be personalised is due; undefined when none waits. */
+  private async untilNextDue(): Promise<number | undefined> {
+    const [row] = await this.options.db.query<{ next: Date | string | null }>(
+      `SELECT min(personalise_after) AS next FROM cp_jobs WHERE status = 'personalising'`,
+    );
+    if (!row?.next) return undefined;
+    return Math.max(0, new Date(row.next).getTime() - this.options.clock().getTime());
   }
 
   /** One round: claims the due jobs it has room for and personalises them; how many it claimed. */

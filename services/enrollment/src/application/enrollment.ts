@@ -581,6 +581,16 @@ export class Enrollment {
     return rows.map((r) => r.application_id);
   }
 
+  /** Milliseconds until the earliest pending step is due (0 if one is due); undefined when none is pending. */
+  async nextStepDueInMs(): Promise<number | undefined> {
+    // No pending step: min() is NULL, and so is the difference (GREATEST would skip a NULL).
+    const [row] = await this.db.query<{ ms: number | null }>(
+      `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM enr_pending_steps`,
+    );
+    const ms = row?.ms;
+    return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
+  }
+
   /**
    * Runs the step an application waits on: the register lookup or the duplicate check. A dependency
    * that fails leaves the step pending with one more failed attempt and a later next attempt.

@@ -3,12 +3,22 @@ import type { Enrollment } from './enrollment.js';
 import type { PipelineStep } from './read-model.js';
 
 export interface ReprocessorOptions {
-  /** How often due steps are looked for when nothing wakes the re-processor. */
+  /**
+   * Longest wait when nothing wakes the re-processor: a submission (on any instance: they NOTIFY
+   * `STEP_PENDING_CHANNEL`) or the next due step's time wakes it; this is the safety net for a lost
+   * notification. A standby instance tries to take the lead at most every `STANDBY_POLL_MS`.
+   */
   readonly pollIntervalMs: number;
   readonly batchSize?: number;
   /** Told about unexpected failures (never personal data: errors carry none). */
   readonly onError?: (error: unknown) => void;
 }
+
+/** NOTIFY channel that says a step was queued to run now (a submission for review). */
+export const STEP_PENDING_CHANNEL = 'enr_step_pending';
+
+/** How often an instance that does not lead tries to: how long a failover takes at most. */
+const STANDBY_POLL_MS = 5_000;
 
 /**
  * The re-processor (MOSIP's name for it): runs every pipeline step that is due — the register
@@ -23,6 +33,7 @@ export class Reprocessor {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private leadership: Leadership | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly enrollment: Enrollment,
@@ -34,10 +45,15 @@ export class Reprocessor {
     return this.leadership !== undefined;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.enrollment.onStepPending = () => this.wake();
+    // The leader may be another instance: the submission is announced to all of them.
+    this.enrollment.onStepPending = () => {
+      this.wake();
+      this.db.notify(STEP_PENDING_CHANNEL);
+    };
+    this.unlisten = await this.db.listen(STEP_PENDING_CHANNEL, () => this.wake());
     this.loop = this.run();
   }
 
@@ -53,6 +69,8 @@ export class Reprocessor {
     this.enrollment.onStepPending = () => undefined;
     this.wake();
     await this.loop;
+    await this.unlisten?.();
+    this.unlisten = undefined;
     await this.leadership?.release();
     this.leadership = undefined;
   }
@@ -60,16 +78,22 @@ export class Reprocessor {
   private async run(): Promise<void> {
     while (this.running) {
       let busy = false;
+      let wait = Math.min(this.options.pollIntervalMs, STANDBY_POLL_MS);
       try {
         if (!this.leadership) {
           this.leadership = await this.db.tryLead('enrollment-reprocessor');
           void this.leadership?.lost.then(() => (this.leadership = undefined));
         }
-        if (this.leadership) busy = await this.batch();
+        if (this.leadership) {
+          busy = await this.batch();
+          // Steps put off after a failure are due at a time: sleep until the first of them.
+          if (!busy) wait = await this.untilNextDue();
+        }
       } catch (error) {
         this.options.onError?.(error);
+        wait = this.options.pollIntervalMs > 1_000 ? 1_000 : this.options.pollIntervalMs;
       }
-      if (!busy) await this.pause();
+      if (!busy) await this.pause(wait);
     }
   }
 
@@ -97,7 +121,13 @@ export class Reprocessor {
     }
   }
 
-  private pause(): Promise<void> {
+  /** Until the next pending step is due (at least 50 ms), at most the poll interval. */
+  private async untilNextDue(): Promise<number> {
+    const dueInMs = (await this.enrollment.nextStepDueInMs()) ?? Infinity;
+    return Math.min(this.options.pollIntervalMs, Math.max(50, dueInMs));
+  }
+
+  private pause(ms: number): Promise<void> {
     if (this.woken) {
       this.woken = false;
       return Promise.resolve();
@@ -109,7 +139,7 @@ export class Reprocessor {
         this.woken = false;
         resolve();
       };
-      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }

@@ -1,5 +1,11 @@
 import type { AuditLog, AuditRecord } from '@cancuoc/audit';
-import { Follower, type Database, type FollowStep, type Leadership } from '@cancuoc/eventstore';
+import {
+  DEFAULT_SAFETY_POLL_MS,
+  Follower,
+  type Database,
+  type FollowStep,
+  type Leadership,
+} from '@cancuoc/eventstore';
 import type { OutgoingRecord, Transport } from '@cancuoc/messaging';
 import type { CitizenField } from '../../domain/catalogue/fields.js';
 import { DELIVERY_CHANNEL } from '../citizen-projection.js';
@@ -68,7 +74,7 @@ export class DeliveryPublisher {
     this.follower = new Follower({
       db: options.db,
       channel: DELIVERY_CHANNEL,
-      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_SAFETY_POLL_MS,
       initialBackoffMs: 100,
       maxBackoffMs: 10_000,
       onError: options.onError,

@@ -7,12 +7,19 @@ import type { DisclosureEncoder } from '../ports.js';
 import { subscriptionRow, viewSubscriptions } from '../subscription-rows.js';
 import { refreshViews, withdrawViews, type CitizenChange } from './refresh.js';
 
+/** How soon a new day is noticed: `today` is a calendar, which nothing announces. */
+const AGE_SWEEP_POLL_MS = 5_000;
+
 export interface BackfillRunnerOptions {
   readonly db: Database;
   readonly encode: DisclosureEncoder;
   readonly today: () => CalendarDate;
   /** Citizens per transaction. */
   readonly batchSize?: number;
+  /**
+   * Longest wait when no NOTIFY comes. Back-fills are announced; a new day (the age sweep) is not:
+   * it is noticed within this, 5 s by default.
+   */
   readonly pollIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
 }
@@ -72,7 +79,7 @@ export class BackfillRunner {
     this.follower = new Follower({
       db: options.db,
       channel: BACKFILL_CHANNEL,
-      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      pollIntervalMs: options.pollIntervalMs ?? AGE_SWEEP_POLL_MS,
       initialBackoffMs: 50,
       maxBackoffMs: 10_000,
       onError: options.onError,

@@ -22,8 +22,8 @@ export interface InProcessTransportOptions {
   readonly db: Database;
   readonly batchSize?: number;
   /**
-   * Longest wait between reads when no publish wakes a consumer: every publish in this database
-   * wakes them, so this is only the safety net for a lost notification (30 s by default).
+   * Longest wait between reads when no publish wakes a consumer (1 s by default): a publish through
+   * this transport wakes them, but a redrive of dead letters does not yet, and waits on this.
    */
   readonly pollIntervalMs?: number;
   /** Longest pause after a failed delivery; pauses grow from 50 ms up to this. */
@@ -321,7 +321,7 @@ class InProcessSubscription {
           // No notification came: look again at what is in the log, in case one was lost.
           this.transport.invalidateEnds();
           resolve();
-        }, this.settings.pollIntervalMs ?? 30_000);
+        }, this.settings.pollIntervalMs ?? 1_000);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
